@@ -1,0 +1,37 @@
+/**
+ * The Crypto capability over @noble/hashes and @noble/ciphers, for the XS
+ * test host (xsnap has no native crypto). Audited, dependency-free, and
+ * tested against the same vectors as the other hosts.
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { Crypto } from '../../modules/host.js';
+
+const TAG_BYTES = 16;
+
+function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32) throw new RangeError(`AES-256-GCM key must be 32 bytes, got ${key.length}`);
+  if (nonce.length !== 12) throw new RangeError(`AES-GCM nonce must be 12 bytes, got ${nonce.length}`);
+}
+
+export const nobleCrypto: Crypto = Object.freeze({
+  sha256: (data: Uint8Array) => sha256(data),
+  hmacSha256: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data),
+  hkdfSha256: (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) =>
+    hkdf(sha256, ikm, salt, info, length),
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    checkGcm(key, nonce);
+    return gcm(key, nonce, aad).encrypt(plaintext);
+  },
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
+    checkGcm(key, nonce);
+    if (sealed.length < TAG_BYTES) return undefined;
+    try {
+      return gcm(key, nonce, aad).decrypt(sealed);
+    } catch {
+      return undefined;
+    }
+  },
+});

@@ -1,0 +1,81 @@
+/**
+ * Runs bundled core code inside the real XS engine (xsnap, built from source
+ * by @agoric/xsnap's install script). Used by the suite runner and the bench.
+ */
+// @agoric/xsnap's wrapper needs SES (hardened JavaScript) initialised before it loads.
+import '@endo/init';
+import { spawn } from 'node:child_process';
+import { type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import { xsnap, type MeterUsage } from '@agoric/xsnap';
+
+/** The repository root, found from this file's place in build/hosts/xs/. */
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Swaps Node-only test plumbing for its XS counterpart. */
+const xsPlatform: Plugin = {
+  name: 'airlock-xs-platform',
+  setup(b) {
+    b.onResolve({ filter: /^ava$/ }, () => ({ path: join(repoRoot, 'hosts/xs/ava-shim.ts') }));
+    b.onResolve({ filter: /support\/platform\.js$/ }, () => ({ path: join(repoRoot, 'hosts/xs/platform.ts') }));
+    b.onResolve({ filter: /^node:/ }, (args) => ({
+      errors: [{ text: `${args.path} imported from ${args.importer}: core code must not use Node APIs` }],
+    }));
+  },
+};
+
+/** Bundles a small ES module source (resolved from the repo root) into one script for XS. */
+export async function bundleForXs(source: string, name: string): Promise<string> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: repoRoot, sourcefile: name, loader: 'ts' },
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    target: 'es2022',
+    plugins: [xsPlatform],
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/**
+ * Freezes every intrinsic reachable from the global object before any test
+ * code runs, as a Moddable preload build freezes what it built: code that
+ * mutates shared state at module level fails here the way it would on the hub.
+ */
+export const HARDEN_PRELUDE = `harden(globalThis);`;
+
+export interface XsRun {
+  messages: unknown[];
+  meter: MeterUsage;
+}
+
+/** Evaluates each script in order in one fresh XS machine; JSON sent with issueCommand is collected. */
+export async function runInXs(scripts: string[], name: string): Promise<XsRun> {
+  const messages: unknown[] = [];
+  const decoder = new TextDecoder();
+  const worker = await xsnap({
+    os: type(),
+    spawn,
+    fs: {}, // only used for snapshots, which this project does not take
+    name,
+    stdout: 'inherit',
+    stderr: 'inherit',
+    meteringLimit: 0,
+    handleCommand: (request) => {
+      messages.push(JSON.parse(decoder.decode(request)));
+      return new Uint8Array();
+    },
+  });
+  let meter: MeterUsage = { compute: null, allocate: null, currentHeapCount: null };
+  try {
+    for (const script of scripts) meter = (await worker.evaluate(script)).meterUsage;
+  } finally {
+    await worker.close().catch(() => worker.terminate());
+  }
+  return { messages, meter };
+}
