@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: measures what the issues name, prints a table and writes
+ * bench-results.json (a flat object of named figures). Each area lives in its
+ * own file and returns rows; add yours to `areas`.
+ * Options: --smoke (one quick pass, used by the test suite), --only <prefix>.
+ */
+import { writeFileSync } from 'node:fs';
+import { benchCrypto } from './crypto.js';
+import type { BenchRow } from './types.js';
+
+const areas: [string, () => Promise<BenchRow[]>][] = [['crypto', benchCrypto]];
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log('usage: npm run bench [-- --only <area>] [-- --out <file>]\nMeasures per-record costs on XS (meter units) and Node (ns); writes bench-results.json.');
+    return 0;
+  }
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  const outAt = args.indexOf('--out');
+  const out = outAt >= 0 ? args[outAt + 1]! : 'bench-results.json';
+  const rows: BenchRow[] = [];
+  for (const [name, run] of areas) {
+    if (only && name !== only) continue;
+    try {
+      rows.push(...(await run()));
+    } catch (error) {
+      console.error(`bench ${name}: skipped (${(error as Error).message})`);
+    }
+  }
+  const width = Math.max(10, ...rows.map((r) => r.key.length));
+  console.log(`${'figure'.padEnd(width)}  ${'value'.padStart(14)}  ${'unit'.padEnd(10)}  target      note`);
+  for (const r of rows) {
+    console.log(`${r.key.padEnd(width)}  ${String(r.value).padStart(14)}  ${r.unit.padEnd(10)}  ${(r.target ?? '').padEnd(10)}  ${r.note ?? ''}`);
+  }
+  writeFileSync(out, JSON.stringify(Object.fromEntries(rows.map((r) => [r.key, r.value])), null, 2) + '\n');
+  console.log(`\nwrote ${out}`);
+  return rows.length > 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
