@@ -19,7 +19,10 @@ const xsPlatform: Plugin = {
   name: 'airlock-xs-platform',
   setup(b) {
     b.onResolve({ filter: /^ava$/ }, () => ({ path: join(repoRoot, 'hosts/xs/ava-shim.ts') }));
-    b.onResolve({ filter: /support\/platform\.js$/ }, () => ({ path: join(repoRoot, 'hosts/xs/platform.ts') }));
+    const nodePlatform = join(repoRoot, 'test/support/platform.js');
+    b.onResolve({ filter: /platform\.js$/ }, (args) =>
+      join(args.resolveDir, args.path) === nodePlatform ? { path: join(repoRoot, 'hosts/xs/platform.ts') } : undefined,
+    );
     b.onResolve({ filter: /^node:/ }, (args) => ({
       errors: [{ text: `${args.path} imported from ${args.importer}: core code must not use Node APIs` }],
     }));
