@@ -40,6 +40,9 @@ export async function bundleForXs(source: string, name: string): Promise<string>
     mainFields: ['module', 'main'],
     target: 'es2022',
     plugins: [xsPlatform],
+    // Modules are strict code; an IIFE is not unless told, and sloppy mode would
+    // let writes to frozen objects fail silently instead of throwing.
+    banner: { js: '"use strict";' },
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
@@ -50,7 +53,11 @@ export async function bundleForXs(source: string, name: string): Promise<string>
  * code runs, as a Moddable preload build freezes what it built: code that
  * mutates shared state at module level fails here the way it would on the hub.
  */
-export const HARDEN_PRELUDE = `harden(globalThis);`;
+export const HARDEN_PRELUDE = `
+harden(globalThis);
+if (!Object.isFrozen(Array.prototype) || !Object.isFrozen(Object) || !Object.isFrozen(Uint8Array.prototype)) {
+  throw Error('intrinsics are not frozen: the XS run would not catch module-level mutation');
+}`;
 
 export interface XsRun {
   messages: unknown[];

@@ -1,0 +1,59 @@
+/**
+ * The Crypto capability over Moddable's `crypt` modules: native SHA-256
+ * Digest (hardware SHA on the ESP32), the SDK's HMAC and GCM (JavaScript over
+ * native AES, CTR and GHASH). HKDF is not in the SDK, so it is composed here
+ * from the SDK's HMAC exactly as RFC 5869 defines it, and checked against the
+ * RFC's vectors like every other host.
+ */
+import { BlockCipher, Digest } from 'crypt';
+import GCM from 'gcm';
+import HMAC from 'hmac';
+import type { Crypto } from '../../modules/host.js';
+
+const TAG_BYTES = 16;
+
+function toBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
+}
+
+function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(new HMAC(new Digest('SHA256'), toBuffer(key)).process(...parts.map(toBuffer)));
+}
+
+function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32) throw new RangeError(`AES-256-GCM key must be 32 bytes, got ${key.length}`);
+  if (nonce.length !== 12) throw new RangeError(`AES-GCM nonce must be 12 bytes, got ${nonce.length}`);
+}
+
+export const moddableCrypto: Crypto = Object.freeze({
+  sha256(data: Uint8Array): Uint8Array {
+    return new Uint8Array(new Digest('SHA256').process(toBuffer(data)));
+  },
+  hmacSha256: (key: Uint8Array, data: Uint8Array) => hmac(key, data),
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    if (length > 255 * 32) throw new RangeError(`HKDF-SHA256 output is at most ${255 * 32} bytes`);
+    const prk = hmac(salt.length ? salt : new Uint8Array(32), ikm); // RFC 5869 2.2 Extract
+    const out = new Uint8Array(length);
+    let previous: Uint8Array = new Uint8Array(0);
+    for (let block = 1, at = 0; at < length; block++) {
+      previous = hmac(prk, previous, info, Uint8Array.of(block)); // RFC 5869 2.3 Expand
+      out.set(previous.subarray(0, Math.min(32, length - at)), at);
+      at += 32;
+    }
+    return out;
+  },
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    checkGcm(key, nonce);
+    const gcm = new GCM(new BlockCipher('AES', toBuffer(key)), TAG_BYTES);
+    return new Uint8Array(gcm.process(toBuffer(plaintext), undefined, toBuffer(nonce), toBuffer(aad), true)!);
+  },
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
+    checkGcm(key, nonce);
+    if (sealed.length < TAG_BYTES) return undefined;
+    const gcm = new GCM(new BlockCipher('AES', toBuffer(key)), TAG_BYTES);
+    const opened = gcm.process(toBuffer(sealed), undefined, toBuffer(nonce), toBuffer(aad), false);
+    return opened === undefined ? undefined : new Uint8Array(opened);
+  },
+});

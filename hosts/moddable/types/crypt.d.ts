@@ -1,0 +1,51 @@
+// Declarations for the Moddable SDK crypt modules that @moddable/typings 5.6.0 lacks.
+// Written from the SDK's sources (modules/crypt/digest/crypt.js, modules/crypt/etc/gcm.js,
+// modules/crypt/etc/hmac.js, modules/crypt/etc/rng.js) and documentation/crypt/crypt.md.
+
+declare module 'crypt' {
+  type BufferLike = ArrayBuffer | ArrayBufferView;
+  export class Digest {
+    constructor(type: 'SHA1' | 'SHA224' | 'SHA256' | 'SHA384' | 'SHA512' | 'MD5');
+    write(data: BufferLike | string): void;
+    close(): ArrayBuffer;
+    reset(): void;
+    process(...parts: (BufferLike | string)[]): ArrayBuffer;
+    readonly blockSize: number;
+    readonly outputSize: number;
+  }
+  export class BlockCipher {
+    constructor(cipher: 'AES' | 'DES' | 'TDES', key: ArrayBuffer);
+    encrypt(data: ArrayBuffer, result?: ArrayBuffer): ArrayBuffer;
+    decrypt(data: ArrayBuffer, result?: ArrayBuffer): ArrayBuffer;
+    readonly keySize: number;
+    readonly blockSize: number;
+  }
+  export class Mode {
+    constructor(mode: 'ECB' | 'CBC' | 'CTR', cipher: BlockCipher, iv?: ArrayBuffer, pad?: boolean);
+    encrypt(data: ArrayBuffer, result?: ArrayBuffer, count?: number): ArrayBuffer;
+    decrypt(data: ArrayBuffer, result?: ArrayBuffer, count?: number): ArrayBuffer;
+    setIV(iv: ArrayBuffer): void;
+  }
+}
+
+declare module 'gcm' {
+  import type { BlockCipher } from 'crypt';
+  export default class GCM {
+    constructor(cipher: BlockCipher, tagLength?: number);
+    /** Encrypting returns ciphertext + tag; decrypting returns the plaintext or undefined when the tag does not match. */
+    process(data: ArrayBuffer, buf: ArrayBuffer | undefined, iv: ArrayBuffer, aad: ArrayBuffer | undefined, encrypt: boolean): ArrayBuffer | undefined;
+  }
+}
+
+declare module 'hmac' {
+  import type { Digest } from 'crypt';
+  export default class HMAC {
+    constructor(digest: Digest, key: ArrayBuffer, bitlen?: number);
+    process(...parts: (ArrayBuffer | string)[]): ArrayBuffer;
+  }
+}
+
+declare module 'rng' {
+  const RNG: { get(count: number): ArrayBuffer };
+  export default RNG;
+}

@@ -1,0 +1,39 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileFlash } from '../../hosts/node/file-flash.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'airlock-flash-'));
+
+test('a new flash file is created erased, persists writes, and keeps erase counts across reopen', (t) => {
+  const path = join(tempDir(), 'records.flash');
+  const flash = new FileFlash({ path, byteLength: 8192, blockSize: 4096 });
+  t.is(statSync(path).size, 8192);
+  t.deepEqual(new Uint8Array(flash.read(0, 3)), Uint8Array.of(255, 255, 255));
+  flash.write(4100, 3, Uint8Array.of(1, 2, 3));
+  flash.erase(0);
+  flash.close();
+  const again = new FileFlash({ path, byteLength: 8192, blockSize: 4096 });
+  t.deepEqual(new Uint8Array(again.read(4100, 3)), Uint8Array.of(1, 2, 3));
+  t.deepEqual(again.eraseCounts, [1, 0]);
+  again.erase(1);
+  t.deepEqual(new Uint8Array(again.read(4100, 3)), Uint8Array.of(255, 255, 255));
+  again.close();
+  t.deepEqual(JSON.parse(readFileSync(`${path}.erases.json`, 'utf8')), [1, 1]);
+});
+
+test('the file refuses NOR-violating and out-of-range operations like the chip', (t) => {
+  const flash = new FileFlash({ path: join(tempDir(), 'f.flash'), byteLength: 4096, blockSize: 4096 });
+  flash.write(7, 1, Uint8Array.of(0x0f));
+  t.throws(() => flash.write(7, 1, Uint8Array.of(0xf0)), { message: /offset 7 is 0x0f and cannot become 0xf0/ });
+  t.throws(() => flash.read(4090, 10), { message: /past the partition end/ });
+  t.throws(() => flash.erase(1), { message: /outside 0\.\.0/ });
+  flash.close();
+});
+
+test('a flash file of another size is refused with what to do', (t) => {
+  const path = join(tempDir(), 'f.flash');
+  new FileFlash({ path, byteLength: 4096 }).close();
+  t.throws(() => new FileFlash({ path, byteLength: 8192 }), { message: /4096 bytes but the configuration says 8192/ });
+});
