@@ -111,6 +111,9 @@ function crossChecks(json: Record<string, unknown>): ContractError[] {
     }
     if (!isObject(s.fields)) return;
     for (const [field, rule] of Object.entries(s.fields)) {
+      if (field === '__proto__' || field === 'constructor' || field === 'prototype') {
+        errors.push({ path: formatPath(['streams', i, 'fields', field]), message: `"${field}" cannot be a field name` });
+      }
       if (isObject(rule) && typeof rule.purpose === 'string' && !declared.has(rule.purpose)) {
         errors.push({
           path: formatPath(['streams', i, 'fields', field, 'purpose']),
