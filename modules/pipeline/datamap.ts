@@ -51,7 +51,7 @@ export function describeTransform(t: Transform): string {
         ? `location snapped to a grid of ${t.degrees}° (about ${Math.round(t.degrees * 111)} km)`
         : `location reduced to a ${t.precision}-character geohash (an area about ${geohashSize(t.precision)} across)`;
     case 'aggregate':
-      return `only the ${t.function === 'mean' ? 'average' : t.function === 'count' ? 'number of readings' : t.function === 'sum' ? 'total' : t.function + 'imum'} over each ${duration(t.windowSeconds)} is sent`;
+      return `only the ${t.function === 'mean' ? 'average' : t.function === 'count' ? 'number of readings' : t.function === 'sum' ? 'total' : t.function + 'imum'} per ${duration(t.windowSeconds)} is sent`;
     case 'pseudonymize':
       return 'replaced by a code unique to this company (it cannot be linked to other companies\' codes)';
   }
@@ -65,9 +65,9 @@ function geohashSize(precision: number): string {
 }
 
 function duration(seconds: number): string {
-  if (seconds % 86400 === 0) return seconds === 86400 ? 'day' : `${seconds / 86400} days`;
-  if (seconds % 3600 === 0) return seconds === 3600 ? 'hour' : `${seconds / 3600} hours`;
-  if (seconds % 60 === 0) return seconds === 60 ? 'minute' : `${seconds / 60} minutes`;
+  if (seconds % 86400 === 0) return seconds === 86400 ? '1 day' : `${seconds / 86400} days`;
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
   return `${seconds} seconds`;
 }
 
