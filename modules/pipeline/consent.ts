@@ -6,7 +6,7 @@
  * withdrawal, the flash log purges that integration's unsent data.
  */
 import { toHex, utf8 } from '../bytes.js';
-import type { Clock, Crypto, KeyValueStore } from '../host.js';
+import type { Clock, Crypto, KeyValueStore, Logger } from '../host.js';
 import type { Stamp } from '../reading.js';
 
 const DOMAIN = 'consent';
@@ -26,19 +26,23 @@ export interface ConsentPowers {
   store: KeyValueStore;
   crypto: Pick<Crypto, 'sha256'>;
   clock: Clock;
+  /** Where a failing listener is reported (consent is recorded regardless). */
+  log?: Pick<Logger, 'error'>;
 }
 
 export class ConsentBook {
   readonly #store: KeyValueStore;
   readonly #crypto: Pick<Crypto, 'sha256'>;
   readonly #clock: Clock;
+  readonly #log: Pick<Logger, 'error'> | undefined;
   /** What the store says, cached: the pipeline asks per field of every reading. */
   readonly #given = new Map<string, boolean>();
   readonly #history: ConsentEvent[] = [];
   readonly #changeListeners = new Set<ConsentListener>();
   readonly #withdrawListeners = new Set<ConsentListener>();
 
-  constructor({ store, crypto, clock }: ConsentPowers) {
+  constructor({ store, crypto, clock, log }: ConsentPowers) {
+    this.#log = log;
     this.#store = store;
     this.#crypto = crypto;
     this.#clock = clock;
@@ -92,19 +96,23 @@ export class ConsentBook {
     const event: ConsentEvent = { integration, purpose, given, actor, time };
     this.#history.push(event);
     // A failing listener must not undo the decision nor silence the others.
-    for (const listener of [...this.#changeListeners]) callSafely(listener, event);
-    if (!given) for (const listener of [...this.#withdrawListeners]) callSafely(listener, event);
+    for (const listener of [...this.#changeListeners]) this.#notify(listener, event);
+    if (!given) for (const listener of [...this.#withdrawListeners]) this.#notify(listener, event);
+  }
+
+  #notify(listener: ConsentListener, event: ConsentEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.#log?.error('consent: a listener failed; the decision stands', {
+        integration: event.integration,
+        purpose: event.purpose,
+        error: String((error as Error)?.message ?? error),
+      });
+    }
   }
 
   #name(pair: string): string {
     return `c${toHex(this.#crypto.sha256(utf8(`airlock-consent:${pair}`))).slice(0, 14)}`;
-  }
-}
-
-function callSafely(listener: ConsentListener, event: ConsentEvent): void {
-  try {
-    listener(event);
-  } catch {
-    // Listeners own their errors; consent has been recorded either way.
   }
 }

@@ -55,6 +55,7 @@ test('a failing listener neither undoes the decision nor silences the others', (
   t.notThrows(() => book.give('a', 'b', 'homeowner:web'));
   t.true(book.isGiven('a', 'b'));
   t.is(heard, 1);
+  t.true(host.lines.some((l) => l.level === 'error' && /listener failed/.test(l.message)), 'the failure is logged');
 });
 
 test('store names fit NVS whatever the ids', (t) => {
