@@ -24,3 +24,17 @@ export interface Reading {
   time: Stamp;
   fields: Readonly<Record<string, FieldValue>>;
 }
+
+/** What the hub knows about a device; sources fill a registry of these, the data map reads it. */
+export interface DeviceInfo {
+  /** The same id as Reading.device. */
+  id: string;
+  /** The name the household gave it, e.g. "Kitchen plug". */
+  name?: string;
+  model?: string;
+  vendor?: string;
+  /** Which adapter found it: "zigbee2mqtt", "tasmota", "esphome", "bthome". */
+  source: string;
+  /** The streams its readings belong to. */
+  streams: string[];
+}

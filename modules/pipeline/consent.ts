@@ -1,0 +1,118 @@
+/**
+ * Consent per integration and purpose: off until given. Each change is kept
+ * in the key-value store (NVS names are at most 15 characters, so a pair is
+ * named by a hash prefix), appended to an in-memory history with time and
+ * actor, and announced to listeners: the audit log records it and, on
+ * withdrawal, the flash log purges that integration's unsent data.
+ */
+import { toHex, utf8 } from '../bytes.js';
+import type { Clock, Crypto, KeyValueStore, Logger } from '../host.js';
+import type { Stamp } from '../reading.js';
+
+const DOMAIN = 'consent';
+
+export interface ConsentEvent {
+  integration: string;
+  purpose: string;
+  given: boolean;
+  /** Who decided, e.g. "homeowner:web" or "installer:cli". */
+  actor: string;
+  time: Stamp;
+}
+
+export type ConsentListener = (event: ConsentEvent) => void;
+
+export interface ConsentPowers {
+  store: KeyValueStore;
+  crypto: Pick<Crypto, 'sha256'>;
+  clock: Clock;
+  /** Where a failing listener is reported (consent is recorded regardless). */
+  log?: Pick<Logger, 'error'>;
+}
+
+export class ConsentBook {
+  readonly #store: KeyValueStore;
+  readonly #crypto: Pick<Crypto, 'sha256'>;
+  readonly #clock: Clock;
+  readonly #log: Pick<Logger, 'error'> | undefined;
+  /** What the store says, cached: the pipeline asks per field of every reading. */
+  readonly #given = new Map<string, boolean>();
+  readonly #history: ConsentEvent[] = [];
+  readonly #changeListeners = new Set<ConsentListener>();
+  readonly #withdrawListeners = new Set<ConsentListener>();
+
+  constructor({ store, crypto, clock, log }: ConsentPowers) {
+    this.#log = log;
+    this.#store = store;
+    this.#crypto = crypto;
+    this.#clock = clock;
+  }
+
+  isGiven(integration: string, purpose: string): boolean {
+    const pair = `${integration}\u0000${purpose}`;
+    let given = this.#given.get(pair);
+    if (given === undefined) {
+      given = this.#store.get(DOMAIN, this.#name(pair)) === true;
+      this.#given.set(pair, given);
+    }
+    return given;
+  }
+
+  give(integration: string, purpose: string, actor: string): void {
+    this.#set(integration, purpose, true, actor);
+  }
+
+  withdraw(integration: string, purpose: string, actor: string): void {
+    this.#set(integration, purpose, false, actor);
+  }
+
+  /** Changes made since boot, oldest first (the audit log keeps them for good). */
+  get history(): readonly ConsentEvent[] {
+    return this.#history;
+  }
+
+  /** Calls `listener` on every give and withdraw; returns a function that unsubscribes. */
+  onChange(listener: ConsentListener): () => void {
+    this.#changeListeners.add(listener);
+    return () => void this.#changeListeners.delete(listener);
+  }
+
+  /** Calls `listener` when consent is withdrawn: purge what was kept for that purpose. */
+  onWithdraw(listener: ConsentListener): () => void {
+    this.#withdrawListeners.add(listener);
+    return () => void this.#withdrawListeners.delete(listener);
+  }
+
+  #set(integration: string, purpose: string, given: boolean, actor: string): void {
+    if (!integration || !purpose || !actor) throw new TypeError('consent: integration, purpose and actor must be non-empty strings');
+    const pair = `${integration}\u0000${purpose}`;
+    const name = this.#name(pair);
+    if (given) this.#store.set(DOMAIN, name, true);
+    else this.#store.delete(DOMAIN, name);
+    this.#given.set(pair, given);
+    const wall = this.#clock.wallTime();
+    const time: Stamp = { boot: this.#clock.bootCount, mono: this.#clock.monotonic() };
+    if (wall !== undefined) time.wall = wall;
+    const event: ConsentEvent = { integration, purpose, given, actor, time };
+    this.#history.push(event);
+    // A failing listener must not undo the decision nor silence the others.
+    for (const listener of [...this.#changeListeners]) this.#notify(listener, event);
+    if (!given) for (const listener of [...this.#withdrawListeners]) this.#notify(listener, event);
+  }
+
+  #notify(listener: ConsentListener, event: ConsentEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.#log?.error('consent: a listener failed; the decision stands', {
+        integration: event.integration,
+        purpose: event.purpose,
+        error: String((error as Error)?.message ?? error),
+      });
+    }
+  }
+
+  #name(pair: string): string {
+    return `c${toHex(this.#crypto.sha256(utf8(`airlock-consent:${pair}`))).slice(0, 14)}`;
+  }
+}
