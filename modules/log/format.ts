@@ -10,7 +10,7 @@ import type { Crypto } from '../host.js';
 export const SECTOR_MAGIC = [0x41, 0x4c, 0x4f, 0x47] as const; // "ALOG"
 export const FORMAT_VERSION = 1;
 export const SECTOR_HEADER_BYTES = 16;
-export const ENTRY_HEADER_BYTES = 23;
+export const ENTRY_HEADER_BYTES = 22;
 export const GCM_TAG_BYTES = 16;
 /** A mark's body: the highest sequence number ever given out (u32). */
 export const MARK_BODY_BYTES = 4;
@@ -29,7 +29,9 @@ const KINDS = [KIND_RECORD, KIND_MARK] as const;
 export const FLAG_WALL = 0x1; // the time field holds wall ms (else monotonic ms of that boot)
 const LENGTH_BITS = 13;
 export const MAX_BODY_BYTES = (1 << LENGTH_BITS) - 1;
-const MAX_U48 = 2 ** 48 - 1;
+/** Times are 40-bit ms: monotonic ms since boot, or wall ms since WALL_EPOCH (2020-01-01, good until 2054). */
+export const MAX_TIME = 2 ** 40 - 1;
+export const WALL_EPOCH = Date.UTC(2020, 0, 1);
 
 export interface EntryHeader {
   kind: number;
@@ -42,7 +44,7 @@ export interface EntryHeader {
   epoch: number;
   /** Low 16 bits of the boot counter. */
   boot: number;
-  /** Wall ms when FLAG_WALL, else monotonic ms since that boot. */
+  /** Wall ms since WALL_EPOCH when FLAG_WALL, else monotonic ms since that boot (40 bits). */
   time: number;
 }
 
@@ -70,7 +72,7 @@ function crcWithKind(kind: number, bytes: Uint8Array, at: number, bodyLength: nu
 /** Entry bytes with the kind byte left erased (0xFF); program `kind` at offset 0 afterwards to commit. */
 export function encodeEntry(h: Omit<EntryHeader, 'committed' | 'bodyLength'>, body: Uint8Array): Uint8Array {
   if (body.length > MAX_BODY_BYTES) throw new RangeError(`log entry: body of ${body.length} bytes exceeds ${MAX_BODY_BYTES}`);
-  if (h.time < 0 || h.time > MAX_U48 || !Number.isInteger(h.time)) throw new RangeError(`log entry: time ${h.time} must be a whole number of ms below 2^48`);
+  if (h.time < 0 || h.time > MAX_TIME || !Number.isInteger(h.time)) throw new RangeError(`log entry: time ${h.time} must be a whole number of ms below 2^40`);
   const out = new Uint8Array(ENTRY_HEADER_BYTES + body.length);
   const view = new DataView(out.buffer);
   out[0] = UNCOMMITTED;
@@ -79,10 +81,10 @@ export function encodeEntry(h: Omit<EntryHeader, 'committed' | 'bodyLength'>, bo
   view.setUint32(7, h.seq >>> 0);
   view.setUint16(11, h.epoch);
   view.setUint16(13, h.boot & 0xffff);
-  view.setUint16(15, Math.floor(h.time / 2 ** 32));
-  view.setUint32(17, h.time >>> 0);
+  out[15] = Math.floor(h.time / 2 ** 32);
+  view.setUint32(16, h.time >>> 0);
   out.set(body, ENTRY_HEADER_BYTES);
-  view.setUint16(21, crcWithKind(h.kind, out, 0, body.length));
+  view.setUint16(20, crcWithKind(h.kind, out, 0, body.length));
   return out;
 }
 
@@ -97,7 +99,7 @@ export function decodeEntryHeader(bytes: Uint8Array, at: number, end: number): E
   const packed = view.getUint16(at + 1);
   const bodyLength = packed & MAX_BODY_BYTES;
   if (at + ENTRY_HEADER_BYTES + bodyLength > end) return undefined;
-  const stored = view.getUint16(at + 21);
+  const stored = view.getUint16(at + 20);
   const onFlash = bytes[at]!;
   let kind: number | undefined;
   if (onFlash === UNCOMMITTED) {
@@ -115,7 +117,7 @@ export function decodeEntryHeader(bytes: Uint8Array, at: number, end: number): E
     seq: view.getUint32(at + 7),
     epoch: view.getUint16(at + 11),
     boot: view.getUint16(at + 13),
-    time: view.getUint16(at + 15) * 2 ** 32 + view.getUint32(at + 17),
+    time: bytes[at + 15]! * 2 ** 32 + view.getUint32(at + 16),
   };
 }
 

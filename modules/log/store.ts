@@ -36,6 +36,8 @@ import {
   recordNonce,
   SECTOR_HEADER_BYTES,
   UNCOMMITTED,
+  WALL_EPOCH,
+  MAX_TIME,
 } from './format.js';
 import { scanSector, type ScannedEntry } from './scan.js';
 
@@ -290,7 +292,8 @@ export class RecordLog implements IntegrationQueue {
           existing.older.unshift(existing.at);
           existing.at = e.at;
         } else {
-          bySeq.set(h.seq, { tag: h.tag, seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time: h.time, size: e.size, at: e.at, older: [] });
+          const time = h.flags & FLAG_WALL ? h.time + WALL_EPOCH : h.time;
+          bySeq.set(h.seq, { tag: h.tag, seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time, size: e.size, at: e.at, older: [] });
         }
       }
       report.logSectors++;
@@ -414,10 +417,12 @@ export class RecordLog implements IntegrationQueue {
     const seq = stream.high + 1;
     const key = this.#keyring.key('data', integration, epoch);
     if (!key) throw new LogError(`flash log: no data key for ${integration} epoch ${epoch}`);
-    const flags = stamp.wall === undefined ? 0 : FLAG_WALL;
-    const time = stamp.wall === undefined ? stamp.mono : stamp.wall;
+    // Wall time outside 2020..2054 is not trusted (a clock that never synced): the record keeps boot + monotonic time.
+    const wall = stamp.wall !== undefined && stamp.wall >= WALL_EPOCH && stamp.wall - WALL_EPOCH <= MAX_TIME ? Math.floor(stamp.wall) : undefined;
+    const flags = wall === undefined ? 0 : FLAG_WALL;
+    const time = wall === undefined ? Math.floor(stamp.mono) : wall;
     const body = new Uint8Array(payload.length + GCM_TAG_BYTES);
-    const header = { kind: KIND_RECORD, flags, tag: stream.tag, seq, epoch, boot: stamp.boot & 0xffff, time: Math.floor(time) };
+    const header = { kind: KIND_RECORD, flags, tag: stream.tag, seq, epoch, boot: stamp.boot & 0xffff, time: wall === undefined ? time : time - WALL_EPOCH };
     const entry = encodeEntry(header, body);
     const sealed = this.#crypto.aesGcmSeal(key, recordNonce(epoch, seq), payload, recordAad(entry, 0, integration));
     entry.set(sealed, ENTRY_HEADER_BYTES);
@@ -425,7 +430,7 @@ export class RecordLog implements IntegrationQueue {
     const at = this.#program(entry, KIND_RECORD);
     stream.high = seq;
     stream.highSector = this.#head;
-    const ref: RecordRef = { tag: stream.tag, seq, epoch, flags, boot: header.boot, time: header.time, size: entry.length, at, older: [] };
+    const ref: RecordRef = { tag: stream.tag, seq, epoch, flags, boot: header.boot, time, size: entry.length, at, older: [] };
     stream.queue.push(ref);
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
@@ -770,8 +775,8 @@ export class RecordLog implements IntegrationQueue {
     if (!(payload instanceof Uint8Array)) return 'flash log: payload must be a Uint8Array (the encoded record)';
     const s = stamp as Partial<Stamp> | undefined;
     if (!s || !Number.isInteger(s.boot) || s.boot! < 0) return 'flash log: stamp.boot must be a whole number >= 0';
-    if (typeof s.mono !== 'number' || !(s.mono >= 0) || s.mono >= 2 ** 48) return 'flash log: stamp.mono must be ms >= 0 and < 2^48';
-    if (s.wall !== undefined && (typeof s.wall !== 'number' || !(s.wall >= 0) || s.wall >= 2 ** 48)) return 'flash log: stamp.wall must be ms since the epoch (>= 0, < 2^48) or absent';
+    if (typeof s.mono !== 'number' || !(s.mono >= 0) || s.mono > MAX_TIME) return 'flash log: stamp.mono must be ms >= 0 and < 2^40 (34 years)';
+    if (s.wall !== undefined && (typeof s.wall !== 'number' || !(s.wall >= 0))) return 'flash log: stamp.wall must be ms since the Unix epoch (>= 0) or absent';
     return undefined;
   }
 
