@@ -7,11 +7,13 @@
 import { writeFileSync } from 'node:fs';
 import { benchCrypto } from './crypto.js';
 import { benchPipelineArea } from './pipeline.js';
+import { benchLog } from './log.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
   ['crypto', benchCrypto],
   ['pipeline', benchPipelineArea],
+  ['log', benchLog],
 ];
 
 async function main(args: string[]): Promise<number> {

@@ -1,0 +1,59 @@
+/**
+ * The recovery scan of one sector: what a reboot finds on flash, with no keys
+ * needed. Entry headers carry their own checksum, so a torn write (power cut
+ * mid-entry) or flipped bits are recognised and stepped over; after a damaged
+ * region the scan resynchronises byte by byte on the next valid header.
+ */
+import {
+  decodeEntryHeader,
+  decodeSectorHeader,
+  ENTRY_HEADER_BYTES,
+  KIND_MARK,
+  SECTOR_HEADER_BYTES,
+  type EntryHeader,
+} from './format.js';
+
+export interface ScannedEntry {
+  header: EntryHeader;
+  /** Absolute offset in the partition. */
+  at: number;
+  size: number;
+  /** For marks: the high-water sequence number in the body. */
+  high: number;
+}
+
+export type SectorFinding =
+  | { state: 'blank' }
+  | { state: 'log'; generation: number; entries: ScannedEntry[]; used: number; damagedRegions: number }
+  /** Needs erasing before use: half-erased, torn header, another key's log, or not a log at all. */
+  | { state: 'unusable'; why: 'not-a-log' | 'damaged' | 'version' | 'foreign' };
+
+export function scanSector(bytes: Uint8Array, base: number, fingerprint: number): SectorFinding {
+  let lastData = bytes.length - 1;
+  while (lastData >= 0 && bytes[lastData] === 0xff) lastData--;
+  if (lastData < 0) return { state: 'blank' };
+  const header = decodeSectorHeader(bytes);
+  if (!header.ok) return { state: 'unusable', why: header.why };
+  if (header.header.fingerprint !== fingerprint) return { state: 'unusable', why: 'foreign' };
+
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entries: ScannedEntry[] = [];
+  let damagedRegions = 0;
+  let inDamage = false;
+  let p = SECTOR_HEADER_BYTES;
+  while (p <= lastData) {
+    const h = decodeEntryHeader(bytes, p, bytes.length);
+    if (!h) {
+      if (!inDamage) damagedRegions++;
+      inDamage = true;
+      p++;
+      continue;
+    }
+    inDamage = false;
+    const size = ENTRY_HEADER_BYTES + h.bodyLength;
+    const high = h.kind === KIND_MARK ? view.getUint32(p + ENTRY_HEADER_BYTES) : h.seq;
+    entries.push({ header: h, at: base + p, size, high });
+    p += size;
+  }
+  return { state: 'log', generation: header.header.generation, entries, used: Math.max(p, SECTOR_HEADER_BYTES), damagedRegions };
+}

@@ -1,0 +1,786 @@
+/**
+ * The record log: sealed records of every integration, on NOR flash, in
+ * sectors used as a circle.
+ *
+ * - Appending seals the payload with AES-256-GCM under the integration's data
+ *   key of the current epoch; nothing unsealed reaches flash and no key does.
+ * - Acknowledgements, drops and purges are "marks": small entries saying
+ *   "everything of this integration up to seq N is gone; the highest seq ever
+ *   given out is H". Flash writes are cheap, NVS writes wear: acks never touch NVS.
+ * - When the head sector fills, the next sector of the circle is opened and
+ *   the one after it (the oldest) is compacted: its live records are copied
+ *   verbatim into the new head, a mark is rewritten if the sector held the last
+ *   proof of an integration's floor or high-water mark, then it is erased.
+ *   Every sector is erased once per lap: wear is even by construction.
+ * - `recover()` rebuilds everything from a scan (see scan.ts and docs/flash-log.md).
+ *
+ * Implements IntegrationQueue for the forwarder.
+ */
+import { asBytes, utf8 } from '../bytes.js';
+import type { Clock, Crypto, Flash, Logger } from '../host.js';
+import type { Keyring } from '../keyring.js';
+import type { IntegrationQueue, PendingRecord, QueueStats } from '../queue.js';
+import type { Stamp } from '../reading.js';
+import {
+  decodeEntryHeader,
+  encodeEntry,
+  encodeSectorHeader,
+  ENTRY_HEADER_BYTES,
+  FLAG_WALL,
+  GCM_TAG_BYTES,
+  integrationTag,
+  KIND_MARK,
+  KIND_RECORD,
+  MARK_BODY_BYTES,
+  recordAad,
+  recordNonce,
+  SECTOR_HEADER_BYTES,
+  UNCOMMITTED,
+  WALL_EPOCH,
+  MAX_TIME,
+} from './format.js';
+import { scanSector, type ScannedEntry } from './scan.js';
+
+export type WhenFull = 'drop-oldest' | 'drop-newest';
+
+/** Per-integration buffering limits (from the contract's hub-buffering section). */
+export interface QueueLimits {
+  /** Payload bytes (the sealed records' plaintext size) the integration may keep buffered. */
+  maxBytes?: number;
+  maxRecords?: number;
+  /** Records older than this are dropped by `expire()` (reason `retention`). */
+  maxAgeMs?: number;
+  /** What gives way when a limit or the flash is full: the oldest buffered record or the new one. Default drop-newest. */
+  whenFull?: WhenFull;
+}
+
+export type DropReason = 'quota' | 'full' | 'retention' | 'corrupt' | 'purged';
+export type AppendRefusal = 'quota' | 'full' | 'too-large' | 'invalid' | 'exhausted';
+export type AppendResult = { ok: true; seq: number } | { ok: false; reason: AppendRefusal; message: string };
+
+export interface RecordLogPowers {
+  flash: Flash;
+  keyring: Keyring;
+  crypto: Crypto;
+  clock: Clock;
+  log?: Logger;
+}
+
+export interface RecoveryReport {
+  /** blank: never written; ok: a log was found (or partly); foreign: only another master key's log; unformatted: only non-log data. */
+  state: 'blank' | 'ok' | 'foreign' | 'unformatted';
+  sectors: number;
+  logSectors: number;
+  /** Live (undelivered) records found. */
+  records: number;
+  /** Entries whose commit marker was never programmed (power cut mid-append or mid-move). */
+  torn: number;
+  /** Byte runs where no valid entry header was found (bit flips, torn headers). */
+  damagedRegions: number;
+  foreignSectors: number;
+  /** Sectors that are neither blank nor a readable log sector (half-erased, damaged header, other data). */
+  unusableSectors: number;
+  error?: string;
+}
+
+export interface LogCounters {
+  appended: number;
+  acknowledged: number;
+  dropped: Record<DropReason, number>;
+  /** Calls refused as malformed (bad integration name, payload, stamp or seq). */
+  rejected: number;
+  compactions: number;
+  erases: number;
+  /** Bytes of live records copied by compaction. */
+  movedBytes: number;
+  /** Every byte programmed into flash (entries, commit markers, sector headers, marks, moves). */
+  bytesWritten: number;
+  /** Bytes of record entries appended (header + sealed payload), the denominator of write amplification. */
+  recordBytesAppended: number;
+  torn: number;
+  damagedRegions: number;
+  liveRecords: number;
+  liveBytes: number;
+  capacityBytes: number;
+}
+
+export class LogError extends Error {
+  override name = 'LogError';
+}
+
+interface RecordRef {
+  tag: number;
+  seq: number;
+  epoch: number;
+  flags: number;
+  boot: number;
+  time: number;
+  size: number;
+  /** Absolute offset of the copy in use. */
+  at: number;
+  /** Older copies left by an interrupted compaction, tried if the newest does not open. */
+  older: number[];
+}
+
+interface Stream {
+  tag: number;
+  name: string | undefined;
+  /** Highest seq ever given out. */
+  high: number;
+  /** Everything <= floor is acknowledged or dropped. */
+  floor: number;
+  /** Sectors holding the newest entry that proves `high` / `floor` (-1: none needed). */
+  highSector: number;
+  floorSector: number;
+  queue: RecordRef[];
+  payloadBytes: number;
+  limits: QueueLimits;
+}
+
+interface Sector {
+  status: 'free' | 'unusable' | 'log';
+  /** Free and known to be all 0xFF (no erase needed before use). */
+  clean: boolean;
+  generation: number;
+  used: number;
+  /** Live records whose copy in use is here. */
+  records: Set<RecordRef>;
+  /** Records with an older copy here. */
+  copies: Set<RecordRef>;
+}
+
+const MAX_SEQ = 0xffffffff;
+const MAX_EPOCH = 0xffff;
+
+function freshSector(clean: boolean): Sector {
+  return { status: 'free', clean, generation: 0, used: 0, records: new Set(), copies: new Set() };
+}
+
+export class RecordLog implements IntegrationQueue {
+  readonly #flash: Flash;
+  readonly #keyring: Keyring;
+  readonly #crypto: Crypto;
+  readonly #clock: Clock;
+  readonly #log: Logger | undefined;
+  readonly #sectorCount: number;
+  readonly #blockSize: number;
+  readonly #streams = new Map<number, Stream>();
+  #sectors: Sector[] = [];
+  #head = -1;
+  #generation = 0;
+  #fingerprint = 0;
+  #recovered = false;
+  #liveBytes = 0;
+  readonly #counters = {
+    appended: 0,
+    acknowledged: 0,
+    rejected: 0,
+    compactions: 0,
+    erases: 0,
+    movedBytes: 0,
+    bytesWritten: 0,
+    recordBytesAppended: 0,
+    torn: 0,
+    damagedRegions: 0,
+  };
+  readonly #dropped: Record<DropReason, number> = { quota: 0, full: 0, retention: 0, corrupt: 0, purged: 0 };
+
+  constructor({ flash, keyring, crypto, clock, log }: RecordLogPowers) {
+    const sectors = flash.byteLength / flash.blockSize;
+    if (!Number.isInteger(sectors) || sectors < 4) {
+      throw new LogError(`flash log: the partition has ${sectors} sectors of ${flash.blockSize} bytes; it needs at least 4 (a head, a spare for compaction, and room)`);
+    }
+    if (flash.blockSize < 256 || flash.blockSize > 8192) {
+      throw new LogError(`flash log: blockSize ${flash.blockSize} must be 256..8192 bytes (entry lengths are 13-bit)`);
+    }
+    this.#flash = flash;
+    this.#keyring = keyring;
+    this.#crypto = crypto;
+    this.#clock = clock;
+    this.#log = log;
+    this.#sectorCount = sectors;
+    this.#blockSize = flash.blockSize;
+  }
+
+  /** Creates a log and recovers it from flash. */
+  static open(powers: RecordLogPowers): { log: RecordLog; report: RecoveryReport } {
+    const log = new RecordLog(powers);
+    return { log, report: log.recover() };
+  }
+
+  /** Bytes of live record entries the log accepts before policy-when-full applies. */
+  get capacityBytes(): number {
+    return (this.#sectorCount - 2) * (this.#blockSize - SECTOR_HEADER_BYTES);
+  }
+
+  /** The largest payload one record may have. */
+  get maxPayloadBytes(): number {
+    return Math.floor((this.#blockSize - SECTOR_HEADER_BYTES) / 4) - ENTRY_HEADER_BYTES - GCM_TAG_BYTES;
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * Rebuilds the log from flash: finds live records, the floor and high-water
+   * mark of every integration, and where to append. Torn and damaged entries
+   * are skipped and counted. Never throws for what it finds on flash: a blank,
+   * foreign or unformatted region gives an empty log and a report that says so.
+   */
+  recover(): RecoveryReport {
+    this.#fingerprint = this.#computeFingerprint();
+    this.#streams.clear();
+    this.#sectors = [];
+    this.#head = -1;
+    this.#generation = 0;
+    this.#liveBytes = 0;
+    const report: RecoveryReport = {
+      state: 'blank',
+      sectors: this.#sectorCount,
+      logSectors: 0,
+      records: 0,
+      torn: 0,
+      damagedRegions: 0,
+      foreignSectors: 0,
+      unusableSectors: 0,
+    };
+    const found: { index: number; generation: number; entries: ScannedEntry[] }[] = [];
+    let otherData = 0;
+    for (let s = 0; s < this.#sectorCount; s++) {
+      const bytes = asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize));
+      const finding = scanSector(bytes, s * this.#blockSize, this.#fingerprint);
+      const sector = freshSector(finding.state === 'blank');
+      this.#sectors.push(sector);
+      if (finding.state === 'unusable') {
+        sector.status = 'unusable';
+        report.unusableSectors++;
+        if (finding.why === 'foreign') report.foreignSectors++;
+        else if (finding.why === 'not-a-log' || finding.why === 'version') otherData++;
+      } else if (finding.state === 'log') {
+        sector.status = 'log';
+        sector.generation = finding.generation;
+        sector.used = finding.used;
+        report.damagedRegions += finding.damagedRegions;
+        found.push({ index: s, generation: finding.generation, entries: finding.entries });
+      }
+    }
+    found.sort((a, b) => a.generation - b.generation);
+    const refs = new Map<number, Map<number, RecordRef>>();
+    for (const { index, entries } of found) {
+      for (const e of entries) {
+        const h = e.header;
+        const stream = this.#streamByTag(h.tag);
+        if (!h.committed) {
+          // A torn record may have left ciphertext under its nonce: never give its seq out again.
+          report.torn++;
+          if (h.kind === KIND_RECORD) this.#proveHigh(stream, h.seq, index);
+          continue;
+        }
+        if (h.kind === KIND_MARK) {
+          this.#proveHigh(stream, e.high, index);
+          if (h.seq >= stream.floor) {
+            stream.floor = h.seq;
+            stream.floorSector = index;
+          }
+          continue;
+        }
+        this.#proveHigh(stream, h.seq, index);
+        let bySeq = refs.get(h.tag);
+        if (!bySeq) refs.set(h.tag, (bySeq = new Map()));
+        const existing = bySeq.get(h.seq);
+        if (existing) {
+          // Copied by a compaction whose erase never finished: the newer sector's copy is used.
+          existing.older.unshift(existing.at);
+          existing.at = e.at;
+        } else {
+          const time = h.flags & FLAG_WALL ? h.time + WALL_EPOCH : h.time;
+          bySeq.set(h.seq, { tag: h.tag, seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time, size: e.size, at: e.at, older: [] });
+        }
+      }
+      report.logSectors++;
+      if (this.#sectors[index]!.generation >= this.#generation) {
+        this.#generation = this.#sectors[index]!.generation;
+        this.#head = index;
+      }
+    }
+    for (const [tag, bySeq] of refs) {
+      const stream = this.#streamByTag(tag);
+      const live = [...bySeq.values()].filter((r) => r.seq > stream.floor).sort((a, b) => a.seq - b.seq);
+      for (const ref of live) {
+        stream.queue.push(ref);
+        stream.payloadBytes += ref.size - ENTRY_HEADER_BYTES - GCM_TAG_BYTES;
+        this.#liveBytes += ref.size;
+        this.#sectorOf(ref.at).records.add(ref);
+        for (const old of ref.older) this.#sectorOf(old).copies.add(ref);
+      }
+      report.records += live.length;
+    }
+    this.#counters.torn += report.torn;
+    this.#counters.damagedRegions += report.damagedRegions;
+    this.#recovered = true;
+    report.state = this.#recoveryState(report, otherData);
+    if (report.state === 'foreign') {
+      report.error =
+        `flash log: ${report.foreignSectors} sector(s) were written under another master key; their records cannot be opened, ` +
+        'the log starts empty and that space will be erased when reused. If the key store was replaced by mistake, restore it before appending.';
+    } else if (report.state === 'unformatted') {
+      report.error =
+        `flash log: ${report.unusableSectors} sector(s) hold data that is not an Airlock log; ` +
+        'the log starts empty and that space will be erased when reused. Check the partition table if this is unexpected.';
+    }
+    if (report.error) this.#log?.warn(report.error);
+    if (report.torn || report.damagedRegions) {
+      this.#log?.warn('flash log: skipped torn or damaged entries', { torn: report.torn, damagedRegions: report.damagedRegions });
+    }
+    // A power cut between opening a head and erasing the sector after it leaves that compaction unfinished.
+    if (this.#head >= 0) {
+      const after = (this.#head + 1) % this.#sectorCount;
+      if (this.#sectors[after]!.status === 'log') this.#compact(after);
+    }
+    return report;
+  }
+
+  #recoveryState(report: RecoveryReport, otherData: number): RecoveryReport['state'] {
+    if (report.logSectors > 0) return 'ok';
+    if (report.foreignSectors > 0) return 'foreign';
+    if (otherData > 0) return 'unformatted';
+    return report.unusableSectors > 0 ? 'ok' : 'blank';
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Sets an integration's buffering limits (kept in memory: the contract is the source of truth at each boot). */
+  configure(integration: string, limits: QueueLimits): void {
+    if (!this.#validName(integration)) throw new LogError(`flash log: integration must be a non-empty string, got ${String(integration)}`);
+    for (const key of ['maxBytes', 'maxRecords', 'maxAgeMs'] as const) {
+      const v = limits[key];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new LogError(`flash log: ${key} for ${integration} must be a whole number >= 0, got ${v}`);
+    }
+    if (limits.whenFull !== undefined && limits.whenFull !== 'drop-oldest' && limits.whenFull !== 'drop-newest') {
+      throw new LogError(`flash log: whenFull for ${integration} must be "drop-oldest" or "drop-newest", got ${String(limits.whenFull)}`);
+    }
+    this.#named(integration).limits = { ...limits };
+  }
+
+  /** Seals and appends a record; returns its seq, or why it was refused (and counted). */
+  append(integration: string, payload: Uint8Array, stamp: Stamp): AppendResult {
+    this.#requireRecovered();
+    const invalid = this.#checkAppend(integration, payload, stamp);
+    if (invalid) {
+      this.#counters.rejected++;
+      return { ok: false, reason: 'invalid', message: invalid };
+    }
+    if (payload.length > this.maxPayloadBytes) {
+      this.#counters.rejected++;
+      return { ok: false, reason: 'too-large', message: `flash log: payload of ${payload.length} bytes exceeds ${this.maxPayloadBytes} (a quarter sector)` };
+    }
+    const stream = this.#named(integration);
+    if (stream.name !== integration) {
+      this.#counters.rejected++;
+      return { ok: false, reason: 'invalid', message: `flash log: "${integration}" shares its 32-bit tag with "${stream.name}"; rename one of them` };
+    }
+    const epoch = this.#keyring.currentEpoch(integration);
+    if (stream.high >= MAX_SEQ || epoch > MAX_EPOCH) {
+      this.#counters.rejected++;
+      return { ok: false, reason: 'exhausted', message: `flash log: ${integration} ran out of sequence numbers or key epochs; purge it to start over` };
+    }
+    const size = ENTRY_HEADER_BYTES + payload.length + GCM_TAG_BYTES;
+    const limits = stream.limits;
+    const dropOldest = limits.whenFull === 'drop-oldest';
+    let drop = 0;
+    let dropBytes = 0;
+    const fitsQuota = () =>
+      (limits.maxRecords === undefined || stream.queue.length - drop + 1 <= limits.maxRecords) &&
+      (limits.maxBytes === undefined || stream.payloadBytes - dropBytes + payload.length <= limits.maxBytes);
+    while (!fitsQuota()) {
+      if (!dropOldest || drop >= stream.queue.length) {
+        this.#dropped.quota++;
+        return { ok: false, reason: 'quota', message: `flash log: ${integration} is at its buffer quota (policy ${limits.whenFull ?? 'drop-newest'})` };
+      }
+      dropBytes += this.#payloadOf(stream.queue[drop]!);
+      drop++;
+    }
+    let dropFull = 0;
+    const liveAfter = () => this.#liveBytes - this.#entryBytes(stream, 0, drop + dropFull);
+    while (liveAfter() + size > this.capacityBytes) {
+      if (!dropOldest || drop + dropFull >= stream.queue.length) {
+        this.#dropped.full++;
+        return { ok: false, reason: 'full', message: `flash log: the log is full (${this.capacityBytes} bytes of records); ${integration} keeps its buffered records (policy drop-newest)` };
+      }
+      dropFull++;
+    }
+    if (drop + dropFull > 0) {
+      this.#dropFront(stream, drop, 'quota');
+      this.#dropFront(stream, dropFull, 'full');
+      this.#writeMark(stream);
+    }
+
+    const seq = stream.high + 1;
+    const key = this.#keyring.key('data', integration, epoch);
+    if (!key) throw new LogError(`flash log: no data key for ${integration} epoch ${epoch}`);
+    // Wall time outside 2020..2054 is not trusted (a clock that never synced): the record keeps boot + monotonic time.
+    const wall = stamp.wall !== undefined && stamp.wall >= WALL_EPOCH && stamp.wall - WALL_EPOCH <= MAX_TIME ? Math.floor(stamp.wall) : undefined;
+    const flags = wall === undefined ? 0 : FLAG_WALL;
+    const time = wall === undefined ? Math.floor(stamp.mono) : wall;
+    const body = new Uint8Array(payload.length + GCM_TAG_BYTES);
+    const header = { kind: KIND_RECORD, flags, tag: stream.tag, seq, epoch, boot: stamp.boot & 0xffff, time: wall === undefined ? time : time - WALL_EPOCH };
+    const entry = encodeEntry(header, body);
+    const sealed = this.#crypto.aesGcmSeal(key, recordNonce(epoch, seq), payload, recordAad(entry, 0, integration));
+    entry.set(sealed, ENTRY_HEADER_BYTES);
+    this.#ensureRoom(entry.length);
+    const at = this.#program(entry, KIND_RECORD);
+    stream.high = seq;
+    stream.highSector = this.#head;
+    const ref: RecordRef = { tag: stream.tag, seq, epoch, flags, boot: header.boot, time, size: entry.length, at, older: [] };
+    stream.queue.push(ref);
+    stream.payloadBytes += payload.length;
+    this.#liveBytes += entry.length;
+    this.#sectors[this.#head]!.records.add(ref);
+    this.#counters.appended++;
+    this.#counters.recordBytesAppended += entry.length;
+    return { ok: true, seq };
+  }
+
+  /** The vendor acknowledged everything up to `seq` (clamped to the highest seq given out). Writes one mark, never NVS. */
+  acknowledge(integration: string, seq: number): void {
+    this.#requireRecovered();
+    if (!this.#validName(integration) || !Number.isInteger(seq) || seq < 0) {
+      this.#counters.rejected++;
+      return;
+    }
+    const stream = this.#streams.get(integrationTag(this.#crypto, integration));
+    if (!stream) return;
+    const through = Math.min(seq, stream.high);
+    if (through <= stream.floor) return;
+    let n = 0;
+    while (n < stream.queue.length && stream.queue[n]!.seq <= through) n++;
+    this.#removeFront(stream, n);
+    this.#counters.acknowledged += n;
+    stream.floor = through;
+    this.#writeMark(stream);
+  }
+
+  /**
+   * Consent withdrawn or the integration ended: destroys its data keys first
+   * (its records are unreadable from that instant), then drops them from the
+   * index and erases every sector that no longer holds anything live.
+   * Returns how many undelivered records were purged.
+   */
+  purge(integration: string): number {
+    this.#requireRecovered();
+    if (!this.#validName(integration)) throw new LogError(`flash log: purge needs an integration name, got ${String(integration)}`);
+    this.#keyring.shred(integration);
+    const stream = this.#streams.get(integrationTag(this.#crypto, integration));
+    if (!stream) return 0;
+    const n = stream.queue.length;
+    this.#dropFront(stream, n, 'purged');
+    if (stream.floor < stream.high) {
+      stream.floor = stream.high;
+      this.#writeMark(stream);
+    }
+    this.reclaim();
+    return n;
+  }
+
+  /**
+   * Drops records older than their integration's `maxAgeMs` (reason
+   * `retention`). Ages are lower bounds: a record stamped without wall time in
+   * an earlier boot is at least as old as the start of this boot, and at least
+   * as old as any later record of its integration that has wall time.
+   * Does nothing while the wall clock is unknown. Returns how many were dropped.
+   */
+  expire(nowWall: number | undefined = this.#clock.wallTime()): number {
+    this.#requireRecovered();
+    if (nowWall === undefined || !Number.isFinite(nowWall)) return 0;
+    const bootStart = nowWall - this.#clock.monotonic();
+    const thisBoot = this.#clock.bootCount & 0xffff;
+    let total = 0;
+    for (const stream of this.#streams.values()) {
+      const maxAge = stream.limits.maxAgeMs;
+      if (maxAge === undefined || stream.queue.length === 0) continue;
+      const q = stream.queue;
+      const notAfter: number[] = new Array<number>(q.length);
+      let bound = bootStart;
+      for (let i = q.length - 1; i >= 0; i--) {
+        notAfter[i] = bound;
+        if (q[i]!.flags & FLAG_WALL) bound = Math.min(bound, q[i]!.time);
+      }
+      let n = 0;
+      while (n < q.length) {
+        const r = q[n]!;
+        const happened = r.flags & FLAG_WALL ? r.time : r.boot === thisBoot ? bootStart + r.time : notAfter[n]!;
+        if (nowWall - happened <= maxAge) break;
+        n++;
+      }
+      if (n > 0) {
+        this.#dropFront(stream, n, 'retention');
+        this.#writeMark(stream);
+        total += n;
+      }
+    }
+    return total;
+  }
+
+  /** Erases log sectors that hold nothing live and no needed mark (they are reused, clean, when the circle reaches them). */
+  reclaim(): number {
+    let erased = 0;
+    for (let s = 0; s < this.#sectorCount; s++) {
+      const sector = this.#sectors[s]!;
+      if (s === this.#head || sector.status !== 'log' || sector.records.size > 0) continue;
+      if (this.#holdsProof(s)) continue;
+      this.#erase(s);
+      erased++;
+    }
+    return erased;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  pending(integration: string, max: number, afterSeq?: number): PendingRecord[] {
+    this.#requireRecovered();
+    if (!this.#validName(integration) || !(max > 0)) return [];
+    const stream = this.#streams.get(integrationTag(this.#crypto, integration));
+    if (!stream) return [];
+    const out: PendingRecord[] = [];
+    const after = afterSeq ?? -1;
+    for (const ref of [...stream.queue]) {
+      if (out.length >= max) break;
+      if (ref.seq <= after) continue;
+      const payload = this.#open(integration, stream, ref);
+      if (payload) out.push({ integration, seq: ref.seq, payload, stamp: this.#stampOf(ref) });
+    }
+    return out;
+  }
+
+  stats(integration: string): QueueStats {
+    const stream = this.#validName(integration) ? this.#streams.get(integrationTag(this.#crypto, integration)) : undefined;
+    if (!stream || stream.queue.length === 0) return { records: 0, bytes: 0 };
+    const oldest = stream.queue[0]!;
+    return { records: stream.queue.length, bytes: stream.payloadBytes, oldestSeq: oldest.seq, oldestStamp: this.#stampOf(oldest) };
+  }
+
+  /** A JSON-safe snapshot of the counters. */
+  counters(): LogCounters {
+    let liveRecords = 0;
+    for (const s of this.#streams.values()) liveRecords += s.queue.length;
+    return {
+      ...this.#counters,
+      dropped: { ...this.#dropped },
+      liveRecords,
+      liveBytes: this.#liveBytes,
+      capacityBytes: this.capacityBytes,
+    };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #open(integration: string, stream: Stream, ref: RecordRef): Uint8Array | undefined {
+    const key = ref.epoch === this.#keyring.currentEpoch(integration) || this.#keyring.hasEpoch(integration, ref.epoch)
+      ? this.#keyring.key('data', integration, ref.epoch)
+      : undefined;
+    if (!key) {
+      this.#dropOne(stream, ref, 'purged');
+      return undefined;
+    }
+    for (const at of [ref.at, ...ref.older]) {
+      const entry = asBytes(this.#flash.read(at, ref.size));
+      const h = decodeEntryHeader(entry, 0, entry.length);
+      if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== ref.tag || h.seq !== ref.seq || h.epoch !== ref.epoch) continue;
+      const plain = this.#crypto.aesGcmOpen(key, recordNonce(ref.epoch, ref.seq), entry.subarray(ENTRY_HEADER_BYTES), recordAad(entry, 0, integration));
+      if (plain) return plain;
+    }
+    this.#dropOne(stream, ref, 'corrupt');
+    this.#log?.warn('flash log: a record failed authentication and was dropped', { integration, seq: ref.seq });
+    return undefined;
+  }
+
+  #stampOf(ref: RecordRef): Stamp {
+    const now = this.#clock.bootCount;
+    let boot = now - (now & 0xffff) + ref.boot;
+    if (boot > now) boot -= 0x10000;
+    boot = Math.max(0, boot);
+    // With wall time known only wall time is kept (monotonic time is then 0): it is what ages and reports use.
+    return ref.flags & FLAG_WALL ? { wall: ref.time, boot, mono: 0 } : { boot, mono: ref.time };
+  }
+
+  #payloadOf(ref: RecordRef): number {
+    return ref.size - ENTRY_HEADER_BYTES - GCM_TAG_BYTES;
+  }
+
+  #entryBytes(stream: Stream, from: number, to: number): number {
+    let n = 0;
+    for (let i = from; i < to && i < stream.queue.length; i++) n += stream.queue[i]!.size;
+    return n;
+  }
+
+  #dropFront(stream: Stream, n: number, reason: DropReason): void {
+    if (n <= 0) return;
+    const last = stream.queue[n - 1]!.seq;
+    this.#removeFront(stream, n);
+    this.#dropped[reason] += n;
+    if (last > stream.floor) stream.floor = last;
+  }
+
+  #removeFront(stream: Stream, n: number): void {
+    for (const ref of stream.queue.splice(0, n)) this.#forget(stream, ref);
+  }
+
+  #dropOne(stream: Stream, ref: RecordRef, reason: DropReason): void {
+    const i = stream.queue.indexOf(ref);
+    if (i < 0) return;
+    stream.queue.splice(i, 1);
+    this.#forget(stream, ref);
+    this.#dropped[reason]++;
+  }
+
+  #forget(stream: Stream, ref: RecordRef): void {
+    stream.payloadBytes -= this.#payloadOf(ref);
+    this.#liveBytes -= ref.size;
+    this.#sectorOf(ref.at).records.delete(ref);
+    for (const old of ref.older) this.#sectorOf(old).copies.delete(ref);
+  }
+
+  /** Writes "floor F, high H" for the stream at the head. */
+  #writeMark(stream: Stream): void {
+    this.#ensureRoom(ENTRY_HEADER_BYTES + MARK_BODY_BYTES);
+    this.#programMark(stream);
+  }
+
+  #programMark(stream: Stream): void {
+    const body = new Uint8Array(MARK_BODY_BYTES);
+    new DataView(body.buffer).setUint32(0, stream.high);
+    const entry = encodeEntry({ kind: KIND_MARK, flags: 0, tag: stream.tag, seq: stream.floor, epoch: 0, boot: 0, time: 0 }, body);
+    this.#program(entry, KIND_MARK);
+    stream.floorSector = this.#head;
+    stream.highSector = this.#head;
+  }
+
+  /** Programs an entry at the head, then its kind byte: the commit marker, last. */
+  #program(entry: Uint8Array, kind: number): number {
+    const sector = this.#sectors[this.#head]!;
+    if (this.#blockSize - sector.used < entry.length) {
+      throw new LogError(`flash log: internal: ${entry.length} bytes do not fit in sector ${this.#head} (used ${sector.used})`);
+    }
+    const at = this.#head * this.#blockSize + sector.used;
+    entry[0] = UNCOMMITTED;
+    this.#flash.write(at, entry.length, entry);
+    sector.used += entry.length;
+    this.#flash.write(at, 1, Uint8Array.of(kind));
+    entry[0] = kind;
+    this.#counters.bytesWritten += entry.length + 1;
+    return at;
+  }
+
+  #ensureRoom(size: number): void {
+    for (let tries = 0; tries <= this.#sectorCount; tries++) {
+      if (this.#head >= 0 && this.#blockSize - this.#sectors[this.#head]!.used >= size) return;
+      this.#advance();
+    }
+    throw new LogError(`flash log: found no room for ${size} bytes after a full lap of compaction`);
+  }
+
+  /** Opens the next sector of the circle as head, then compacts the one after it so a spare always waits. */
+  #advance(): void {
+    const next = (this.#head + 1) % this.#sectorCount;
+    const sector = this.#sectors[next]!;
+    if (sector.status === 'log') {
+      throw new LogError(`flash log: sector ${next} is still in use ahead of the head; the log lost its spare sector`);
+    }
+    if (!sector.clean) this.#eraseRaw(next);
+    const header = encodeSectorHeader({ generation: this.#generation + 1, fingerprint: this.#fingerprint });
+    this.#flash.write(next * this.#blockSize, header.length, header);
+    this.#generation++;
+    this.#counters.bytesWritten += header.length;
+    this.#sectors[next] = { ...freshSector(false), status: 'log', generation: this.#generation, used: SECTOR_HEADER_BYTES };
+    this.#head = next;
+    const after = (next + 1) % this.#sectorCount;
+    if (this.#sectors[after]!.status === 'log') this.#compact(after);
+  }
+
+  /** Copies live records out of sector `s` into the head, rewrites marks it alone proves, erases it. */
+  #compact(s: number): void {
+    const sector = this.#sectors[s]!;
+    const moving = [...sector.records].sort((a, b) => a.at - b.at);
+    for (const ref of moving) {
+      const entry = asBytes(this.#flash.read(ref.at, ref.size)).slice();
+      const at = this.#program(entry, KIND_RECORD);
+      sector.records.delete(ref);
+      ref.at = at;
+      this.#sectors[this.#head]!.records.add(ref);
+      this.#counters.movedBytes += ref.size;
+      const stream = this.#streams.get(ref.tag)!;
+      if (stream.high === ref.seq) stream.highSector = this.#head;
+    }
+    for (const stream of this.#streams.values()) {
+      if (stream.highSector === s || stream.floorSector === s) this.#programMark(stream);
+    }
+    this.#counters.compactions++;
+    this.#erase(s);
+  }
+
+  #holdsProof(s: number): boolean {
+    for (const stream of this.#streams.values()) if (stream.highSector === s || stream.floorSector === s) return true;
+    return false;
+  }
+
+  #erase(s: number): void {
+    const sector = this.#sectors[s]!;
+    for (const ref of sector.copies) ref.older = ref.older.filter((at) => Math.floor(at / this.#blockSize) !== s);
+    this.#eraseRaw(s);
+    this.#sectors[s] = freshSector(true);
+  }
+
+  #eraseRaw(s: number): void {
+    this.#flash.erase(s);
+    this.#counters.erases++;
+    this.#sectors[s]!.clean = true;
+  }
+
+  #sectorOf(at: number): Sector {
+    return this.#sectors[Math.floor(at / this.#blockSize)]!;
+  }
+
+  #proveHigh(stream: Stream, seq: number, sector: number): void {
+    if (seq >= stream.high) {
+      stream.high = seq;
+      stream.highSector = sector;
+    }
+  }
+
+  #streamByTag(tag: number): Stream {
+    let stream = this.#streams.get(tag);
+    if (!stream) {
+      stream = { tag, name: undefined, high: 0, floor: 0, highSector: -1, floorSector: -1, queue: [], payloadBytes: 0, limits: {} };
+      this.#streams.set(tag, stream);
+    }
+    return stream;
+  }
+
+  #named(integration: string): Stream {
+    const stream = this.#streamByTag(integrationTag(this.#crypto, integration));
+    stream.name ??= integration;
+    return stream;
+  }
+
+  #computeFingerprint(): number {
+    const mac = this.#crypto.hmacSha256(this.#keyring.hubKey('flash-log'), utf8('airlock-log/fingerprint'));
+    return new DataView(mac.buffer, mac.byteOffset, 4).getUint32(0);
+  }
+
+  #validName(integration: unknown): integration is string {
+    return typeof integration === 'string' && integration.length > 0;
+  }
+
+  #checkAppend(integration: unknown, payload: unknown, stamp: unknown): string | undefined {
+    if (!this.#validName(integration)) return 'flash log: integration must be a non-empty string';
+    if (!(payload instanceof Uint8Array)) return 'flash log: payload must be a Uint8Array (the encoded record)';
+    const s = stamp as Partial<Stamp> | undefined;
+    if (!s || !Number.isInteger(s.boot) || s.boot! < 0) return 'flash log: stamp.boot must be a whole number >= 0';
+    if (typeof s.mono !== 'number' || !(s.mono >= 0) || s.mono > MAX_TIME) return 'flash log: stamp.mono must be ms >= 0 and < 2^40 (34 years)';
+    if (s.wall !== undefined && (typeof s.wall !== 'number' || !(s.wall >= 0))) return 'flash log: stamp.wall must be ms since the Unix epoch (>= 0) or absent';
+    return undefined;
+  }
+
+  #requireRecovered(): void {
+    if (!this.#recovered) throw new LogError('flash log: call recover() (or RecordLog.open) before using the log');
+  }
+}
