@@ -24,3 +24,21 @@ export interface Reading {
   time: Stamp;
   fields: Readonly<Record<string, FieldValue>>;
 }
+
+/** Where a device's readings come from. */
+export type DeviceSource = 'zigbee2mqtt' | 'tasmota' | 'esphome' | 'bthome';
+
+/** What the hub knows about a device: the data map and the page show it. */
+export interface DeviceInfo {
+  /** Stable id, prefixed by source: "z2m:<ieee or name>", "tasmota:<topic>", "esphome:<node>", "bthome:<mac>". */
+  id: string;
+  /** The name the household gave it (zigbee2mqtt friendly name), when known. */
+  name?: string;
+  model?: string;
+  vendor?: string;
+  source: DeviceSource;
+  /** The streams this device has produced readings for. */
+  streams: string[];
+  /** Last availability the device (or its gateway) announced, when it announces one. */
+  available?: boolean;
+}
