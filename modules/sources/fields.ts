@@ -56,7 +56,8 @@ export function streamOf(name: string, value: FieldValue): string {
   const isBoolean = typeof value === 'boolean';
   if (has('battery', 'batterylow')) return 'battery';
   if (has('leak', 'waterleak', 'flood') || (isBoolean && has('moisture', 'water'))) return 'leak';
-  if (has('contact', 'door', 'window', 'opening', 'garage', 'lock')) return 'door';
+  // "lock" is a door lock's state, not a setting such as a plug's child_lock.
+  if (has('contact', 'door', 'window', 'opening', 'garage') || (has('lock') && (isBoolean || has('state')))) return 'door';
   if (has('occupancy', 'motion', 'presence', 'moving', 'pir', 'vibration')) return 'motion';
   if (has('smoke', 'tamper', 'safety', 'carbon', 'co') || (isBoolean && has('gas'))) return 'safety';
   if (has('action', 'button', 'click', 'dimmer', 'event')) return 'button';
