@@ -39,6 +39,9 @@ export async function bundleForXs(source: string, name: string): Promise<string>
     platform: 'neutral',
     mainFields: ['module', 'main'],
     target: 'es2022',
+    // xsnap has no timers; libraries that capture them at load (fast-check's
+    // `const safeSetTimeout = setTimeout`) read undefined instead of throwing.
+    define: { setTimeout: 'globalThis.setTimeout', clearTimeout: 'globalThis.clearTimeout' },
     plugins: [xsPlatform],
     logLevel: 'silent',
   });
