@@ -29,7 +29,9 @@ export interface ObjectSpec {
 
 type Row = readonly [id: number, name: string, kind: ObjectKind, bytes: number, signed?: boolean, decimals?: number];
 
-const ROWS: readonly Row[] = [
+const ROWS: readonly Row[] = Object.freeze(
+  (
+    [
   [0x00, 'packet_id', 'packet', 1],
   [0x01, 'battery', 'number', 1],
   [0x02, 'temperature', 'number', 2, true, 2],
@@ -124,7 +126,9 @@ const ROWS: readonly Row[] = [
   [0xf0, 'device_type_id', 'info', 2],
   [0xf1, 'firmware_version', 'info', 4],
   [0xf2, 'firmware_version', 'info', 3],
-];
+    ] as Row[]
+  ).map((row) => Object.freeze(row)),
+);
 
 /** Button events of object 0x3A (event.py BUTTON_EVENTS); 0x00 means "no event" for that button. */
 export const BUTTON_EVENTS: Readonly<Record<number, string>> = Object.freeze({

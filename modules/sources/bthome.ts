@@ -26,7 +26,6 @@ import { emitReadings } from './decoder.js';
 import type { FieldList } from './fields.js';
 
 export const BTHOME_UUID = 0xfcd2;
-const UUID_LE = new Uint8Array([0xd2, 0xfc]);
 const SOURCE = 'bthome';
 const COUNTER_BYTES = 4;
 const MIC_BYTES = 4;
@@ -136,7 +135,8 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
     const counter = (counterBytes[0]! | (counterBytes[1]! << 8) | (counterBytes[2]! << 16)) + counterBytes[3]! * 0x1000000;
     const last = lastCounters.get(address);
     if (last !== undefined && counter <= last) return 'replayed';
-    const nonce = concat(fromHex(address.replace(/:/g, '')), UUID_LE, new Uint8Array([info]), counterBytes);
+    // The UUID 0xFCD2 enters the nonce little-endian, as it is sent.
+    const nonce = concat(fromHex(address.replace(/:/g, '')), new Uint8Array([0xd2, 0xfc, info]), counterBytes);
     const sealed = concat(body.subarray(0, counterAt), body.subarray(counterAt + COUNTER_BYTES));
     const opened = crypto.aesCcmOpen(key, nonce, sealed, new Uint8Array(0), MIC_BYTES);
     if (!opened) return 'bad-mic';

@@ -24,7 +24,7 @@ export interface EsphomeConfig {
 }
 
 const SOURCE = 'esphome';
-const COMPONENTS: ReadonlySet<string> = new Set(['sensor', 'binary_sensor', 'switch', 'text_sensor']);
+const COMPONENTS: readonly string[] = Object.freeze(['sensor', 'binary_sensor', 'switch', 'text_sensor']);
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 interface Parsed {
@@ -40,7 +40,7 @@ function parseTopic(topic: string): Parsed | undefined {
     const prefix = parts.slice(0, n - 1).join('/');
     return prefix === '' ? undefined : { prefix };
   }
-  if (n >= 4 && parts[n - 1] === 'state' && COMPONENTS.has(parts[n - 3]!)) {
+  if (n >= 4 && parts[n - 1] === 'state' && COMPONENTS.includes(parts[n - 3]!)) {
     const prefix = parts.slice(0, n - 3).join('/');
     const objectId = parts[n - 2]!;
     return prefix === '' || objectId === '' ? undefined : { prefix, component: parts[n - 3]!, objectId };

@@ -22,7 +22,7 @@ export type FieldList = [name: string, value: FieldValue][];
  * fields would result (the caller drops the message as "too-many-fields").
  * `skip` names top-level keys that are not measurements (Tasmota's "Time").
  */
-export function flattenJson(value: unknown, maxFields: number, out: FieldList, prefix = '', skip?: ReadonlySet<string>): boolean {
+export function flattenJson(value: unknown, maxFields: number, out: FieldList, prefix = '', skip?: readonly string[]): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') {
     if (out.length >= maxFields) return false;
     out.push([prefix, value]);
@@ -36,7 +36,7 @@ export function flattenJson(value: unknown, maxFields: number, out: FieldList, p
   }
   if (typeof value === 'object') {
     for (const key of Object.keys(value)) {
-      if (prefix === '' && skip?.has(key)) continue;
+      if (prefix === '' && skip?.includes(key)) continue;
       const name = prefix === '' ? key : `${prefix}.${key}`;
       if (!flattenJson((value as Record<string, unknown>)[key], maxFields, out, name)) return false;
     }

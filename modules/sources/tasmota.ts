@@ -31,7 +31,7 @@ export interface TasmotaConfig {
 }
 
 const SOURCE = 'tasmota';
-const NOT_MEASUREMENTS: ReadonlySet<string> = new Set(['Time']);
+const NOT_MEASUREMENTS: readonly string[] = Object.freeze(['Time']);
 
 export function createTasmota(config: TasmotaConfig, context: SourceContext): MqttDecoder {
   const layout = config.fullTopic ?? '%prefix%/%topic%/';
