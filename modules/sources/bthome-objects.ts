@@ -29,9 +29,7 @@ export interface ObjectSpec {
 
 type Row = readonly [id: number, name: string, kind: ObjectKind, bytes: number, signed?: boolean, decimals?: number];
 
-const ROWS: readonly Row[] = Object.freeze(
-  (
-    [
+const TABLE_ROWS: readonly Row[] = Object.freeze<Row[]>([
   [0x00, 'packet_id', 'packet', 1],
   [0x01, 'battery', 'number', 1],
   [0x02, 'temperature', 'number', 2, true, 2],
@@ -126,9 +124,9 @@ const ROWS: readonly Row[] = Object.freeze(
   [0xf0, 'device_type_id', 'info', 2],
   [0xf1, 'firmware_version', 'info', 4],
   [0xf2, 'firmware_version', 'info', 3],
-    ] as Row[]
-  ).map((row) => Object.freeze(row)),
-);
+]);
+/** Rows frozen too: Moddable preloads this module and nothing may change it afterwards. */
+const ROWS: readonly Row[] = Object.freeze(TABLE_ROWS.map((row) => Object.freeze(row)));
 
 /** Button events of object 0x3A (event.py BUTTON_EVENTS); 0x00 means "no event" for that button. */
 export const BUTTON_EVENTS: Readonly<Record<number, string>> = Object.freeze({
