@@ -8,12 +8,14 @@ import { writeFileSync } from 'node:fs';
 import { benchCrypto } from './crypto.js';
 import { benchPipelineArea } from './pipeline.js';
 import { benchLog } from './log.js';
+import { benchSources } from './sources.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
   ['crypto', benchCrypto],
   ['pipeline', benchPipelineArea],
   ['log', benchLog],
+  ['sources', benchSources],
 ];
 
 async function main(args: string[]): Promise<number> {

@@ -52,6 +52,20 @@ export interface Crypto {
   aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   /** Returns the plaintext, or `undefined` when the tag does not verify. */
   aesGcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
+  /**
+   * AES-128-CCM (RFC 3610), the mode of BLE link-layer and BTHome encryption:
+   * 16-byte key, 7..13-byte nonce, tag of 4..16 bytes (even). Returns the
+   * ciphertext followed by the `tagLength`-byte tag. Throws on bad sizes.
+   */
+  aesCcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, tagLength: number): Uint8Array;
+  /** Returns the plaintext, or `undefined` when the tag does not verify (or the input is shorter than the tag). */
+  aesCcmOpen(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    ciphertextAndTag: Uint8Array,
+    aad: Uint8Array,
+    tagLength: number,
+  ): Uint8Array | undefined;
 }
 
 /**

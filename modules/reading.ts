@@ -25,16 +25,20 @@ export interface Reading {
   fields: Readonly<Record<string, FieldValue>>;
 }
 
-/** What the hub knows about a device; sources fill a registry of these, the data map reads it. */
+/** Where a device's readings come from. */
+export type DeviceSource = 'zigbee2mqtt' | 'tasmota' | 'esphome' | 'bthome';
+
+/** What the hub knows about a device: the data map and the page show it. */
 export interface DeviceInfo {
-  /** The same id as Reading.device. */
+  /** Stable id, prefixed by source: "z2m:<ieee or name>", "tasmota:<topic>", "esphome:<node>", "bthome:<mac>". */
   id: string;
-  /** The name the household gave it, e.g. "Kitchen plug". */
+  /** The name the household gave it (zigbee2mqtt friendly name), when known. */
   name?: string;
   model?: string;
   vendor?: string;
-  /** Which adapter found it: "zigbee2mqtt", "tasmota", "esphome", "bthome". */
-  source: string;
-  /** The streams its readings belong to. */
+  source: DeviceSource;
+  /** The streams this device has produced readings for. */
   streams: string[];
+  /** Last availability the device (or its gateway) announced, when it announces one. */
+  available?: boolean;
 }

@@ -5,9 +5,10 @@
  * from the SDK's HMAC exactly as RFC 5869 defines it, and checked against the
  * RFC's vectors like every other host.
  */
-import { BlockCipher, Digest } from 'crypt';
+import { BlockCipher, Digest, Mode } from 'crypt';
 import GCM from 'gcm';
 import HMAC from 'hmac';
+import { composeCcm } from '../../modules/ccm.js';
 import type { Crypto } from '../../modules/host.js';
 
 const TAG_BYTES = 16;
@@ -27,7 +28,18 @@ function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
   if (nonce.length !== 12) throw new RangeError(`AES-GCM nonce must be 12 bytes, got ${nonce.length}`);
 }
 
+// BTHome's AES-CCM: the SDK has no CCM, so the portable RFC 3610 composition runs over the
+// SDK's native CBC and CTR modes (hardware AES on the ESP32).
+const ccm = composeCcm({
+  cbcEncryptZeroIv: (key, input) =>
+    new Uint8Array(new Mode('CBC', new BlockCipher('AES', toBuffer(key)), new ArrayBuffer(16), false).encrypt(toBuffer(input))),
+  ctrXor: (key, counter, input) =>
+    new Uint8Array(new Mode('CTR', new BlockCipher('AES', toBuffer(key)), toBuffer(counter)).encrypt(toBuffer(input))),
+});
+
 export const moddableCrypto: Crypto = Object.freeze({
+  aesCcmSeal: ccm.seal,
+  aesCcmOpen: ccm.open,
   sha256(data: Uint8Array): Uint8Array {
     return new Uint8Array(new Digest('SHA256').process(toBuffer(data)));
   },

@@ -1,5 +1,6 @@
 /** The Crypto capability over node:crypto (OpenSSL). */
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
+import { checkCcmParameters } from '../../modules/ccm-rules.js';
 import type { Crypto } from '../../modules/host.js';
 
 const TAG_BYTES = 16;
@@ -34,6 +35,29 @@ export const nodeCrypto: Crypto = Object.freeze({
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     try {
       const body = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+      return new Uint8Array(body.buffer, body.byteOffset, body.length);
+    } catch {
+      return undefined;
+    }
+  },
+  aesCcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, tagLength: number): Uint8Array {
+    checkCcmParameters(key, nonce, tagLength, aad.length);
+    const cipher = createCipheriv('aes-128-ccm', key, nonce, { authTagLength: tagLength });
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    return new Uint8Array(body.buffer, body.byteOffset, body.length);
+  },
+  aesCcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, tagLength: number): Uint8Array | undefined {
+    checkCcmParameters(key, nonce, tagLength, aad.length);
+    if (sealed.length < tagLength) return undefined;
+    const length = sealed.length - tagLength;
+    try {
+      const decipher = createDecipheriv('aes-128-ccm', key, nonce, { authTagLength: tagLength });
+      decipher.setAuthTag(sealed.subarray(length));
+      decipher.setAAD(aad, { plaintextLength: length });
+      // OpenSSL checks the CCM tag inside update(); a mismatch throws here.
+      const body = decipher.update(sealed.subarray(0, length));
+      decipher.final();
       return new Uint8Array(body.buffer, body.byteOffset, body.length);
     } catch {
       return undefined;

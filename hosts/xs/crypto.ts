@@ -8,6 +8,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Crypto } from '../../modules/host.js';
+import { ccmOpen, ccmSeal } from './ccm.js';
 
 const TAG_BYTES = 16;
 
@@ -34,4 +35,6 @@ export const nobleCrypto: Crypto = Object.freeze({
       return undefined;
     }
   },
+  aesCcmSeal: ccmSeal,
+  aesCcmOpen: ccmOpen,
 });

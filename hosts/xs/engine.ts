@@ -29,16 +29,6 @@ const xsPlatform: Plugin = {
   },
 };
 
-/**
- * xsnap has no setTimeout; fast-check reads it when it loads (it only calls it
- * for time limits, which the suites do not set). The global object is frozen,
- * so each bundle declares them itself (a banner ahead of the bundle in the same
- * script); calling them fails loudly instead of pretending to wait.
- */
-const XS_TIMER_STUBS =
-  'const setTimeout = () => { throw new Error("setTimeout is not available in the XS test host"); };\n' +
-  'const clearTimeout = () => {};';
-
 /** Bundles a small ES module source (resolved from the repo root) into one script for XS. */
 export async function bundleForXs(source: string, name: string): Promise<string> {
   const result = await build({
@@ -49,10 +39,13 @@ export async function bundleForXs(source: string, name: string): Promise<string>
     platform: 'neutral',
     mainFields: ['module', 'main'],
     target: 'es2022',
+    // xsnap has no timers; libraries that capture them at load (fast-check's
+    // `const safeSetTimeout = setTimeout`) read undefined instead of throwing.
+    define: { setTimeout: 'globalThis.setTimeout', clearTimeout: 'globalThis.clearTimeout' },
     plugins: [xsPlatform],
     // Modules are strict code; an IIFE is not unless told, and sloppy mode would
     // let writes to frozen objects fail silently instead of throwing.
-    banner: { js: `"use strict";\n${XS_TIMER_STUBS}` },
+    banner: { js: '"use strict";' },
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;

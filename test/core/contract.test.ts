@@ -1,5 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
+import { jsonValue } from '../support/arbitraries.js';
 import { formatPath, parseContract, parseContractText } from '../../modules/contract/validate.js';
 import { asJson, makeContract } from '../support/contracts.js';
 
@@ -108,7 +109,7 @@ test('paths name array items by index and odd keys by quoting', (t) => {
 
 test('parseContract never throws, whatever JSON it is given', (t) => {
   fc.assert(
-    fc.property(fc.jsonValue({ maxDepth: 4 }), (json) => {
+    fc.property(jsonValue({ maxDepth: 4 }), (json) => {
       const result = parseContract(json);
       return result.ok === false && result.errors.length > 0 && result.errors.every((e) => typeof e.path === 'string' && e.message.length > 0);
     }),
@@ -117,7 +118,7 @@ test('parseContract never throws, whatever JSON it is given', (t) => {
   // Valid contracts with one section swapped for arbitrary JSON: still a clean refusal or acceptance.
   const sections = Object.keys(makeContract());
   fc.assert(
-    fc.property(fc.constantFrom(...sections), fc.jsonValue({ maxDepth: 3 }), (section, value) => {
+    fc.property(fc.constantFrom(...sections), jsonValue({ maxDepth: 3 }), (section, value) => {
       const json = asJson(makeContract());
       json[section] = value;
       const result = parseContract(json);

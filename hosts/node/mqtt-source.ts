@@ -1,0 +1,62 @@
+/**
+ * The desktop transport for the MQTT sources: subscribes to the home's
+ * broker with MQTT.js and hands every message to the first decoder that
+ * accepts its topic (zigbee2mqtt, Tasmota, ESPHome). Decoders never throw;
+ * a defect that would is logged and counted as a dropped message, never
+ * allowed to stop the subscription.
+ */
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../../modules/host.js';
+import type { Reading } from '../../modules/reading.js';
+import type { MqttDecoder } from '../../modules/sources/decoder.js';
+
+export interface MqttSourceOptions {
+  /** The home's broker, e.g. "mqtt://127.0.0.1:1883". */
+  url: string;
+  decoders: readonly MqttDecoder[];
+  onReadings: (readings: Reading[]) => void;
+  log: Logger;
+  /** Passed to MQTT.js (credentials, client id, TLS). */
+  client?: IClientOptions;
+}
+
+export interface MqttSource {
+  readonly client: MqttClient;
+  /** Messages no decoder accepted (the subscriptions overlap other systems' topics). */
+  readonly unrouted: number;
+  stop(): Promise<void>;
+}
+
+export async function startMqttSource(options: MqttSourceOptions): Promise<MqttSource> {
+  const { decoders, onReadings, log } = options;
+  const client = await connectAsync(options.url, { clean: true, reconnectPeriod: 2000, ...options.client });
+  let unrouted = 0;
+  client.on('message', (topic, payload) => {
+    const decoder = decoders.find((d) => d.accepts(topic));
+    if (!decoder) {
+      unrouted++;
+      return;
+    }
+    let readings: Reading[];
+    try {
+      readings = decoder.handleMessage(topic, payload);
+    } catch (error) {
+      log.error('source decoder threw (a defect: decoders must count and skip)', { source: decoder.source, topic, error: String(error) });
+      return;
+    }
+    if (readings.length > 0) onReadings(readings);
+  });
+  client.on('error', (error) => log.warn('mqtt source: broker error', { url: options.url, error: error.message }));
+  const filters = [...new Set(decoders.flatMap((d) => d.subscriptions))];
+  await client.subscribeAsync(filters, { qos: 0 });
+  log.info('mqtt source subscribed', { url: options.url, filters: filters.join(' ') });
+  return {
+    client,
+    get unrouted() {
+      return unrouted;
+    },
+    async stop() {
+      await client.endAsync();
+    },
+  };
+}
