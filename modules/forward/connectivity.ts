@@ -43,6 +43,11 @@ export class IntegrationConnectivity {
     return this.#lastAttemptOk;
   }
 
+  /** The transport's last reported state. */
+  get transport(): TransportState {
+    return this.#transport;
+  }
+
   transportState(state: TransportState): void {
     this.#transport = state;
     this.#update();

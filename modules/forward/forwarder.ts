@@ -113,6 +113,7 @@ export class Forwarder {
   #tick: TimerHandle | undefined;
   #unsubscribe: (() => void)[] = [];
   #ackedSeq: number | undefined;
+  #connectingSince = 0;
   #sentUpTo = -Infinity;
   #batchLimit: number;
   #idleWaiters: (() => void)[] = [];
@@ -174,6 +175,7 @@ export class Forwarder {
       }),
     ];
     this.connectivity.breakerState(this.breaker.state);
+    this.#connectingSince = this.#clock.monotonic();
     this.#onTransportState(this.#transport.state());
     this.#tick = this.#timers.repeat(() => this.#onTick(), this.#tickMs);
     this.#kick();
@@ -223,6 +225,7 @@ export class Forwarder {
   }
 
   #onTransportState(state: TransportState): void {
+    if (state === 'connecting' && this.connectivity.transport !== 'connecting') this.#connectingSince = this.#clock.monotonic();
     this.connectivity.transportState(state);
     if (state === 'connected') {
       this.serviceLevels.endpointUp(true);
@@ -287,6 +290,12 @@ export class Forwarder {
 
   async #pump(): Promise<void> {
     while (this.#running) {
+      // A transport still opening its session would fail the attempt at once:
+      // wait for it (woken by 'connected'), but not longer than an ack timeout.
+      if (this.#transport.state() === 'connecting') {
+        const waited = this.#clock.monotonic() - this.#connectingSince;
+        if (waited < this.#ackTimeoutMs) return this.#sleepFor(this.#ackTimeoutMs - waited, 'backoff');
+      }
       const blocked = this.breaker.waitMs();
       if (blocked > 0) return this.#sleepFor(blocked, 'breaker');
       const batch = this.#nextBatch();

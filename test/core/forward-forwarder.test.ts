@@ -271,6 +271,31 @@ test('a reconnect ends the backoff wait early', async (t) => {
   await f.stop();
 });
 
+test('a transport still connecting is waited for, not failed against', async (t) => {
+  const r = rig();
+  const transport = fake(r, 'energy');
+  transport.setState('connecting');
+  r.append('energy', 3);
+  const f = r.forwarder('energy', transport);
+  f.start();
+  await r.run(1_000, 100);
+  t.is(transport.calls.length, 0);
+  t.is(f.connectivity.state, 'degraded');
+  transport.setState('connected');
+  await settle();
+  t.deepEqual(transport.seqs(), [1, 2, 3]);
+  t.like(f.counters, { attempts: 1, retried: 0 });
+  // A session that never opens: after an ack timeout the forwarder tries anyway (and backs off).
+  transport.setState('connecting');
+  r.append('energy', 1);
+  f.notify();
+  await r.run(4_000, 100);
+  t.is(transport.calls.length, 1);
+  await r.run(1_500, 100);
+  t.is(transport.calls.length, 2);
+  await f.stop();
+});
+
 test('lag and uptime violations are counted and emitted for the audit log', async (t) => {
   const r = rig();
   const events: ServiceLevelEvent[] = [];
