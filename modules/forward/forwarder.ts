@@ -132,7 +132,10 @@ export class Forwarder {
     this.#backoff = new Backoff(options.random, options.backoff);
     this.breaker = options.breaker ?? new CircuitBreaker(options.transport.endpoint, options.clock);
     this.#batchLimit = this.terms.batchSize;
-    this.#bucket = new TokenBucket(options.clock, this.terms.maxRecordsPerSecond, Math.max(this.terms.batchSize, this.terms.burstRecords ?? 0));
+    // Default burst: a batch, or 100 ms worth of the rate if larger (timers tick in whole ms, so
+    // a bucket smaller than that would put a timer wait between batches at high rates).
+    const burst = this.terms.burstRecords ?? Math.ceil(this.terms.maxRecordsPerSecond / 10);
+    this.#bucket = new TokenBucket(options.clock, this.terms.maxRecordsPerSecond, Math.max(this.terms.batchSize, burst));
     this.#stampTime = options.stampTime ?? new StampTime(options.clock);
     this.#encoder = new EnvelopeEncoder(this.#hub, this.terms.format, (stamp) => this.#stampTime.wallOf(stamp));
     this.#tickMs = options.tickMs ?? 1000;

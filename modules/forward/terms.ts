@@ -20,7 +20,7 @@ export interface DeliveryTerms {
   maxBatchBytes?: number;
   /** The drain rate after an outage: records per second on average. */
   maxRecordsPerSecond: number;
-  /** Records that may leave at once before pacing applies (default: batchSize). */
+  /** Records that may leave at once before pacing applies (default: the larger of batchSize and 100 ms at the rate). */
   burstRecords?: number;
   /** How long to wait for an acknowledgement, ms (default 10 000). */
   ackTimeoutMs?: number;
