@@ -9,6 +9,7 @@ import { benchCrypto } from './crypto.js';
 import { benchPipelineArea } from './pipeline.js';
 import { benchLog } from './log.js';
 import { benchSources } from './sources.js';
+import { benchForward } from './forward.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -16,6 +17,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['pipeline', benchPipelineArea],
   ['log', benchLog],
   ['sources', benchSources],
+  ['forward', benchForward],
 ];
 
 async function main(args: string[]): Promise<number> {

@@ -1,0 +1,146 @@
+/**
+ * Delivery over HTTPS with node:https: one POST per message to the endpoint
+ * URL; a 2xx answer is the acknowledgement. The seq range and an idempotency
+ * key travel as headers (docs/delivery.md), so a receiver can drop a retried
+ * message without decoding it.
+ *
+ * Plain http:// is refused unless `insecurePlainHttpForLocalTests` is set AND
+ * the endpoint is on this machine or the home network: it exists only for
+ * test receivers. Records never leave the home unencrypted.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import {
+  DeliveryError,
+  StateListeners,
+  endpointScope,
+  type EndpointScope,
+  type OutboundMessage,
+  type SendOptions,
+  type Transport,
+  type TransportState,
+} from '../../modules/forward/transport.js';
+
+export interface HttpsTransportOptions {
+  /** https://host[:port]/path */
+  endpoint: string;
+  /** The hub's id, part of the idempotency key. */
+  hub: string;
+  /** PEM CA certificate(s) that sign the receiver's certificate; default: the system's CAs. */
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Extra request headers (e.g. the vendor's authorization). */
+  headers?: Record<string, string>;
+  /** INSECURE, FOR LOCAL TEST RECEIVERS ONLY: allows http:// to a loopback or home-network host. */
+  insecurePlainHttpForLocalTests?: boolean;
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+export class HttpsTransport implements Transport {
+  readonly endpoint: string;
+  readonly scope: EndpointScope;
+  readonly #url: URL;
+  readonly #options: HttpsTransportOptions;
+  readonly #agent: http.Agent;
+  readonly #request: typeof https.request;
+  readonly #listeners = new StateListeners();
+  /** HTTP has no session: "connected" until an exchange fails at the network level. */
+  #state: TransportState = 'connected';
+
+  constructor(options: HttpsTransportOptions) {
+    this.#url = new URL(options.endpoint);
+    this.endpoint = options.endpoint;
+    this.scope = endpointScope(options.endpoint);
+    this.#options = options;
+    if (this.#url.protocol === 'http:') {
+      if (!options.insecurePlainHttpForLocalTests || this.scope !== 'local') {
+        throw new TypeError(
+          `https transport: ${options.endpoint} is plain http; use https:// (plain http is only for local test receivers, with insecurePlainHttpForLocalTests)`,
+        );
+      }
+      this.#agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.#request = http.request as typeof https.request;
+    } else if (this.#url.protocol === 'https:') {
+      this.#agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: true });
+      this.#request = https.request;
+    } else {
+      throw new TypeError(`https transport: endpoint "${options.endpoint}" must start with https://`);
+    }
+  }
+
+  state(): TransportState {
+    return this.#state;
+  }
+
+  onStateChange(listener: (state: TransportState) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  send(message: OutboundMessage, options: SendOptions): Promise<void> {
+    const body = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (error?: DeliveryError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) {
+          request.destroy();
+          if (error.kind === 'unreachable' || error.kind === 'closed' || error.kind === 'timeout') this.#setState('disconnected');
+          reject(error);
+        } else {
+          this.#setState('connected');
+          resolve();
+        }
+      };
+      const request = this.#request(this.#url, {
+        method: 'POST',
+        agent: this.#agent,
+        headers: {
+          ...this.#options.headers,
+          'content-type': message.contentType,
+          'content-length': body.length,
+          'airlock-hub': this.#options.hub,
+          'airlock-integration': message.integration,
+          'airlock-seq': `${message.firstSeq}-${message.lastSeq}`,
+          'idempotency-key': `${this.#options.hub}:${message.integration}:${message.firstSeq}-${message.lastSeq}`,
+        },
+      });
+      const timer = setTimeout(
+        () => finish(new DeliveryError('timeout', `no answer from ${this.endpoint} within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
+      request.on('response', (response) => {
+        const status = response.statusCode ?? 0;
+        response.resume(); // the body is not needed; reading it lets the socket be reused
+        if (status >= 200 && status < 300) finish();
+        else if (status === 413) finish(new DeliveryError('tooLarge', `${this.endpoint} answered 413: the message is too large`));
+        else if (status >= 500 || status === 408 || status === 429) finish(new DeliveryError('server', `${this.endpoint} answered ${status}`));
+        else finish(new DeliveryError('rejected', `${this.endpoint} answered ${status}; check the endpoint and credentials in the contract`));
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        const code = error.code ?? '';
+        if (UNREACHABLE_CODES.has(code)) finish(new DeliveryError('unreachable', `${this.endpoint}: ${code}`));
+        else if (CLOSED_CODES.has(code) || /socket hang up/i.test(error.message)) finish(new DeliveryError('closed', `${this.endpoint} closed the connection before answering (${code || error.message})`));
+        else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+          finish(new DeliveryError('unreachable', `${this.endpoint}: TLS verification failed (${code}); give the vendor's CA with the ca option`));
+        } else finish(new DeliveryError('unreachable', `${this.endpoint}: ${error.message}`));
+      });
+      request.end(body);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#agent.destroy();
+    this.#setState('disconnected');
+  }
+
+  #setState(state: TransportState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#listeners.emit(state);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Delivery over MQTT with MQTT.js, QoS 1: a send resolves on the broker's
+ * PUBACK. The endpoint URL names broker and topic:
+ * mqtts://broker.vendor.example:8883/airlock/energy publishes to
+ * "airlock/energy". mqtts:// verifies the broker against `ca` (PEM) when given,
+ * else against the system's CAs.
+ *
+ * MQTT.js would keep a publish that got no PUBACK (and queue new ones while
+ * offline) and resend it by itself after a reconnect, behind the forwarder's
+ * back and out of its order. This transport never lets it: it refuses to
+ * publish while not connected, and a publish that timed out or whose
+ * connection closed is removed from MQTT.js's outgoing store and reported as
+ * not delivered, so the forwarder alone decides what is sent again, in order.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import {
+  DeliveryError,
+  StateListeners,
+  endpointScope,
+  type EndpointScope,
+  type OutboundMessage,
+  type SendOptions,
+  type Transport,
+  type TransportState,
+} from '../../modules/forward/transport.js';
+
+export interface MqttTransportOptions {
+  /** mqtt://host:port/topic or mqtts://host:port/topic. */
+  endpoint: string;
+  /** Overrides the topic taken from the endpoint's path. */
+  topic?: string;
+  /** PEM CA certificate(s) that sign the broker's certificate (mqtts://). */
+  ca?: string | Buffer;
+  /** PEM client certificate and key, when the vendor authenticates hubs by certificate. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /** Wait between reconnection attempts, ms (default 1000). */
+  reconnectPeriodMs?: number;
+  /** Wait for the broker's CONNACK, ms (default 5000). */
+  connectTimeoutMs?: number;
+  keepaliveSeconds?: number;
+}
+
+interface InFlight {
+  callback: (error?: Error) => void;
+  reject: (error: DeliveryError) => void;
+}
+
+export class MqttTransport implements Transport {
+  readonly endpoint: string;
+  readonly scope: EndpointScope;
+  readonly topic: string;
+  readonly #client: MqttClient;
+  readonly #listeners = new StateListeners();
+  readonly #inFlight = new Set<InFlight>();
+  #state: TransportState = 'connecting';
+  #closed = false;
+
+  constructor(options: MqttTransportOptions) {
+    const url = new URL(options.endpoint);
+    if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') {
+      throw new TypeError(`mqtt transport: endpoint "${options.endpoint}" must start with mqtt:// or mqtts://`);
+    }
+    this.endpoint = options.endpoint;
+    this.scope = endpointScope(options.endpoint);
+    this.topic = options.topic ?? decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (!this.topic || /[#+]/.test(this.topic)) {
+      throw new TypeError(`mqtt transport: "${this.topic}" is not a topic to publish to; put it in the endpoint path (mqtts://host:8883/airlock/energy)`);
+    }
+    const clientOptions: IClientOptions = {
+      protocol: url.protocol === 'mqtts:' ? 'mqtts' : 'mqtt',
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'mqtts:' ? 8883 : 1883)),
+      clean: true,
+      reconnectPeriod: options.reconnectPeriodMs ?? 1000,
+      connectTimeout: options.connectTimeoutMs ?? 5000,
+      keepalive: options.keepaliveSeconds ?? 30,
+      queueQoSZero: false,
+      rejectUnauthorized: true,
+      ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.cert ? { cert: options.cert } : {}),
+      ...(options.key ? { key: options.key } : {}),
+      ...(options.clientId ? { clientId: options.clientId } : {}),
+      ...(options.username ? { username: options.username } : {}),
+      ...(options.password ? { password: options.password } : {}),
+    };
+    this.#client = mqtt.connect(clientOptions);
+    this.#client.on('connect', () => this.#setState('connected'));
+    this.#client.on('reconnect', () => this.#setState('connecting'));
+    this.#client.on('close', () => {
+      this.#failInFlight('closed', 'the connection to the broker closed before the PUBACK');
+      this.#setState('disconnected');
+    });
+    // Connection errors are reported through 'close' and the sends; without a
+    // listener MQTT.js's 'error' event would crash the process.
+    this.#client.on('error', () => {});
+  }
+
+  state(): TransportState {
+    return this.#state;
+  }
+
+  onStateChange(listener: (state: TransportState) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  send(message: OutboundMessage, options: SendOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(new DeliveryError('unreachable', 'the transport is closed'));
+    if (!this.#client.connected) {
+      return Promise.reject(new DeliveryError('unreachable', `not connected to ${this.endpoint}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (error?: DeliveryError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#inFlight.delete(entry);
+        if (error) reject(error);
+        else resolve();
+      };
+      const entry: InFlight = {
+        callback: (error?: Error) => finish(error ? classify(error) : undefined),
+        reject: (error) => {
+          finish(error); // first: forgetting calls the callback with "Message removed"
+          this.#forget(entry.callback);
+        },
+      };
+      const timer = setTimeout(
+        () => entry.reject(new DeliveryError('timeout', `no PUBACK from ${this.endpoint} within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
+      this.#inFlight.add(entry);
+      this.#client.publish(this.topic, Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength), { qos: 1 }, entry.callback);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#failInFlight('closed', 'the transport was closed');
+    await this.#client.endAsync(true);
+    this.#setState('disconnected');
+  }
+
+  /** Removes a publish from MQTT.js's outgoing store so it is never resent behind our back. */
+  #forget(callback: (error?: Error) => void): void {
+    for (const [id, outgoing] of Object.entries(this.#client.outgoing)) {
+      if (outgoing.cb === callback) {
+        // removeOutgoingMessage calls the callback with "Message removed"; the send already settled.
+        this.#client.removeOutgoingMessage(Number(id));
+        return;
+      }
+    }
+    // Not yet in `outgoing` (queued while MQTT.js replays its store): drop it from that queue.
+    const queue = (this.#client as unknown as { _storeProcessingQueue?: { callback?: unknown }[] })._storeProcessingQueue;
+    if (Array.isArray(queue)) {
+      const at = queue.findIndex((item) => item.callback === callback);
+      if (at >= 0) queue.splice(at, 1);
+    }
+  }
+
+  #failInFlight(kind: 'closed', reason: string): void {
+    for (const entry of [...this.#inFlight]) entry.reject(new DeliveryError(kind, reason));
+  }
+
+  #setState(state: TransportState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#listeners.emit(state);
+  }
+}
+
+/** MQTT.js errors to delivery kinds. */
+function classify(error: Error): DeliveryError {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'number' && code >= 0x80) {
+    return new DeliveryError(code === 0x95 ? 'tooLarge' : 'rejected', `broker refused the publish (reason code 0x${code.toString(16)}): ${error.message}`);
+  }
+  if (/connection closed|client disconnecting|message removed/i.test(error.message)) return new DeliveryError('closed', error.message);
+  return new DeliveryError('unreachable', error.message);
+}
