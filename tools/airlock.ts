@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /** `airlock`: the command-line entry. Each subcommand lives in tools/commands/. */
 import type { Command } from './command.js';
+import { auditCommand } from './commands/audit.js';
 import { runCommand } from './commands/run.js';
 
-const commands: Command[] = [runCommand];
+const commands: Command[] = [runCommand, auditCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

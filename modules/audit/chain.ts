@@ -7,9 +7,10 @@
  *   hash = SHA-256(canonical JSON of {seq, time, actor, action, subject, details, prev})
  *   mac  = HMAC-SHA256(auditKey, hash)
  *   checkpoint mac = HMAC-SHA256(auditKey, "airlock-audit-checkpoint\n" + canonical JSON of {seq, hash})
+ *   export head mac = HMAC-SHA256(auditKey, "airlock-audit-head\n" + canonical JSON of {seq, hash})
  *
  * `prev` is the previous entry's hash (hex), or GENESIS for seq 1. The
- * checkpoint MAC is domain-separated so an entry's own MAC can never pass as a
+ * checkpoint and head MACs are domain-separated so an entry's own MAC can never pass as a
  * checkpoint: cutting entries off the front of an export is detected.
  */
 import { bytesEqual, concat, fromHex, toHex, utf8 } from '../bytes.js';
@@ -89,6 +90,7 @@ export interface ChainHead {
 
 export const GENESIS = '0'.repeat(64);
 const CHECKPOINT_LABEL = 'airlock-audit-checkpoint\n';
+const HEAD_LABEL = 'airlock-audit-head\n';
 const ENTRY_KEYS = ['seq', 'time', 'actor', 'action', 'subject', 'details', 'prev'] as const;
 
 /** The exact bytes that are hashed. */
@@ -107,6 +109,11 @@ export function entryMac(crypto: Crypto, key: Uint8Array, hash: string): string 
 
 export function checkpointMac(crypto: Crypto, key: Uint8Array, seq: number, hash: string): string {
   return toHex(crypto.hmacSha256(key, concat(utf8(CHECKPOINT_LABEL), utf8(canonicalJson({ seq, hash })))));
+}
+
+/** The MAC an export puts on its head, so the newest entries cannot be cut off unnoticed. */
+export function headMac(crypto: Crypto, key: Uint8Array, head: ChainHead): string {
+  return toHex(crypto.hmacSha256(key, concat(utf8(HEAD_LABEL), utf8(canonicalJson({ seq: head.seq, hash: head.hash })))));
 }
 
 export function sealEntry(crypto: Crypto, key: Uint8Array, entry: AuditEntry): SealedEntry {

@@ -10,6 +10,7 @@ import type { Clock, Crypto } from '../host.js';
 import { CanonicalError, toJsonValue, type JsonValue } from './canonical.js';
 import {
   GENESIS,
+  headMac,
   makeCheckpoint,
   sealEntry,
   verifyChain,
@@ -35,7 +36,8 @@ export interface AuditExport {
   selection?: string;
   /** Where the entries continue from; null when they start at seq 1. */
   checkpoint: Checkpoint | null;
-  head: ChainHead;
+  /** The hub's newest entry when exported, MACed (`headMac`): cutting entries off the end is detected. */
+  head: ChainHead & { mac: string };
   entries: SealedEntry[];
 }
 
@@ -161,7 +163,7 @@ export class AuditLog {
       format: AUDIT_EXPORT_FORMAT,
       exportedAt: stampNow(this.#clock),
       checkpoint: this.checkpoint(),
-      head: this.head(),
+      head: { ...this.#head, mac: headMac(this.#crypto, this.#key, this.#head) },
       entries: this.entries(selection?.filter),
     };
     if (selection) doc.selection = selection.name;
