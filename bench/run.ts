@@ -5,10 +5,11 @@
  * Options: --smoke (one quick pass, used by the test suite), --only <prefix>.
  */
 import { writeFileSync } from 'node:fs';
+import { benchAudit } from './audit.js';
 import { benchCrypto } from './crypto.js';
 import type { BenchRow } from './types.js';
 
-const areas: [string, () => Promise<BenchRow[]>][] = [['crypto', benchCrypto]];
+const areas: [string, () => Promise<BenchRow[]>][] = [['crypto', benchCrypto], ['audit', benchAudit]];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
