@@ -5,6 +5,7 @@
  * Options: --smoke (one quick pass, used by the test suite), --only <prefix>.
  */
 import { writeFileSync } from 'node:fs';
+import { benchAudit } from './audit.js';
 import { benchCrypto } from './crypto.js';
 import { benchPipelineArea } from './pipeline.js';
 import { benchLog } from './log.js';
@@ -18,6 +19,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['log', benchLog],
   ['sources', benchSources],
   ['forward', benchForward],
+  ['audit', benchAudit],
 ];
 
 async function main(args: string[]): Promise<number> {

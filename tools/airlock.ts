@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** `airlock`: the command-line entry. Each subcommand lives in tools/commands/. */
 import type { Command } from './command.js';
+import { auditCommand } from './commands/audit.js';
 import { contractCommand } from './commands/contract.js';
 import { dashCommand } from './commands/dash.js';
 import { runCommand } from './commands/run.js';
 
-const commands: Command[] = [runCommand, contractCommand, dashCommand];
+const commands: Command[] = [runCommand, contractCommand, auditCommand, dashCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { nodeCrypto } from '../../hosts/node/crypto.js';
+import { FileStore } from '../../hosts/node/file-store.js';
+import { fromHex } from '../../modules/bytes.js';
+import { Keyring } from '../../modules/keyring.js';
+import { verifyExport, type ExportVerdict } from '../../modules/audit/verify-export.js';
+import type { Command } from '../command.js';
+import { wantsHelp } from '../command.js';
+
+const USAGE = `usage: airlock audit verify <export.json> [--key-hex <hex> | --store <store.json>] [--json]
+
+Checks an exported audit log (format "airlock-audit/1", see docs/audit.md):
+every entry's hash, the chain of prev links from the export's checkpoint, and
+the head. With the hub's audit key it also checks every MAC, which proves the
+hub wrote the entries; without it, only that the chain is internally consistent.
+
+Options:
+  --key-hex <hex>      the hub's 32-byte audit key, as 64 hex digits
+  --store <file>       derive the audit key from the hub's key store (store.json)
+  --json               print the verdict as JSON
+  -h, --help           this text
+
+Exit status: 0 valid, 1 invalid (the first broken entry is named), 2 unreadable
+(no such file, not an audit export, or a bad key).`;
+
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+/** The audit key from a hub's key store; refuses a store without a master key instead of inventing one. */
+function keyFromStore(path: string): Uint8Array {
+  if (!existsSync(path)) throw new Error(`--store: ${path} does not exist`);
+  const store = new FileStore(path);
+  if (!(store.get('keyring', 'master') instanceof Uint8Array)) throw new Error(`--store: ${path} holds no keyring master key; is it the hub's store.json?`);
+  const noRandom = { bytes: (): Uint8Array => { throw new Error('--store: the key store would need a new key; it is not a hub store'); } };
+  return new Keyring({ store, crypto: nodeCrypto, random: noRandom }).hubKey('audit');
+}
+
+function describe(verdict: ExportVerdict, file: string): string {
+  if (verdict.status === 'unreadable') return `unreadable: ${file}: ${verdict.problem}`;
+  const range = verdict.entries ? `seq ${verdict.firstSeq ?? '?'}..${verdict.lastSeq ?? '?'}` : 'no entries';
+  const from = verdict.checkpointSeq === null ? 'from the start of the log' : `from checkpoint seq ${verdict.checkpointSeq}`;
+  const what = verdict.mode === 'selection' ? 'each entry checked alone (a selection, not a chain)' : `chain ${from}`;
+  const macs = verdict.macsChecked ? 'MACs checked' : 'MACs NOT checked (no key given)';
+  if (verdict.status === 'valid') return `valid: ${verdict.entries} entries (${range}), ${what}, ${macs}`;
+  const f = verdict.fault!;
+  const where = f.index < 0 ? 'the checkpoint' : f.seq !== undefined ? `entry seq ${f.seq} (position ${f.index + 1})` : `the entry at position ${f.index + 1}`;
+  return `invalid: ${where}: ${f.reason}\n  (${verdict.entries} entries, ${range}, ${what}, ${macs})`;
+}
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'verify an exported audit log (chain, MACs, first broken entry)',
+  usage: USAGE,
+  async run(args) {
+    if (wantsHelp(args) || args.length === 0) {
+      console.log(USAGE);
+      return args.length === 0 ? 2 : 0;
+    }
+    const [sub, file] = args;
+    const json = args.includes('--json');
+    const fail = (problem: string): number => {
+      const verdict: ExportVerdict = { status: 'unreadable', problem };
+      console.log(json ? JSON.stringify(verdict) : `unreadable: ${problem}`);
+      return 2;
+    };
+    if (sub !== 'verify') return fail(`unknown subcommand "${sub}"; try \`airlock audit --help\``);
+    if (!file || file.startsWith('--')) return fail('name the export file: airlock audit verify <export.json>');
+    let key: Uint8Array | undefined;
+    try {
+      const hex = option(args, '--key-hex');
+      const store = option(args, '--store');
+      if (hex !== undefined && store !== undefined) return fail('give --key-hex or --store, not both');
+      if (hex !== undefined) {
+        key = fromHex(hex);
+        if (key.length !== 32) return fail(`--key-hex: the audit key is 32 bytes (64 hex digits), got ${key.length} bytes`);
+      } else if (store !== undefined) {
+        key = keyFromStore(store);
+      }
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      return fail(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    const verdict = verifyExport(nodeCrypto, text, key);
+    console.log(json ? JSON.stringify(verdict) : describe(verdict, file));
+    return verdict.status === 'valid' ? 0 : verdict.status === 'invalid' ? 1 : 2;
+  },
+};
