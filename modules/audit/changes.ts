@@ -92,6 +92,17 @@ export class ChangeManager {
     return { ...this.#counters };
   }
 
+  /**
+   * Restores, without a new audit entry, the version this hub enforced before
+   * a restart (its installation or approval was audited then). Only for an
+   * integration this manager does not know yet.
+   */
+  restore(contract: ContractLike): void {
+    if (this.#states.has(contract.id)) return;
+    this.#states.set(contract.id, { approved: [contract], superseded: new Set(), history: [] });
+    this.#onEnforce?.(contract.id, contract);
+  }
+
   /** Installs a contract version for `contract.id`. */
   install(contract: ContractLike, actor = 'installer'): ChangeOutcome {
     const integration = contract.id;

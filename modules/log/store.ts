@@ -135,6 +135,8 @@ interface Stream {
   queue: RecordRef[];
   payloadBytes: number;
   limits: QueueLimits;
+  /** This integration's drops since boot, by reason (the monitoring counters are per integration). */
+  dropped: Record<DropReason, number>;
 }
 
 interface Sector {
@@ -394,6 +396,7 @@ export class RecordLog implements IntegrationQueue {
     while (!fitsQuota()) {
       if (!dropOldest || drop >= stream.queue.length) {
         this.#dropped.quota++;
+        stream.dropped.quota++;
         return { ok: false, reason: 'quota', message: `flash log: ${integration} is at its buffer quota (policy ${limits.whenFull ?? 'drop-newest'})` };
       }
       dropBytes += this.#payloadOf(stream.queue[drop]!);
@@ -404,6 +407,7 @@ export class RecordLog implements IntegrationQueue {
     while (liveAfter() + size > this.capacityBytes) {
       if (!dropOldest || drop + dropFull >= stream.queue.length) {
         this.#dropped.full++;
+        stream.dropped.full++;
         return { ok: false, reason: 'full', message: `flash log: the log is full (${this.capacityBytes} bytes of records); ${integration} keeps its buffered records (policy drop-newest)` };
       }
       dropFull++;
@@ -559,6 +563,12 @@ export class RecordLog implements IntegrationQueue {
   }
 
   /** A JSON-safe snapshot of the counters. */
+  /** Drops of one integration since boot, by reason. */
+  droppedFor(integration: string): Record<DropReason, number> {
+    const stream = this.#validName(integration) ? this.#streams.get(integrationTag(this.#crypto, integration)) : undefined;
+    return stream ? { ...stream.dropped } : { quota: 0, full: 0, retention: 0, corrupt: 0, purged: 0 };
+  }
+
   counters(): LogCounters {
     let liveRecords = 0;
     for (const s of this.#streams.values()) liveRecords += s.queue.length;
@@ -617,6 +627,7 @@ export class RecordLog implements IntegrationQueue {
     const last = stream.queue[n - 1]!.seq;
     this.#removeFront(stream, n);
     this.#dropped[reason] += n;
+    stream.dropped[reason] += n;
     if (last > stream.floor) stream.floor = last;
   }
 
@@ -630,6 +641,7 @@ export class RecordLog implements IntegrationQueue {
     stream.queue.splice(i, 1);
     this.#forget(stream, ref);
     this.#dropped[reason]++;
+    stream.dropped[reason]++;
   }
 
   #forget(stream: Stream, ref: RecordRef): void {
@@ -749,7 +761,7 @@ export class RecordLog implements IntegrationQueue {
   #streamByTag(tag: number): Stream {
     let stream = this.#streams.get(tag);
     if (!stream) {
-      stream = { tag, name: undefined, high: 0, floor: 0, highSector: -1, floorSector: -1, queue: [], payloadBytes: 0, limits: {} };
+      stream = { tag, name: undefined, high: 0, floor: 0, highSector: -1, floorSector: -1, queue: [], payloadBytes: 0, limits: {}, dropped: { quota: 0, full: 0, retention: 0, corrupt: 0, purged: 0 } };
       this.#streams.set(tag, stream);
     }
     return stream;

@@ -1,0 +1,548 @@
+/**
+ * The composition root: one hub, the same on the ESP32 (main.ts) and the
+ * desktop (`airlock run`). It wires sources → pipeline → sealed flash log →
+ * forwarders, with consent, change management, the audit log, incidents and
+ * monitoring around them. Platform pieces (transports, the audit partition,
+ * the contract archive, the monitoring publisher) arrive as powers.
+ */
+import { AuditRights } from '../audit/audit-rights.js';
+import { ChangeManager } from '../audit/changes.js';
+import type { ContractLike } from '../audit/contract-shape.js';
+import { deleteIntegration, exportIntegration, type DeletionReceipt, type ExitExport } from '../audit/exit.js';
+import { FlashAuditStorage } from '../audit/flash-storage.js';
+import { IncidentDesk, type Incident, type IncidentReport } from '../audit/incidents.js';
+import { AuditLog } from '../audit/log.js';
+import { LoginMonitor, VolumeMonitor } from '../audit/anomaly.js';
+import type { AlertEvent } from '../audit/signals.js';
+import { toHex } from '../bytes.js';
+import type { Contract } from '../contract/types.js';
+import { BreakerRegistry } from '../forward/backoff.js';
+import { Forwarder } from '../forward/forwarder.js';
+import { StampTime } from '../forward/stamp-time.js';
+import type { Transport } from '../forward/transport.js';
+import type { Flash, Host } from '../host.js';
+import { Keyring } from '../keyring.js';
+import { RecordLog, type RecoveryReport } from '../log/store.js';
+import { Monitor, type Publish } from '../monitor/publisher.js';
+import { emptyDrops, type IntegrationStatus, type MonitorSnapshot } from '../monitor/status.js';
+import { ConsentBook } from '../pipeline/consent.js';
+import { Counters } from '../pipeline/counters.js';
+import { buildDataMap, type DataMapRow } from '../pipeline/datamap.js';
+import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
+import type { Reading } from '../reading.js';
+import { createBthome, type BthomeConfig, type BthomeDecoder } from '../sources/bthome.js';
+import { createSourceContext, type SourceContext } from '../sources/context.js';
+import type { MqttDecoder } from '../sources/decoder.js';
+import { createEsphome, type EsphomeConfig } from '../sources/esphome.js';
+import { stampNow } from '../sources/fields.js';
+import { createTasmota, type TasmotaConfig } from '../sources/tasmota.js';
+import { createZigbee2Mqtt, type Zigbee2MqttConfig } from '../sources/zigbee2mqtt.js';
+import { ConsentFilteredQueue } from './consent-queue.js';
+import { bufferLimits, contractLike, deliveryTerms, deliveryUrl } from './contract-adapter.js';
+
+export interface HubIntegration {
+  contract: Contract;
+  /** Overrides the contract's endpoint (an installer's relay, or the demo's local stand-in cloud). */
+  endpoint?: string;
+}
+
+export interface HubSources {
+  zigbee2mqtt?: Zigbee2MqttConfig | false;
+  tasmota?: TasmotaConfig | false;
+  esphome?: EsphomeConfig | false;
+  bthome?: BthomeConfig | false;
+}
+
+export interface HubOptions {
+  hubId: string;
+  version: string;
+  /** Shown to Home Assistant: "ESP32" or "desktop". */
+  model: string;
+  integrations: readonly HubIntegration[];
+  sources?: HubSources;
+  /** Minimum interval between monitoring state publications (default 5 s). */
+  monitorIntervalMs?: number;
+}
+
+/** Earlier contract versions, so a restarted hub keeps enforcing the approved one while a widening waits. */
+export interface ContractArchive {
+  load(integration: string, version: string): Contract | undefined;
+  save(contract: Contract): void;
+}
+
+export interface HubPowers {
+  host: Host;
+  /** A partition of its own for the audit log. */
+  auditFlash: Flash;
+  /** Builds the transport for an integration's endpoint (MQTT or HTTPS), with its credentials. */
+  transport(integration: string, endpoint: string, contract: Contract): Transport;
+  archive: ContractArchive;
+  /** Publishes monitoring over MQTT; without it the monitor still computes state for the page. */
+  publish?: Publish;
+}
+
+interface Lane {
+  contract: Contract;
+  endpoint: string;
+  forwarder: Forwarder;
+}
+
+const STORE_DOMAIN = 'hub';
+const TICK_MS = 5_000;
+const EXPIRE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+export class Hub {
+  readonly hubId: string;
+  readonly version: string;
+  readonly keyring: Keyring;
+  readonly log: RecordLog;
+  readonly recovery: RecoveryReport;
+  readonly audit: AuditLog;
+  readonly consent: ConsentBook;
+  readonly counters = new Counters();
+  readonly changes: ChangeManager;
+  readonly incidents: IncidentDesk;
+  readonly auditRights: AuditRights;
+  readonly volume: VolumeMonitor;
+  readonly logins: LoginMonitor;
+  readonly sources: SourceContext;
+  readonly monitor: Monitor;
+  readonly queue: ConsentFilteredQueue;
+  readonly #options: HubOptions;
+  readonly #powers: HubPowers;
+  readonly #host: Host;
+  readonly #known = new Map<string, Map<string, Contract>>();
+  readonly #overrides = new Map<string, string | undefined>();
+  readonly #lanes = new Map<string, Lane>();
+  readonly #ended = new Set<string>();
+  readonly #decoders: MqttDecoder[] = [];
+  readonly #bthome: BthomeDecoder | undefined;
+  readonly #breakers: BreakerRegistry;
+  readonly #stampTime: StampTime;
+  readonly #timers: object[] = [];
+  readonly #alerts: AlertEvent[] = [];
+  #pipeline: Pipeline | undefined;
+  #started = false;
+  #startedAt = 0;
+
+  constructor(options: HubOptions, powers: HubPowers) {
+    this.#options = options;
+    this.#powers = powers;
+    const host = (this.#host = powers.host);
+    this.hubId = options.hubId;
+    this.version = options.version;
+    this.keyring = new Keyring(host);
+    const opened = RecordLog.open({ flash: host.recordFlash, keyring: this.keyring, crypto: host.crypto, clock: host.clock, log: host.log });
+    this.log = opened.log;
+    this.recovery = opened.report;
+    if (opened.report.error) host.log.warn(`record log: ${opened.report.error}`);
+    this.audit = AuditLog.open({
+      storage: new FlashAuditStorage(powers.auditFlash),
+      crypto: host.crypto,
+      key: this.keyring.hubKey('audit'),
+      clock: host.clock,
+      onAppend: () => this.monitor?.changed(),
+    });
+    const onAlert = (alert: AlertEvent) => this.#alert(alert);
+    this.consent = new ConsentBook({ store: host.store, crypto: host.crypto, clock: host.clock, log: host.log });
+    this.changes = new ChangeManager({ audit: this.audit, clock: host.clock, onEnforce: (id, like) => this.#enforce(id, like) });
+    this.incidents = new IncidentDesk({ audit: this.audit, clock: host.clock, contract: (id) => this.changes.enforced(id), onAlert });
+    this.auditRights = new AuditRights({ audit: this.audit, clock: host.clock });
+    this.volume = new VolumeMonitor({ audit: this.audit, clock: host.clock, onAlert });
+    this.logins = new LoginMonitor({ audit: this.audit, clock: host.clock, onAlert });
+    this.#breakers = new BreakerRegistry(host.clock);
+    this.#stampTime = new StampTime(host.clock, host.store);
+    this.queue = new ConsentFilteredQueue(this.log, { allowed: (id, purpose) => this.#purposeAllowed(id, purpose) });
+
+    this.sources = createSourceContext(host.clock);
+    const s = options.sources ?? {};
+    if (s.zigbee2mqtt !== false) this.#decoders.push(createZigbee2Mqtt(s.zigbee2mqtt ?? {}, this.sources));
+    if (s.tasmota !== false) this.#decoders.push(createTasmota(s.tasmota ?? {}, this.sources));
+    if (s.esphome !== false) this.#decoders.push(createEsphome(s.esphome ?? {}, this.sources));
+    if (s.bthome !== false) this.#bthome = createBthome(s.bthome ?? {}, this.sources, host.crypto);
+
+    this.monitor = new Monitor(
+      { hubId: options.hubId, version: options.version, model: options.model, minIntervalMs: options.monitorIntervalMs },
+      { publish: powers.publish ?? (() => undefined), timers: host.timers, clock: host.clock, read: () => this.snapshot() },
+    );
+
+    this.consent.onChange((event) => {
+      this.audit.record(event.actor, event.given ? 'consent.given' : 'consent.withdrawn', event.integration, { purpose: event.purpose });
+      this.monitor.changed();
+    });
+    this.consent.onWithdraw((event) => this.#afterWithdrawal(event.integration, event.actor));
+
+    for (const id of this.#storedList('ended')) this.#ended.add(id);
+    for (const integration of options.integrations) this.#install(integration);
+  }
+
+  /** Topics the host subscribes to on the home's broker. */
+  get subscriptions(): string[] {
+    return [...new Set(this.#decoders.flatMap((d) => [...d.subscriptions]))];
+  }
+
+  get integrations(): string[] {
+    return [...this.#lanes.keys()];
+  }
+
+  contract(integration: string): Contract | undefined {
+    return this.#lanes.get(integration)?.contract;
+  }
+
+  /** Starts the pipeline, forwarders and housekeeping timers. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#startedAt = this.#host.clock.monotonic();
+    this.#rebuildPipeline();
+    for (const lane of this.#lanes.values()) lane.forwarder.start();
+    const { timers } = this.#host;
+    this.#timers.push(timers.repeat(() => this.#pipeline?.tick(), TICK_MS));
+    this.#timers.push(timers.repeat(() => this.#housekeeping(), EXPIRE_MS));
+    this.#timers.push(timers.repeat(() => this.volume.rollHour(), HOUR_MS));
+    this.#housekeeping();
+    this.audit.record('hub', 'config.changed', this.hubId, { event: 'boot', boot: this.#host.clock.bootCount, integrations: this.integrations });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    for (const t of this.#timers.splice(0)) this.#host.timers.clear(t);
+    this.#pipeline?.close();
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.forwarder.stop()));
+  }
+
+  /** One message from the home's broker. Never throws. */
+  acceptMqtt(topic: string, payload: Uint8Array): void {
+    for (const decoder of this.#decoders) {
+      if (!decoder.accepts(topic)) continue;
+      this.#acceptReadings(decoder.handleMessage(topic, payload));
+      return;
+    }
+  }
+
+  /** One BTHome advertisement (service data after the 0xFCD2 UUID). Never throws. */
+  acceptBle(mac: string, serviceData: Uint8Array, rssi?: number): void {
+    if (!this.#bthome) return;
+    this.#acceptReadings(this.#bthome.handleAdvertisement(mac, serviceData, rssi));
+  }
+
+  /** Accepts an already-normalized reading (tests, other adapters). */
+  acceptReading(reading: Reading): void {
+    this.#acceptReadings([reading]);
+  }
+
+  // ---- owner and installer actions (the web page and CLI call these) ----
+
+  giveConsent(integration: string, purpose: string, actor: string): void {
+    this.#requirePurpose(integration, purpose);
+    this.consent.give(integration, purpose, actor);
+  }
+
+  withdrawConsent(integration: string, purpose: string, actor: string): void {
+    this.#requirePurpose(integration, purpose);
+    this.consent.withdraw(integration, purpose, actor);
+  }
+
+  /** Installs a new contract version: narrowing applies at once, widening waits for the owner. */
+  installContract(contract: Contract, actor = 'installer') {
+    this.#remember(contract);
+    return this.changes.install(contractLike(contract), actor);
+  }
+
+  approveChange(integration: string, version: string, actor = 'owner') {
+    return this.changes.approve(integration, version, actor);
+  }
+
+  rejectChange(integration: string, version: string, actor = 'owner') {
+    return this.changes.reject(integration, version, actor);
+  }
+
+  revertContract(integration: string, actor = 'owner') {
+    return this.changes.revert(integration, actor);
+  }
+
+  reportIncident(report: IncidentReport): Incident {
+    return this.incidents.report(report);
+  }
+
+  dataMap(): DataMapRow[] {
+    return buildDataMap([...this.#lanes.values()].map((l) => l.contract), this.consent, this.sources.registry.list());
+  }
+
+  recentAlerts(): AlertEvent[] {
+    return [...this.#alerts];
+  }
+
+  /** Exit, step one: everything the homeowner keeps (contract and consent history, audit entries, undelivered records). */
+  exportIntegration(integration: string, actor = 'owner'): ExitExport {
+    return exportIntegration(
+      { crypto: this.#host.crypto, clock: this.#host.clock, audit: this.audit, changes: this.changes, queue: this.log },
+      integration,
+      actor,
+    );
+  }
+
+  /** Exit, step two: stop delivery, destroy the keys, reclaim the flash, and write the receipt. */
+  deleteIntegration(integration: string, actor = 'owner'): DeletionReceipt {
+    const receipt = deleteIntegration(
+      {
+        clock: this.#host.clock,
+        audit: this.audit,
+        keyring: this.keyring,
+        stopDelivery: (id) => this.#removeLane(id),
+        reclaimFlash: (id) => {
+          const before = this.log.stats(id);
+          const records = this.log.purge(id);
+          return { records, bytes: before.bytes };
+        },
+      },
+      integration,
+      actor,
+    );
+    this.#ended.add(integration);
+    this.#saveList('ended', [...this.#ended]);
+    this.monitor.changed();
+    return receipt;
+  }
+
+  /** The monitoring state (MQTT, the page, the console). */
+  snapshot(): MonitorSnapshot {
+    const clock = this.#host.clock;
+    const head = this.audit.head();
+    const sourceCounts = this.sources.counters.snapshot() as Record<string, { dropped?: Record<string, number> }>;
+    let malformed = 0;
+    for (const s of Object.values(sourceCounts)) for (const n of Object.values(s.dropped ?? {})) malformed += n;
+    for (const [, n] of Object.entries(this.counters.snapshot().malformed)) malformed += n;
+    const wall = clock.wallTime();
+    return {
+      hub: {
+        hubId: this.hubId,
+        version: this.version,
+        uptimeS: Math.floor((clock.monotonic() - this.#startedAt) / 1000),
+        bootCount: clock.bootCount,
+        uplink: this.#uplink(),
+        wallClockKnown: wall !== undefined,
+        readingsReceived: this.counters.readingsReceived,
+        malformedInputs: malformed,
+        integrations: this.#lanes.size,
+        auditHeadSeq: head.seq < 0 ? null : head.seq,
+        auditHeadHash: head.seq < 0 ? null : head.hash,
+      },
+      integrations: [...this.#lanes.entries()].map(([id, lane]) => this.#status(id, lane)),
+    };
+  }
+
+  // ---- internals ----
+
+  #status(id: string, lane: Lane): IntegrationStatus {
+    const f = lane.forwarder.snapshot();
+    const logDrops = this.log.droppedFor(id);
+    const dropped = emptyDrops();
+    dropped.quota = logDrops.quota + logDrops.full;
+    dropped.retention = logDrops.retention;
+    dropped.corrupt = logDrops.corrupt;
+    dropped.purged = logDrops.purged + this.queue.skipped(id);
+    dropped.consent = this.counters.integration(id).blockedConsent;
+    const wallOf = f.counters.lastDelivery ? this.#stampTime.wallOf(f.counters.lastDelivery) : undefined;
+    return {
+      id,
+      vendor: lane.contract.vendor.name,
+      connectivity: f.connectivity,
+      received: this.counters.integration(id).recordsProduced,
+      forwarded: f.counters.forwarded,
+      dropped,
+      retried: f.counters.retried,
+      bufferedRecords: f.buffered.records,
+      bufferedBytes: f.buffered.bytes,
+      oldestBufferedAgeS: f.oldestAgeMs === undefined ? null : Math.floor(f.oldestAgeMs / 1000),
+      lastDelivery: wallOf === undefined ? null : new Date(wallOf).toISOString(),
+      lastError: f.counters.lastError ?? null,
+      slaViolations: f.serviceLevels.violations.uptime + f.serviceLevels.violations.latency + f.serviceLevels.violations.lag,
+      pendingApproval: this.changes.pending(id) !== undefined,
+      auditOverdue: this.auditRights.overdue().includes(id),
+      openIncidents: this.incidents.list(id).filter((i) => i.state !== 'resolved').length,
+    };
+  }
+
+  #uplink(): 'online' | 'local-only' | 'offline' {
+    const states = [...this.#lanes.values()].map((l) => l.forwarder.snapshot().connectivity);
+    if (states.length === 0 || states.some((s) => s === 'online')) return 'online';
+    return 'local-only';
+  }
+
+  #acceptReadings(readings: Reading[]): void {
+    if (!this.#pipeline) return;
+    for (const reading of readings) this.#pipeline.accept(reading);
+    if (readings.length > 0) this.monitor.changed();
+  }
+
+  #install(integration: HubIntegration): void {
+    const contract = integration.contract;
+    const id = contract.integration;
+    if (this.#ended.has(id)) {
+      this.#host.log.warn(`integration ${id} was ended (exported and deleted); remove it from the configuration, or clear its "ended" mark to connect it again`);
+      return;
+    }
+    this.#overrides.set(id, integration.endpoint);
+    this.#remember(contract);
+    const previous = this.#host.store.get(STORE_DOMAIN, this.#versionKey(id));
+    const earlier = typeof previous === 'string' && previous !== contract.version ? this.#powers.archive.load(id, previous) : undefined;
+    if (typeof previous === 'string' && previous === contract.version) {
+      this.changes.restore(contractLike(contract));
+    } else {
+      if (earlier) {
+        this.#remember(earlier);
+        this.changes.restore(contractLike(earlier));
+      }
+      this.changes.install(contractLike(contract), 'installer');
+    }
+  }
+
+  #remember(contract: Contract): void {
+    let versions = this.#known.get(contract.integration);
+    if (!versions) this.#known.set(contract.integration, (versions = new Map()));
+    versions.set(contract.version, contract);
+  }
+
+  /** The change manager decided which version governs: every component follows it. */
+  #enforce(id: string, like: ContractLike): void {
+    const contract = this.#known.get(id)?.get(String(like.version));
+    if (!contract) {
+      this.#host.log.error(`contract ${id} version ${like.version} is enforced but its document is unknown`);
+      return;
+    }
+    this.#host.store.set(STORE_DOMAIN, this.#versionKey(id), contract.version);
+    this.#powers.archive.save(contract);
+    this.log.configure(id, bufferLimits(contract));
+    const endpoint = deliveryUrl(contract, this.#overrides.get(id));
+    const lane = this.#lanes.get(id);
+    if (lane && lane.endpoint === endpoint) {
+      lane.contract = contract;
+    } else {
+      if (lane) void lane.forwarder.stop();
+      this.#lanes.set(id, { contract, endpoint, forwarder: this.#forwarder(contract, endpoint) });
+    }
+    if (this.#started) {
+      this.#rebuildPipeline();
+      this.#lanes.get(id)!.forwarder.start();
+    }
+    this.monitor.changed();
+  }
+
+  #forwarder(contract: Contract, endpoint: string): Forwarder {
+    const host = this.#host;
+    const id = contract.integration;
+    const transport = this.#powers.transport(id, endpoint, contract);
+    return new Forwarder({
+      hub: this.hubId,
+      terms: deliveryTerms(contract, endpoint),
+      queue: this.queue,
+      transport,
+      clock: host.clock,
+      timers: host.timers,
+      random: host.random,
+      stampTime: this.#stampTime,
+      breaker: this.#breakers.for(transport.endpoint),
+      log: host.log,
+      onServiceLevelEvent: (event) => {
+        this.audit.record('hub', 'sla.violation', id, { ...event });
+        this.#alert({
+          kind: 'sla.violation',
+          integration: id,
+          message: `${id}: ${event.kind} ${event.observed} breaks the promised ${event.promised}`,
+          at: event.time,
+          details: JSON.parse(JSON.stringify(event)) as AlertEvent['details'],
+        });
+      },
+    });
+  }
+
+  #removeLane(id: string): void {
+    const lane = this.#lanes.get(id);
+    if (!lane) return;
+    void lane.forwarder.stop();
+    this.#lanes.delete(id);
+    this.#rebuildPipeline();
+  }
+
+  #rebuildPipeline(): void {
+    if (!this.#started) return;
+    this.#pipeline?.close();
+    this.#pipeline = createPipeline({
+      crypto: this.#host.crypto,
+      keyring: this.keyring,
+      clock: this.#host.clock,
+      contracts: [...this.#lanes.values()].map((l) => l.contract),
+      consent: this.consent,
+      counters: this.counters,
+      onRecord: (integration, payload) => this.#buffer(integration, payload),
+    });
+  }
+
+  #buffer(integration: string, payload: Uint8Array): void {
+    const result = this.log.append(integration, payload, stampNow(this.#host.clock));
+    if (!result.ok && result.reason !== 'quota' && result.reason !== 'full') {
+      this.#host.log.warn(`record log refused a record of ${integration}: ${result.message}`);
+    }
+    this.#lanes.get(integration)?.forwarder.notify();
+  }
+
+  #purposeAllowed(integration: string, purpose: string): boolean {
+    const p = this.#lanes.get(integration)?.contract.purposes.find((x) => x.id === purpose);
+    if (!p) return false;
+    return !p.requiresConsent || this.consent.isGiven(integration, purpose);
+  }
+
+  #afterWithdrawal(integration: string, actor: string): void {
+    const contract = this.#lanes.get(integration)?.contract;
+    if (!contract) return;
+    const anyLeft = contract.purposes.some((p) => !p.requiresConsent || this.consent.isGiven(integration, p.id));
+    if (anyLeft) return; // records of other purposes keep flowing; the withdrawn purpose's records are skipped at delivery
+    const purged = this.log.purge(integration);
+    this.#pipeline?.forgetKeys(integration);
+    this.audit.record(actor, 'data.purged', integration, { records: purged, reason: 'consent withdrawn for every purpose', keys: 'shredded' });
+  }
+
+  #requirePurpose(integration: string, purpose: string): void {
+    const contract = this.#lanes.get(integration)?.contract;
+    if (!contract) throw new RangeError(`no integration "${integration}" on this hub`);
+    if (!contract.purposes.some((p) => p.id === purpose)) {
+      throw new RangeError(`integration "${integration}" has no purpose "${purpose}" (it has: ${contract.purposes.map((p) => p.id).join(', ')})`);
+    }
+  }
+
+  #housekeeping(): void {
+    const expired = this.log.expire();
+    if (expired > 0) this.audit.record('hub', 'retention.expired', this.hubId, { records: expired });
+    this.incidents.check();
+    for (const id of this.#lanes.keys()) this.auditRights.check(id, this.changes.enforced(id));
+    this.log.reclaim();
+  }
+
+  #alert(alert: AlertEvent): void {
+    this.#alerts.push(alert);
+    if (this.#alerts.length > 50) this.#alerts.shift();
+    this.monitor.alert({ kind: alert.kind, integration: alert.integration, message: alert.message, details: alert.details });
+  }
+
+  #versionKey(id: string): string {
+    return `v${toHex(this.#host.crypto.sha256(new TextEncoder().encode(id))).slice(0, 12)}`;
+  }
+
+  #storedList(name: string): string[] {
+    const raw = this.#host.store.get(STORE_DOMAIN, name);
+    if (typeof raw !== 'string') return [];
+    try {
+      const list = JSON.parse(raw) as unknown;
+      return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  #saveList(name: string, list: string[]): void {
+    this.#host.store.set(STORE_DOMAIN, name, JSON.stringify(list));
+  }
+}
