@@ -43,6 +43,11 @@ function transportTo(url: string, integration: string): RecordingTransport {
   return new RecordingTransport(new MqttTransport({ endpoint: `${url}/airlock/${integration}`, reconnectPeriodMs: 100, connectTimeoutMs: 1000 }));
 }
 
+/** The receiver can hold a batch before its PUBACK reaches the hub: wait for the hub's side too. */
+async function waitAcknowledged(forwarder: Forwarder, count: number, ms = 8000): Promise<void> {
+  await waitFor(() => forwarder.counters.forwarded >= count, ms, `${count} acknowledged by ${forwarder.integration}`);
+}
+
 /** The assertions every fault case ends with. */
 function assertDelivered(t: ExecutionContext, receiver: ReceiverLog, integration: string, count: number, forwarder: Forwarder, transport: RecordingTransport): void {
   const { unique, duplicates } = receiver.deduped(integration);
@@ -83,7 +88,9 @@ for (const kind of ['aedes', 'mosquitto'] as const) {
       fi.start();
       await waitDrained(v.receiver, 'energy', 300);
       await waitDrained(v.receiver, 'insurer', 120);
+      await waitAcknowledged(fe, 300).catch(() => undefined);
       assertDelivered(t, v.receiver, 'energy', 300, fe, energy);
+      await waitAcknowledged(fi, 120).catch(() => undefined);
       assertDelivered(t, v.receiver, 'insurer', 120, fi, insurer);
       t.deepEqual(v.receiver.deduped('energy').duplicates, [], 'no fault, no duplicate');
       t.is(rig.queue.stats('energy').records, 0, 'acknowledged records left the queue');
@@ -112,6 +119,7 @@ for (const kind of ['aedes', 'mosquitto'] as const) {
       rig.append('energy', 50); // the home keeps producing while the vendor is down
       await new Promise((resolve) => setTimeout(resolve, 400));
       t.true(rig.queue.stats('energy').records > 0, 'records wait in the queue');
+      await waitFor(() => f.connectivity.state === 'offline', 5000, 'the integration to be marked offline').catch(() => undefined);
       t.is(f.connectivity.state, 'offline');
       await v.broker.start();
       await waitDrained(v.receiver, 'energy', 450).catch((e) => {
@@ -119,6 +127,7 @@ for (const kind of ['aedes', 'mosquitto'] as const) {
         t.log(`forwarded ${f.counters.forwarded}, receiver unique ${unique.length} dup ${duplicates.length} missing ${range(450).filter((s) => !unique.includes(s)).join(',')}; attempts ${JSON.stringify(transport.attempts.filter((a) => a.outcome !== 'ack'))} states ${transport.states}`);
         throw e;
       });
+      await waitAcknowledged(f, 450).catch(() => undefined);
       assertDelivered(t, v.receiver, 'energy', 450, f, transport);
       t.true(states.includes('offline') && states[states.length - 1] === 'online', `states: ${states.join(',')}`);
       t.true(f.counters.failures.unreachable + f.counters.failures.closed > 0);
@@ -143,6 +152,7 @@ for (const kind of ['aedes', 'mosquitto'] as const) {
       f.start();
       await waitDrained(v.receiver, 'energy', 100);
       await f.whenIdle();
+      await waitAcknowledged(f, 100).catch(() => undefined);
       assertDelivered(t, v.receiver, 'energy', 100, f, transport);
       t.is(proxy.dropped.length, 2);
       t.deepEqual(v.receiver.deduped('energy').duplicates, [...range(30).slice(20), ...range(60).slice(50)]);
@@ -177,6 +187,7 @@ for (const kind of ['aedes', 'mosquitto'] as const) {
       f.start();
       await waitDrained(v.receiver, 'energy', 120);
       await f.whenIdle();
+      await waitAcknowledged(f, 120).catch(() => undefined);
       assertDelivered(t, v.receiver, 'energy', 120, f, transport);
       t.true(f.counters.failures.closed >= 2, 'both cuts were seen as failed attempts');
       t.true(transport.states.filter((s) => s === 'connected').length >= 3, 'the transport reconnected after each cut');
@@ -209,11 +220,13 @@ for (const kind of ['aedes', 'mosquitto'] as const) {
       t.is(dead.counters.attempts, 1, 'and is still waiting on its first attempt');
       t.is(live.counters.attempts, 20, 'the live vendor needed no retry');
       t.deepEqual(Object.values(live.counters.failures).filter((n) => n > 0), []);
+      await waitAcknowledged(live, 200).catch(() => undefined);
       assertDelivered(t, v.receiver, 'energy', 200, live, liveTransport);
       // The vendor recovers: its backlog follows, complete and in order.
       proxy.blackhole = false;
       proxy.cutAll();
       await waitDrained(v.receiver, 'insurer', 60);
+      await waitAcknowledged(dead, 60).catch(() => undefined);
       assertDelivered(t, v.receiver, 'insurer', 60, dead, deadTransport);
     } finally {
       await rig.stop();
