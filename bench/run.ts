@@ -6,9 +6,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { benchCrypto } from './crypto.js';
+import { benchMemory } from './memory.js';
 import type { BenchRow } from './types.js';
 
-const areas: [string, () => Promise<BenchRow[]>][] = [['crypto', benchCrypto]];
+const areas: [string, () => Promise<BenchRow[]>][] = [
+  ['crypto', benchCrypto],
+  ['memory', benchMemory],
+];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
