@@ -31,6 +31,17 @@ export interface WebResponse {
 
 export type Router = (request: WebRequest) => Promise<WebResponse>;
 
+/**
+ * A request whose body is too large to collect (a firmware image) streams
+ * into an upload instead: `begin` sees the method, path and headers and
+ * returns the sink, or undefined to let the router answer.
+ */
+export interface UploadSink {
+  write(chunk: Uint8Array): void;
+  finish(): WebResponse;
+}
+export type Uploads = (request: { method: string; path: string; headers: Record<string, string> }) => UploadSink | undefined;
+
 function decode(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
@@ -51,24 +62,33 @@ export function splitTarget(target: string): { path: string; query: Record<strin
   return { path: target.slice(0, at), query };
 }
 
-export function startWebServer(router: Router, log: Logger, options: { port?: number; maxBodyBytes?: number } = {}): { close(): void } {
+export function startWebServer(
+  router: Router,
+  log: Logger,
+  options: { port?: number; maxBodyBytes?: number; uploads?: Uploads } = {},
+): { close(): void } {
   const maxBody = options.maxBodyBytes ?? 16 * 1024;
   const server = new HTTPServer({
     io: Listener,
     port: options.port ?? 80,
     onConnect(connection: Connection) {
       let request: IncomingRequest | undefined;
+      let upload: UploadSink | undefined;
       let received = 0;
       const parts: Uint8Array[] = [];
-      let body = new Uint8Array(0);
+      let body: Uint8Array = new Uint8Array(0);
       let sent = 0;
       connection.accept({
         onRequest(incoming) {
           request = incoming;
+          const headers: Record<string, string> = {};
+          incoming.headers.forEach((value, name) => (headers[name] = value));
+          upload = options.uploads?.({ method: incoming.method, path: splitTarget(incoming.path).path, headers });
         },
         onReadable(count) {
           const data = this.read(count);
           if (!data) return;
+          if (upload) return upload.write(new Uint8Array(data));
           received += data.byteLength;
           if (received <= maxBody) parts.push(new Uint8Array(data));
         },
@@ -81,6 +101,7 @@ export function startWebServer(router: Router, log: Logger, options: { port?: nu
             this.respond(response);
           };
           if (!request) return answer({ status: 400, headers: [['content-type', 'text/plain']], body: 'bad request' });
+          if (upload) return answer(upload.finish());
           if (received > maxBody) return answer({ status: 413, headers: [['content-type', 'text/plain']], body: `request body over ${maxBody} bytes` });
           const { path, query } = splitTarget(request.path);
           const headers: Record<string, string> = {};

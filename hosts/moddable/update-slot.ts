@@ -15,7 +15,7 @@ import BootControlNative from 'airlock/bootcontrol';
 import OTA from 'ota';
 import type { BootControl, UpdateSlot } from '../../modules/update/slot.js';
 
-export function otaFirmwareSlot(): UpdateSlot & BootControl & { runningState(): string } {
+export function otaFirmwareSlot(): UpdateSlot & BootControl & { runningState(): string; restart(): void } {
   let ota: OTA | undefined;
   let written = 0;
   let completed = false;
@@ -51,5 +51,6 @@ export function otaFirmwareSlot(): UpdateSlot & BootControl & { runningState(): 
     confirm: () => BootControlNative.markValid(),
     revert: () => BootControlNative.rollback(),
     runningState: () => BootControlNative.runningState(),
+    restart: () => BootControlNative.restart(),
   };
 }
