@@ -3,8 +3,9 @@
 import type { Command } from './command.js';
 import { dashCommand } from './commands/dash.js';
 import { runCommand } from './commands/run.js';
+import { updateCommand } from './commands/update.js';
 
-const commands: Command[] = [runCommand, dashCommand];
+const commands: Command[] = [runCommand, dashCommand, updateCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
