@@ -11,6 +11,7 @@ import { benchPipelineArea } from './pipeline.js';
 import { benchLog } from './log.js';
 import { benchSources } from './sources.js';
 import { benchForward } from './forward.js';
+import { benchMemory } from './memory.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -20,6 +21,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['sources', benchSources],
   ['forward', benchForward],
   ['audit', benchAudit],
+  ['memory', benchMemory],
 ];
 
 async function main(args: string[]): Promise<number> {

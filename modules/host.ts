@@ -66,6 +66,25 @@ export interface Crypto {
     aad: Uint8Array,
     tagLength: number,
   ): Uint8Array | undefined;
+  /**
+   * Incremental SHA-256, for data too large to hold in memory at once (an
+   * update image is written to flash chunk by chunk and hashed on the way).
+   */
+  sha256Stream(): Sha256Stream;
+  /**
+   * Verifies an ECDSA P-256 signature over SHA-256(`message`) (the only
+   * signature scheme every host implements: the Moddable SDK has no Ed25519).
+   * `publicKey` is the 65-byte uncompressed SEC1 point (0x04 || X || Y) and
+   * `signature` the 64-byte IEEE P1363 form (r || s, big-endian). Returns
+   * false for anything malformed; never throws.
+   */
+  verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+export interface Sha256Stream {
+  update(data: Uint8Array): void;
+  /** The digest of everything written; the stream cannot be used afterwards. */
+  digest(): Uint8Array;
 }
 
 /**

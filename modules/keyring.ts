@@ -15,7 +15,9 @@ import type { Crypto, KeyValueStore, Random } from './host.js';
 
 export type KeyUse = 'data' | 'pseudonym';
 
-const DOMAIN = 'keyring';
+/** The key-value store domain the keyring owns (boot checks look at it without creating keys). */
+export const KEYRING_DOMAIN = 'keyring';
+const DOMAIN = KEYRING_DOMAIN;
 const MASTER = 'master';
 const KEY_BYTES = 32;
 

@@ -5,8 +5,9 @@ import { auditCommand } from './commands/audit.js';
 import { contractCommand } from './commands/contract.js';
 import { dashCommand } from './commands/dash.js';
 import { runCommand } from './commands/run.js';
+import { updateCommand } from './commands/update.js';
 
-const commands: Command[] = [runCommand, contractCommand, auditCommand, dashCommand];
+const commands: Command[] = [runCommand, contractCommand, auditCommand, dashCommand, updateCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

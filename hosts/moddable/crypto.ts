@@ -3,13 +3,19 @@
  * Digest (hardware SHA on the ESP32), the SDK's HMAC and GCM (JavaScript over
  * native AES, CTR and GHASH). HKDF is not in the SDK, so it is composed here
  * from the SDK's HMAC exactly as RFC 5869 defines it, and checked against the
- * RFC's vectors like every other host.
+ * RFC's vectors like every other host. Signatures are checked with the SDK's
+ * ECDSA (the one TLS uses for certificates) over its native P-256 arithmetic.
  */
 import { BlockCipher, Digest, Mode } from 'crypt';
+import Curve from 'curve';
+import ECDSA from 'ecdsa';
+import ECPoint from 'ecp';
 import GCM from 'gcm';
 import HMAC from 'hmac';
+import { toHex } from '../../modules/bytes.js';
 import { composeCcm } from '../../modules/ccm.js';
-import type { Crypto } from '../../modules/host.js';
+import type { Crypto, Sha256Stream } from '../../modules/host.js';
+import { P256_PUBLIC_KEY_BYTES, P256_SIGNATURE_BYTES } from '../../modules/signature-rules.js';
 
 const TAG_BYTES = 16;
 
@@ -21,6 +27,12 @@ function toBuffer(bytes: Uint8Array): ArrayBuffer {
 
 function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(new HMAC(new Digest('SHA256'), toBuffer(key)).process(...parts.map(toBuffer)));
+}
+
+/** 1 <= value < n, as ECDSA verification requires (the SDK's ECDSA does not check it itself). */
+function inScalarRange(bytes: Uint8Array, n: bigint): boolean {
+  const value = BigInt('0x' + toHex(bytes));
+  return value > 0n && value < n;
 }
 
 function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
@@ -67,5 +79,24 @@ export const moddableCrypto: Crypto = Object.freeze({
     const gcm = new GCM(new BlockCipher('AES', toBuffer(key)), TAG_BYTES);
     const opened = gcm.process(toBuffer(sealed), undefined, toBuffer(nonce), toBuffer(aad), false);
     return opened === undefined ? undefined : new Uint8Array(opened);
+  },
+  sha256Stream(): Sha256Stream {
+    const digest = new Digest('SHA256');
+    return {
+      update: (data: Uint8Array) => digest.write(toBuffer(data)),
+      digest: () => new Uint8Array(digest.close()),
+    };
+  },
+  verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    if (publicKey.length !== P256_PUBLIC_KEY_BYTES || publicKey[0] !== 0x04 || signature.length !== P256_SIGNATURE_BYTES) return false;
+    try {
+      const curve = new Curve('secp256r1');
+      if (!inScalarRange(signature.subarray(0, 32), curve.n) || !inScalarRange(signature.subarray(32), curve.n)) return false;
+      const verifier = new ECDSA(ECPoint.fromOctetString(publicKey), curve);
+      const hash = new Digest('SHA256').process(toBuffer(message));
+      return verifier.verify(hash, toBuffer(signature), false) === true;
+    } catch {
+      return false;
+    }
   },
 });

@@ -30,3 +30,15 @@ export function openFlashPartition(partition: string): FlashCapability {
     },
   });
 }
+
+/**
+ * Stands in for a missing or unusable log partition so the hub still boots
+ * (degraded, without buffering; the boot report says why). Every use fails
+ * with the reason instead of touching flash.
+ */
+export function unavailableFlash(reason: string): FlashCapability {
+  const refuse = (): never => {
+    throw new FlashError(`flash: the record log is unavailable (${reason})`);
+  };
+  return Object.freeze({ byteLength: 0, blockSize: 4096, erase: refuse, read: refuse, write: refuse });
+}

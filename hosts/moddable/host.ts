@@ -7,7 +7,7 @@ import './globals.js';
 import RNG from 'rng';
 import Time from 'time';
 import Timer from 'timer';
-import type { Clock, Host, Logger, LogFields, TimerHandle, Timers } from '../../modules/host.js';
+import type { Clock, Flash, Host, KeyValueStore, Logger, LogFields, TimerHandle, Timers } from '../../modules/host.js';
 import { moddableCrypto } from './crypto.js';
 import { openFlashPartition } from './flash.js';
 import { preferenceStore } from './store.js';
@@ -15,7 +15,7 @@ import { preferenceStore } from './store.js';
 /** Before SNTP answers, the ESP32's clock starts near 1970: anything before this is "unknown". */
 const EARLIEST_PLAUSIBLE_WALL_MS = Date.UTC(2024, 0, 1);
 
-function traceLogger(): Logger {
+export function traceLogger(): Logger {
   const emit = (level: string) => (message: string, fields?: LogFields) => {
     const extra = fields ? ' ' + Object.keys(fields).map((k) => `${k}=${fields[k]}`).join(' ') : '';
     trace(`${level} ${message}${extra}\n`);
@@ -29,11 +29,26 @@ const timers: Timers = Object.freeze({
   clear: (handle: TimerHandle | undefined) => Timer.clear(handle as Timer | undefined),
 });
 
-export function makeModdableHost(options: { partition?: string } = {}): Host {
+/** Counts boots in NVS; a store that cannot be read or written must not stop the boot (the supervisor reports it). */
+function nextBootCount(store: KeyValueStore): number {
+  try {
+    const saved = store.get('hub', 'bootCount');
+    const bootCount = (typeof saved === 'number' ? saved : 0) + 1;
+    store.set('hub', 'bootCount', bootCount);
+    return bootCount;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * `recordFlash` lets the boot open the log partition itself (through the
+ * boot supervisor, which reports a missing one); otherwise `partition` is
+ * opened here and a missing one throws.
+ */
+export function makeModdableHost(options: { partition?: string; recordFlash?: Flash } = {}): Host {
   const store = preferenceStore;
-  const saved = store.get('hub', 'bootCount');
-  const bootCount = (typeof saved === 'number' ? saved : 0) + 1;
-  store.set('hub', 'bootCount', bootCount);
+  const bootCount = nextBootCount(store);
   const bootTicks = Time.ticks;
   const clock: Clock = Object.freeze({
     bootCount,
@@ -48,7 +63,7 @@ export function makeModdableHost(options: { partition?: string } = {}): Host {
     timers,
     random: Object.freeze({ bytes: (length: number) => new Uint8Array(RNG.get(length)) }),
     crypto: moddableCrypto,
-    recordFlash: openFlashPartition(options.partition ?? 'airlock'),
+    recordFlash: options.recordFlash ?? openFlashPartition(options.partition ?? 'airlock'),
     store,
     log: traceLogger(),
   });

@@ -1,7 +1,8 @@
 /** The Crypto capability over node:crypto (OpenSSL). */
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, hkdfSync, verify } from 'node:crypto';
 import { checkCcmParameters } from '../../modules/ccm-rules.js';
-import type { Crypto } from '../../modules/host.js';
+import type { Crypto, Sha256Stream } from '../../modules/host.js';
+import { P256_PUBLIC_KEY_BYTES, P256_SIGNATURE_BYTES } from '../../modules/signature-rules.js';
 
 const TAG_BYTES = 16;
 
@@ -61,6 +62,24 @@ export const nodeCrypto: Crypto = Object.freeze({
       return new Uint8Array(body.buffer, body.byteOffset, body.length);
     } catch {
       return undefined;
+    }
+  },
+  sha256Stream(): Sha256Stream {
+    const hash = createHash('sha256');
+    return {
+      update: (data: Uint8Array) => void hash.update(data),
+      digest: () => new Uint8Array(hash.digest()),
+    };
+  },
+  verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    if (publicKey.length !== P256_PUBLIC_KEY_BYTES || publicKey[0] !== 0x04 || signature.length !== P256_SIGNATURE_BYTES) return false;
+    try {
+      const coordinate = (from: number) => Buffer.from(publicKey.subarray(from, from + 32)).toString('base64url');
+      // OpenSSL checks the point lies on the curve when the key is imported.
+      const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: coordinate(1), y: coordinate(33) }, format: 'jwk' });
+      return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    } catch {
+      return false;
     }
   },
 });

@@ -27,6 +27,18 @@ function describe(value: unknown): string {
   }
 }
 
+/** As ava's `t.like`: plain objects in the selector match partially, at any depth; anything else deep-equals. */
+function isLike(actual: unknown, selector: unknown): boolean {
+  if (selector === null || typeof selector !== 'object' || Object.getPrototypeOf(selector) !== Object.prototype) {
+    return deepEqual(actual, selector);
+  }
+  if (actual === null || typeof actual !== 'object') return false;
+  for (const key of Object.keys(selector)) {
+    if (!isLike((actual as Record<string, unknown>)[key], (selector as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -147,9 +159,7 @@ class Assertions {
     this.#ok(!deepEqual(actual, expected), message ?? `${describe(actual)} should not deep-equal ${describe(expected)}`);
   }
   like(actual: unknown, selector: Record<string, unknown>, message?: string): void {
-    const picked: Record<string, unknown> = {};
-    for (const key of Object.keys(selector)) picked[key] = (actual as Record<string, unknown>)?.[key];
-    this.#ok(deepEqual(picked, selector), message ?? `${describe(actual)} is not like ${describe(selector)}`);
+    this.#ok(isLike(actual, selector), message ?? `${describe(actual)} is not like ${describe(selector)}`);
   }
   regex(text: string, pattern: RegExp, message?: string): void {
     this.#ok(pattern.test(text), message ?? `${describe(text)} does not match ${String(pattern)}`);

@@ -1,14 +1,16 @@
 /**
- * The Crypto capability over @noble/hashes and @noble/ciphers, for the XS
+ * The Crypto capability over @noble/hashes, @noble/ciphers and @noble/curves, for the XS
  * test host (xsnap has no native crypto). Audited, dependency-free, and
  * tested against the same vectors as the other hosts.
  */
 import { gcm } from '@noble/ciphers/aes.js';
+import { p256 } from '@noble/curves/nist.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Crypto } from '../../modules/host.js';
+import type { Crypto, Sha256Stream } from '../../modules/host.js';
 import { ccmOpen, ccmSeal } from './ccm.js';
+import { P256_PUBLIC_KEY_BYTES, P256_SIGNATURE_BYTES } from '../../modules/signature-rules.js';
 
 const TAG_BYTES = 16;
 
@@ -37,4 +39,21 @@ export const nobleCrypto: Crypto = Object.freeze({
   },
   aesCcmSeal: ccmSeal,
   aesCcmOpen: ccmOpen,
+  sha256Stream(): Sha256Stream {
+    const hash = sha256.create();
+    return {
+      update: (data: Uint8Array) => void hash.update(data),
+      digest: () => hash.digest(),
+    };
+  },
+  verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    if (publicKey.length !== P256_PUBLIC_KEY_BYTES || publicKey[0] !== 0x04 || signature.length !== P256_SIGNATURE_BYTES) return false;
+    try {
+      // lowS: false accepts both halves of s, as OpenSSL and the Moddable SDK do, so every
+      // host agrees on every signature; prehash: SHA-256 of the message is what is signed.
+      return p256.verify(signature, message, publicKey, { prehash: true, lowS: false, format: 'compact' });
+    } catch {
+      return false;
+    }
+  },
 });

@@ -42,6 +42,10 @@ export async function bundleForXs(source: string, name: string): Promise<string>
     // xsnap has no timers; libraries that capture them at load (fast-check's
     // `const safeSetTimeout = setTimeout`) read undefined instead of throwing.
     define: { setTimeout: 'globalThis.setTimeout', clearTimeout: 'globalThis.clearTimeout' },
+    // xsnap's XS does not bind a class's own name while its static fields are
+    // initialised (`static BASE = new Point()` in @noble/curves throws "not
+    // initialized yet"); esbuild moves such initialisers after the class.
+    supported: { 'class-static-field': false },
     plugins: [xsPlatform],
     // Modules are strict code; an IIFE is not unless told, and sloppy mode would
     // let writes to frozen objects fail silently instead of throwing.

@@ -49,3 +49,36 @@ declare module 'rng' {
   const RNG: { get(count: number): ArrayBuffer };
   export default RNG;
 }
+
+// ECDSA over the SDK's elliptic-curve arithmetic (modules/crypt/etc/ecdsa.js, etc/curve.js,
+// arith/ecp.js; mapped by modules/crypt/tls_common.json). Only what verification uses.
+declare module 'ecp' {
+  export default class ECPoint {
+    constructor(x: bigint, y: bigint, identity?: boolean);
+    readonly X: bigint;
+    readonly Y: bigint;
+    /** Accepts only the uncompressed form (first byte 0x04); throws otherwise. */
+    static fromOctetString(octets: Uint8Array): ECPoint;
+  }
+}
+
+declare module 'curve' {
+  export default class Curve {
+    /** "secp256r1" or "secp384r1"; other names leave the curve unset. */
+    constructor(name: 'secp256r1' | 'secp384r1');
+    /** The group order. */
+    readonly n: bigint;
+    readonly orderSize: number;
+  }
+}
+
+declare module 'ecdsa' {
+  import type Curve from 'curve';
+  import type ECPoint from 'ecp';
+  export default class ECDSA {
+    /** For verification `key` is the public point. */
+    constructor(key: ECPoint, curve: Curve, priv?: boolean);
+    /** `hash` is the message digest; `signature` is r || s (asn1 false) or a DER SEQUENCE (asn1 true). */
+    verify(hash: ArrayBuffer, signature: ArrayBuffer, asn1?: boolean): boolean;
+  }
+}
