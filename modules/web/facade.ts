@@ -26,11 +26,12 @@ export interface Actor {
 
 /** A refusal with an HTTP status and a message written for the person using the page. */
 export class FacadeError extends Error {
+  // A class field (define semantics): assigning `name` would hit the frozen Error.prototype.name on a hardened XS.
+  override readonly name = 'FacadeError';
   readonly status: number;
   readonly code: string;
   constructor(status: number, code: string, message: string) {
     super(message);
-    this.name = 'FacadeError';
     this.status = status;
     this.code = code;
   }

@@ -69,12 +69,13 @@ export function errorResponse(status: number, code: string, message: string, ext
 
 /** Thrown inside handlers to answer with an error; the router catches it. */
 export class HttpError extends Error {
+  // A class field (define semantics): assigning `name` would hit the frozen Error.prototype.name on a hardened XS.
+  override readonly name = 'HttpError';
   readonly status: number;
   readonly code: string;
   readonly headers: [string, string][];
   constructor(status: number, code: string, message: string, headers: [string, string][] = []) {
     super(message);
-    this.name = 'HttpError';
     this.status = status;
     this.code = code;
     this.headers = headers;

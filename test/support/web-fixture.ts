@@ -112,6 +112,8 @@ export interface WebFixture {
   browser(): Browser;
   /** The current TOTP code for a base32 secret, at the host's wall time (plus an offset in steps). */
   code(secret: string, stepOffset?: number): string;
+  /** Logs in an existing account with its current TOTP code. */
+  login(name: string, password: string, secret: string): Promise<Browser>;
   /** Runs first-boot setup; returns a logged-in owner browser and the TOTP secret. */
   setUpOwner(password?: string): Promise<{ owner: Browser; secret: string }>;
 }
@@ -143,6 +145,13 @@ export function makeWebFixture(options: { seed?: number } = {}): WebFixture {
     setupCode,
     browser: () => new Browser(router),
     code,
+    async login(name, password, secret) {
+      const b = new Browser(router);
+      const r = await b.post('/api/login', { name, password, totp: code(secret) });
+      if (r.status !== 200) throw new Error(`login: ${r.status} ${r.text}`);
+      host.clock.advance(30_000);
+      return b;
+    },
     async setUpOwner(password = OWNER_PASSWORD) {
       const owner = new Browser(router);
       const started = await owner.post('/api/setup/start', { code: setupCode });
