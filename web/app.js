@@ -265,7 +265,7 @@ function setupView() {
         h('p', { class: 'hint' }, 'Cannot scan? Type this key into the app: ', h('span', { class: 'code', id: 'totp-secret' }, data.secret)),
         field('setup-totp', '6-digit code the app now shows', { inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6, required: true }),
         h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Create account')),
-      ].flat());
+      ].flat().filter(Boolean));
       (document.getElementById('setup-name') || document.getElementById('setup-password')).focus();
     } catch (e) {
       error.replaceChildren(h('p', { class: 'msg msg-bad' }, e.message));
@@ -410,8 +410,8 @@ function sankey(rows) {
   const unit = 26;
   const gap = 14;
   const height = Math.max(...columns.map((col) => col.reduce((sum, n) => sum + n.rows * unit + gap, 0))) + 20;
-  const width = 900;
-  const x = [150, 430, 710];
+  const width = 1000;
+  const x = [200, 480, 740];
   const nodeWidth = 14;
   for (const col of columns) {
     let y = 10;
@@ -449,7 +449,8 @@ function sankey(rows) {
     for (const n of col) {
       labels.push(s('rect', { x: x[ci], y: n.y, width: nodeWidth, height: n.rows * unit, rx: 3, fill: ['#12263f', '#3d5a80', '#0b5cad'][ci] }));
       const left = ci === 0;
-      labels.push(s('text', { x: left ? x[ci] - 8 : x[ci] + nodeWidth + 8, y: n.y + (n.rows * unit) / 2 + 5, 'text-anchor': left ? 'end' : 'start', 'font-size': 14 }, n.label));
+      // A white halo keeps the middle column's labels readable over the bands.
+      labels.push(s('text', { x: left ? x[ci] - 8 : x[ci] + nodeWidth + 8, y: n.y + (n.rows * unit) / 2 + 5, 'text-anchor': left ? 'end' : 'start', 'font-size': 14, stroke: '#fff', 'stroke-width': 4, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, n.label));
     }
   });
   const headings = ['Device', 'Data', 'Company'].map((t, i) => s('text', { x: x[i] + nodeWidth / 2, y: height + 8, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600 }, t));
@@ -486,7 +487,7 @@ async function consentView() {
 
 async function consentRow(entry, mayChange) {
   const id = `${entry.integration}-${entry.purpose}`;
-  const status = entry.given ? badge('ok', 'Given') : badge('off', 'Withdrawn');
+  const status = entry.given ? badge('ok', 'Given') : badge('off', entry.changedAt ? 'Withdrawn' : 'Not given');
   const details = h('div');
   if (entry.given && mayChange) {
     const { data: plan } = await api('GET', `/api/consent/preview?integration=${encodeURIComponent(entry.integration)}&purpose=${encodeURIComponent(entry.purpose)}`);
@@ -551,7 +552,7 @@ async function loadContract(integration, target) {
 async function pendingBlock(c) {
   const { data } = await api('GET', `/api/contracts/${encodeURIComponent(c.integration)}`);
   const p = data.pending;
-  const block = h('div', { class: 'pending' }, h('h3', {}, `Proposed change: ${p.fromVersion} → ${p.toVersion}`), h('p', { class: 'muted' }, `Received ${when(p.receivedAt)}.`));
+  const block = h('div', { class: 'pending' }, h('h3', {}, `Proposed change: ${p.fromVersion} → ${p.toVersion}`), h('p', { class: 'muted' }, `Received ${when(p.receivedAt)}. `, h('strong', {}, '+'), ' means the service would get more, ', h('strong', {}, '−'), ' less.'));
   block.append(
     h('ul', { class: 'diff' }, p.diff.map((d) =>
       h('li', { class: d.kind }, h('span', { class: 'sign', 'aria-hidden': 'true' }, d.kind === 'widening' ? '+' : '−'), h('span', { class: 'sr' }, d.kind === 'widening' ? 'More: ' : 'Less: '), d.text),
@@ -623,7 +624,7 @@ function counterCharts(id, title, samples, intervalS) {
     'section',
     { 'aria-label': title },
     h('h2', {}, title),
-    h('div', { class: 'grid' },
+    h('div', { class: 'charts' },
       lineChart(`Records per ${Math.round(intervalS / 60)} minutes`, rate),
       lineChart('Records waiting in the hub', waiting),
     ),
@@ -635,25 +636,27 @@ function counterCharts(id, title, samples, intervalS) {
 function lineChart(title, series) {
   const width = 460;
   const height = 220;
-  const pad = { left: 48, right: 12, top: 12, bottom: 30 };
+  const pad = { left: 52, right: 14, top: 12, bottom: 30 };
   const all = series.flatMap((x) => x.values);
   if (all.length === 0) return h('figure', {}, h('figcaption', {}, title), h('p', {}, 'No data.'));
   const t0 = Math.min(...all.map((p) => p.t));
   const t1 = Math.max(...all.map((p) => p.t));
-  const max = niceMax(Math.max(1, ...all.map((p) => p.v)));
+  // At least 4 so the four gridlines fall on whole numbers.
+  const max = niceMax(Math.max(4, ...all.map((p) => p.v)));
   const px = (t) => pad.left + ((t - t0) / Math.max(1, t1 - t0)) * (width - pad.left - pad.right);
   const py = (v) => height - pad.bottom - (v / max) * (height - pad.top - pad.bottom);
   const grid = [];
   for (let i = 0; i <= 4; i++) {
     const v = (max / 4) * i;
     grid.push(s('line', { x1: pad.left, x2: width - pad.right, y1: py(v), y2: py(v), stroke: '#d0d7de' }));
-    grid.push(s('text', { x: pad.left - 6, y: py(v) + 4, 'text-anchor': 'end', 'font-size': 11 }, count(Math.round(v))));
+    grid.push(s('text', { x: pad.left - 6, y: py(v) + 4, 'text-anchor': 'end', 'font-size': 13 }, count(Math.round(v))));
   }
   for (const t of [t0, (t0 + t1) / 2, t1]) {
-    grid.push(s('text', { x: px(t), y: height - 8, 'text-anchor': t === t0 ? 'start' : t === t1 ? 'end' : 'middle', 'font-size': 11 }, new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })));
+    grid.push(s('text', { x: px(t), y: height - 8, 'text-anchor': t === t0 ? 'start' : t === t1 ? 'end' : 'middle', 'font-size': 13 }, new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })));
   }
-  const lines = series.map((x) =>
-    s('polyline', { points: x.values.map((p) => `${px(p.t).toFixed(1)},${py(p.v).toFixed(1)}`).join(' '), fill: 'none', stroke: x.color, 'stroke-width': 2, 'stroke-linejoin': 'round' }),
+  // The first series is drawn wide and pale underneath, so a later one that matches it (delivered = received) stays visible on top.
+  const lines = series.map((x, i) =>
+    s('polyline', { points: x.values.map((p) => `${px(p.t).toFixed(1)},${py(p.v).toFixed(1)}`).join(' '), fill: 'none', stroke: x.color, 'stroke-width': i === 0 && series.length > 1 ? 6 : 2, 'stroke-opacity': i === 0 && series.length > 1 ? 0.35 : 1, 'stroke-linejoin': 'round' }),
   );
   const latest = series.map((x) => `${x.label} ${x.values.length ? x.values[x.values.length - 1].v : 0}`).join(', ');
   return h(
@@ -673,6 +676,8 @@ function niceMax(v) {
 
 async function incidentsView() {
   const { data } = await api('GET', '/api/incidents');
+  const { data: contracts } = await api('GET', '/api/contracts');
+  const titles = Object.fromEntries(contracts.contracts.map((c) => [c.integration, c.integrationTitle]));
   const owner = app.user.role === 'owner';
   const now = Date.now();
   const rows = data.incidents.map((i) => {
@@ -684,7 +689,7 @@ async function incidentsView() {
     return h(
       'tr',
       { id: `incident-${i.id}` },
-      h('td', {}, i.integration),
+      h('td', {}, titles[i.integration] || i.integration),
       h('td', {}, i.title),
       h('td', {}, when(i.detectedAt)),
       h('td', {}, when(i.notifyBy)),
@@ -704,18 +709,17 @@ async function incidentsView() {
       ? h('p', {}, 'No incidents. Good.')
       : h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))),
   ];
-  if (owner) content.push(await incidentForm());
+  if (owner) content.push(incidentForm(contracts.contracts));
   return page('Incidents', 'Data breaches at the services you use, and whether they told you in the time their contract promises.', content);
 }
 
-async function incidentForm() {
-  const { data } = await api('GET', '/api/contracts');
+function incidentForm(contracts) {
   const form = h(
     'form',
     { class: 'card' },
     h('h2', {}, 'Register an incident'),
     h('label', { for: 'incident-integration' }, 'Service'),
-    h('select', { id: 'incident-integration' }, data.contracts.map((c) => h('option', { value: c.integration }, c.integrationTitle))),
+    h('select', { id: 'incident-integration' }, contracts.map((c) => h('option', { value: c.integration }, c.integrationTitle))),
     field('incident-title', 'What happened', { required: true, maxlength: 200 }),
     h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Register')),
   );

@@ -345,3 +345,35 @@ function requireString(body: Record<string, unknown>, field: string, maxLength: 
 function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
+
+/** One plain-language line for the audit log (the composition root routes events there). */
+export function describeAuthEvent(event: AuthEvent): string {
+  const who = event.name ? `"${event.name}"` : 'someone';
+  const from = event.remote ? ` from ${event.remote}` : '';
+  switch (event.kind) {
+    case 'setup-code-issued':
+      return 'A one-time setup code was printed on the hub console (no owner yet).';
+    case 'setup-failed':
+      return `Account setup failed${from} (${event.reason ?? 'unknown reason'}).`;
+    case 'account-created':
+      return `Account ${who} created as ${event.role}${from}.`;
+    case 'login':
+      return `${who} logged in as ${event.role}${from}.`;
+    case 'login-failed':
+      return `Failed login for ${who}${from} (${event.reason ?? 'unknown reason'}).`;
+    case 'lockout':
+      return `Logins for ${who} locked after repeated failures${from}.`;
+    case 'logout':
+      return `${who} logged out.`;
+    case 'session-expired':
+      return `A session ended by time-out${from}.`;
+    case 'invitation-created':
+      return `Invitation created for ${who} as ${event.role} (${event.reason ?? ''}).`;
+    case 'account-removed':
+      return `Account ${who} removed (${event.reason ?? ''}).`;
+    case 'csrf-rejected':
+      return `A request by ${who}${from} was refused: missing or wrong CSRF token.`;
+    case 'forbidden':
+      return `${who} (${event.role}) was refused: ${event.reason ?? 'not allowed'}${from}.`;
+  }
+}

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { describeAuthEvent } from '../../modules/web/auth.js';
 import { enrol, makeWebFixture, OWNER_PASSWORD } from '../support/web-fixture.js';
 
 test('first boot prints a one-time setup code on the console and keeps only its hash', (t) => {
@@ -181,4 +182,9 @@ test('invitations: owner only, bounded installer hours, codes that work once', a
   t.is((await owner.post('/api/users/remove', { name: 'owner' })).status, 409, 'cannot remove yourself');
   t.is((await owner.post('/api/users/remove', { name: 'kim' })).status, 200);
   t.is((await member.get('/api/overview')).status, 401, 'a removed account is logged out');
+});
+
+test('auth events read as plain sentences for the audit log', (t) => {
+  t.is(describeAuthEvent({ kind: 'login-failed', name: 'owner', reason: 'bad-totp', remote: '192.168.1.5' }), 'Failed login for "owner" from 192.168.1.5 (bad-totp).');
+  t.is(describeAuthEvent({ kind: 'login', name: 'kim', role: 'member' }), '"kim" logged in as member.');
 });

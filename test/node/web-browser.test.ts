@@ -14,6 +14,7 @@ import { startWebServer, type WebServer } from '../../hosts/node/http-server.js'
 import { makeNodeHost, type NodeHost } from '../../hosts/node/host.js';
 import { loadWebAssets } from '../../hosts/node/web-assets.js';
 import type { LogFields } from '../../modules/host.js';
+import { describeAuthEvent } from '../../modules/web/auth.js';
 import { createWebRouter } from '../../modules/web/router.js';
 import { base32Decode, totp } from '../../modules/web/totp.js';
 import { buildWebAssets, repoRoot, webAssetsDir } from '../../tools/build-web-assets.js';
@@ -46,7 +47,7 @@ if (!existsSync(CHROMIUM)) {
       ...host,
       facade,
       assets: loadWebAssets(webAssetsDir),
-      onAuthEvent: (event) => facade.recordAuth(event.kind, event.name ?? null, `${event.kind}${event.name ? ` (${event.name})` : ''}${event.reason ? `: ${event.reason}` : ''}`),
+      onAuthEvent: (event) => facade.recordAuth(event.kind, event.name ?? null, describeAuthEvent(event)),
     });
     router.auth.boot();
     const setupCode = consoleLines.find((l) => l.message.includes('setup code'))?.fields?.code as string;

@@ -442,7 +442,7 @@ export class DemoFacade implements HubFacade {
       statements: [
         `${recordsDeleted} record(s) waiting for ${i.title} were deleted from the hub.`,
         'The keys that sealed its records and pseudonyms were destroyed: anything left on flash is unreadable and unlinkable.',
-        `${i.title}'s contract and consent choices were removed; nothing more will be sent to ${i.vendor}.`,
+        `${i.title}'s contract and consent choices were removed; this hub sends nothing more to ${i.vendor}`,
         `This receipt is entry ${entry.seq} of the audit log.`,
       ],
     };
