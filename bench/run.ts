@@ -6,9 +6,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { benchCrypto } from './crypto.js';
+import { benchWeb } from './web.js';
 import type { BenchRow } from './types.js';
 
-const areas: [string, () => Promise<BenchRow[]>][] = [['crypto', benchCrypto]];
+const areas: [string, () => Promise<BenchRow[]>][] = [
+  ['crypto', benchCrypto],
+  ['web', benchWeb],
+];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
