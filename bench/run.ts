@@ -12,6 +12,7 @@ import { benchLog } from './log.js';
 import { benchSources } from './sources.js';
 import { benchForward } from './forward.js';
 import { benchMemory } from './memory.js';
+import { benchWeb } from './web.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -22,6 +23,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['forward', benchForward],
   ['audit', benchAudit],
   ['memory', benchMemory],
+  ['web', benchWeb],
 ];
 
 async function main(args: string[]): Promise<number> {

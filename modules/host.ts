@@ -43,6 +43,16 @@ export interface Random {
 export interface Crypto {
   sha256(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * HMAC-SHA1 (RFC 2104). Only for TOTP (RFC 6238): authenticator apps
+   * expect SHA-1 there, where HMAC-SHA1 is still sound. Never for new designs.
+   */
+  hmacSha1(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * PBKDF2 (RFC 8018) with HMAC-SHA256: the slow, salted password hash.
+   * Iterations are chosen by the caller and stored with the hash.
+   */
+  pbkdf2Sha256(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array;
   /** RFC 5869 HKDF with SHA-256. */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /**

@@ -5,6 +5,9 @@
  * from the SDK's HMAC exactly as RFC 5869 defines it, and checked against the
  * RFC's vectors like every other host. Signatures are checked with the SDK's
  * ECDSA (the one TLS uses for certificates) over its native P-256 arithmetic.
+ * PBKDF2 (RFC 8018) is composed the
+ * same way from one reused HMAC object (its key pads are computed once), and
+ * HMAC-SHA1 for TOTP uses the native SHA1 Digest.
  */
 import { BlockCipher, Digest, Mode } from 'crypt';
 import Curve from 'curve';
@@ -35,6 +38,29 @@ function inScalarRange(bytes: Uint8Array, n: bigint): boolean {
   return value > 0n && value < n;
 }
 
+/** RFC 8018 section 5.2, PRF = HMAC-SHA256. */
+function pbkdf2Sha256(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array {
+  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`PBKDF2 iterations must be a positive integer, got ${iterations}`);
+  if (!Number.isInteger(length) || length < 1 || length > 1024) throw new RangeError(`PBKDF2 length must be 1..1024 bytes, got ${length}`);
+  const prf = new HMAC(new Digest('SHA256'), toBuffer(password));
+  const saltBuffer = toBuffer(salt);
+  const out = new Uint8Array(length);
+  for (let block = 1, at = 0; at < length; block++, at += 32) {
+    const index = new Uint8Array([block >>> 24, (block >>> 16) & 255, (block >>> 8) & 255, block & 255]);
+    let u = prf.process(saltBuffer, index.buffer as ArrayBuffer); // U1 = PRF(P, S || INT(i))
+    // XOR as eight 32-bit words: a quarter of the bytecode of a byte loop, and
+    // the same bytes in memory whatever the endianness.
+    const t = new Uint32Array(u.slice(0));
+    for (let i = 1; i < iterations; i++) {
+      u = prf.process(u); // Uc = PRF(P, Uc-1)
+      const view = new Uint32Array(u);
+      for (let k = 0; k < 8; k++) t[k]! ^= view[k]!;
+    }
+    out.set(new Uint8Array(t.buffer).subarray(0, Math.min(32, length - at)), at);
+  }
+  return out;
+}
+
 function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
   if (key.length !== 32) throw new RangeError(`AES-256-GCM key must be 32 bytes, got ${key.length}`);
   if (nonce.length !== 12) throw new RangeError(`AES-GCM nonce must be 12 bytes, got ${nonce.length}`);
@@ -56,6 +82,9 @@ export const moddableCrypto: Crypto = Object.freeze({
     return new Uint8Array(new Digest('SHA256').process(toBuffer(data)));
   },
   hmacSha256: (key: Uint8Array, data: Uint8Array) => hmac(key, data),
+  hmacSha1: (key: Uint8Array, data: Uint8Array) =>
+    new Uint8Array(new HMAC(new Digest('SHA1'), toBuffer(key)).process(toBuffer(data))),
+  pbkdf2Sha256,
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
     if (length > 255 * 32) throw new RangeError(`HKDF-SHA256 output is at most ${255 * 32} bytes`);
     const prk = hmac(salt.length ? salt : new Uint8Array(32), ikm); // RFC 5869 2.2 Extract

@@ -1,5 +1,5 @@
 /** The Crypto capability over node:crypto (OpenSSL). */
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, hkdfSync, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, hkdfSync, pbkdf2Sync, verify } from 'node:crypto';
 import { checkCcmParameters } from '../../modules/ccm-rules.js';
 import type { Crypto, Sha256Stream } from '../../modules/host.js';
 import { P256_PUBLIC_KEY_BYTES, P256_SIGNATURE_BYTES } from '../../modules/signature-rules.js';
@@ -11,12 +11,24 @@ function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
   if (nonce.length !== 12) throw new RangeError(`AES-GCM nonce must be 12 bytes, got ${nonce.length}`);
 }
 
+function checkPbkdf2(iterations: number, length: number): void {
+  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`PBKDF2 iterations must be a positive integer, got ${iterations}`);
+  if (!Number.isInteger(length) || length < 1 || length > 1024) throw new RangeError(`PBKDF2 length must be 1..1024 bytes, got ${length}`);
+}
+
 export const nodeCrypto: Crypto = Object.freeze({
   sha256(data: Uint8Array): Uint8Array {
     return new Uint8Array(createHash('sha256').update(data).digest());
   },
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
     return new Uint8Array(createHmac('sha256', key).update(data).digest());
+  },
+  hmacSha1(key: Uint8Array, data: Uint8Array): Uint8Array {
+    return new Uint8Array(createHmac('sha1', key).update(data).digest());
+  },
+  pbkdf2Sha256(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array {
+    checkPbkdf2(iterations, length);
+    return new Uint8Array(pbkdf2Sync(password, salt, iterations, length, 'sha256'));
   },
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
     return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));

@@ -31,3 +31,13 @@ test('AES-256-GCM agrees between node:crypto and @noble, and each opens the othe
     { numRuns: 200 },
   );
 });
+
+test('HMAC-SHA1 and PBKDF2-HMAC-SHA256 agree between node:crypto and @noble', (t) => {
+  fc.assert(
+    fc.property(bytes(0, 100), bytes(0, 200), bytes(0, 32), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), (key, data, salt, iterations, length) => {
+      t.is(toHex(nodeCrypto.hmacSha1(key, data)), toHex(nobleCrypto.hmacSha1(key, data)));
+      t.is(toHex(nodeCrypto.pbkdf2Sha256(key, salt, iterations, length)), toHex(nobleCrypto.pbkdf2Sha256(key, salt, iterations, length)));
+    }),
+    { numRuns: 100 },
+  );
+});

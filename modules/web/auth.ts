@@ -1,0 +1,379 @@
+/**
+ * Local authentication for the hub's page, per ETSI EN 303 645 provision 5.1:
+ * no default password; a one-time setup code printed on the console at boot
+ * while no owner exists; password (PBKDF2-HMAC-SHA256) plus TOTP (RFC 6238)
+ * for every account; growing delays and lockout after failures; every login,
+ * failure and account change reported through `onAuthEvent` for the audit log.
+ */
+import { fromHex } from '../bytes.js';
+import type { Clock, Crypto, KeyValueStore, Logger, Random } from '../host.js';
+import { ACCOUNT_NAME_RULE, AccountStore, checkPassword, type Account } from './accounts.js';
+import type { Role } from './facade.js';
+import { HttpError } from './http.js';
+import { qrSvg } from './qr.js';
+import { SessionTable, type Session, type SessionPolicy } from './sessions.js';
+import { LoginThrottle, type ThrottlePolicy } from './throttle.js';
+import { base32Encode, otpauthUri, verifyTotp } from './totp.js';
+
+export type AuthEventKind =
+  | 'setup-code-issued'
+  | 'setup-failed'
+  | 'account-created'
+  | 'login'
+  | 'login-failed'
+  | 'lockout'
+  | 'logout'
+  | 'session-expired'
+  | 'invitation-created'
+  | 'account-removed'
+  | 'csrf-rejected'
+  | 'forbidden';
+
+export interface AuthEvent {
+  kind: AuthEventKind;
+  /** The account concerned (or the name tried), when there is one. */
+  name?: string;
+  role?: Role;
+  remote?: string;
+  /** Why, for failures: "unknown-account", "bad-password", "bad-totp", "account-expired", "throttled", ... */
+  reason?: string;
+}
+
+export interface AuthOptions {
+  clock: Clock;
+  random: Random;
+  crypto: Crypto;
+  store: KeyValueStore;
+  log: Logger;
+  onAuthEvent?: (event: AuthEvent) => void;
+  /** PBKDF2 iterations for new passwords (see docs/web.md for the ESP32 sizing). */
+  pbkdf2Iterations?: number;
+  throttle?: ThrottlePolicy;
+  sessions?: SessionPolicy;
+  /** Name shown in authenticator apps. */
+  issuer?: string;
+}
+
+/** Sized for the ESP32 in docs/web.md: about a second per login on the board. */
+export const DEFAULT_PBKDF2_ITERATIONS = 10_000;
+/** How long an invitation code works. */
+const INVITATION_HOURS = 72;
+const MAX_INSTALLER_HOURS = 7 * 24;
+const GENERIC_LOGIN_FAILURE = 'The name, password or 6-digit code is not right. Check the time on your authenticator and try again.';
+
+export interface Enrolment {
+  role: Role;
+  /** The account name fixed by the invitation, or "" when the person chooses (first-boot owner). */
+  name: string;
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+export class WebAuth {
+  readonly accounts: AccountStore;
+  readonly sessions: SessionTable;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #crypto: Crypto;
+  readonly #log: Logger;
+  readonly #onAuthEvent: (event: AuthEvent) => void;
+  readonly #throttle: LoginThrottle;
+  readonly #issuer: string;
+  /** Invitation id → TOTP secret offered at the start of enrolment (memory only, until used). */
+  readonly #pendingSecrets = new Map<string, Uint8Array>();
+
+  constructor(options: AuthOptions) {
+    this.#clock = options.clock;
+    this.#random = options.random;
+    this.#crypto = options.crypto;
+    this.#log = options.log;
+    this.#onAuthEvent = options.onAuthEvent ?? (() => {});
+    this.#issuer = options.issuer ?? 'Airlock hub';
+    this.accounts = new AccountStore(options, options.pbkdf2Iterations ?? DEFAULT_PBKDF2_ITERATIONS);
+    this.sessions = new SessionTable(options, options.sessions);
+    this.#throttle = new LoginThrottle(options.clock, options.throttle);
+  }
+
+  /**
+   * Call once at boot. While no owner exists, issues a fresh setup code and
+   * prints it through the logger (console / serial): only someone with the
+   * hub in hand can take ownership. Returns the code for the host to show
+   * elsewhere too (a display), or undefined when the hub has an owner.
+   */
+  boot(): string | undefined {
+    if (this.accounts.hasOwner()) return undefined;
+    const { code } = this.accounts.invite('owner', '', null, null);
+    this.#log.info('web: first-boot setup code (type it on the hub page to create the owner account)', { code });
+    this.#emit({ kind: 'setup-code-issued', role: 'owner' });
+    return code;
+  }
+
+  get setupRequired(): boolean {
+    return !this.accounts.hasOwner();
+  }
+
+  // ----- enrolment (first-boot setup and invitations) -----
+
+  startEnrolment(body: Record<string, unknown>, remote?: string): Enrolment {
+    const code = requireString(body, 'code', 32);
+    const invitation = this.#checkCode(code, remote);
+    const secret = this.#random.bytes(20);
+    this.#pendingSecrets.set(invitation.id, secret);
+    while (this.#pendingSecrets.size > 8) this.#pendingSecrets.delete(this.#pendingSecrets.keys().next().value as string);
+    const label = invitation.name || 'owner';
+    const uri = otpauthUri(this.#issuer, label, secret);
+    return {
+      role: invitation.role,
+      name: invitation.name,
+      secret: base32Encode(secret),
+      otpauthUri: uri,
+      qrSvg: qrSvg(uri, `QR code to add ${this.#issuer} to your authenticator app`),
+    };
+  }
+
+  finishEnrolment(body: Record<string, unknown>, remote?: string): { token: string; session: Session } {
+    const code = requireString(body, 'code', 32);
+    const password = body.password;
+    const passwordProblem = checkPassword(password);
+    if (passwordProblem) throw new HttpError(400, 'bad-password', `Choose a better password: ${passwordProblem}.`);
+    const totpCode = requireString(body, 'totp', 16);
+    const invitation = this.#checkCode(code, remote);
+    const name = invitation.name || (typeof body.name === 'string' ? body.name.trim().toLowerCase() : 'owner');
+    if (!ACCOUNT_NAME_RULE.test(name)) {
+      throw new HttpError(400, 'bad-name', 'The account name must be 1-12 lowercase letters, digits, "-" or "_", starting with a letter.');
+    }
+    if (this.accounts.get(name)) throw new HttpError(409, 'name-taken', `An account named "${name}" already exists; choose another name.`);
+    const secret = this.#pendingSecrets.get(invitation.id);
+    if (!secret) throw new HttpError(409, 'enrolment-not-started', 'Start again: enter the code to get a new QR code first.');
+    const now = this.#totpTime(body);
+    const step = verifyTotp(this.#crypto, secret, totpCode.trim(), now);
+    if (step === undefined) {
+      this.#throttle.fail('setup');
+      this.#emit({ kind: 'setup-failed', name, reason: 'bad-totp', ...(remote ? { remote } : {}) });
+      throw new HttpError(400, 'bad-totp', 'The 6-digit code from your authenticator app did not match. Check the phone shows the current code and try again.');
+    }
+    const wall = this.#clock.wallTime();
+    const expiresAt =
+      invitation.role === 'installer' && invitation.accessHours !== null && wall !== undefined
+        ? wall + invitation.accessHours * 3_600_000
+        : null;
+    const account = this.accounts.create(name, invitation.role, password as string, secret, expiresAt, step);
+    this.accounts.consumeInvitation(invitation.id);
+    this.#pendingSecrets.delete(invitation.id);
+    this.#throttle.succeed('setup');
+    this.#emit({ kind: 'account-created', name, role: account.role, ...(remote ? { remote } : {}) });
+    this.#emit({ kind: 'login', name, role: account.role, ...(remote ? { remote } : {}) });
+    return this.sessions.open(name, account.role, this.#sessionCap(account));
+  }
+
+  // ----- login -----
+
+  login(body: Record<string, unknown>, remote?: string): { token: string; session: Session } {
+    const name = requireString(body, 'name', 32).trim().toLowerCase();
+    const password = requireString(body, 'password', 256);
+    const totpCode = requireString(body, 'totp', 16).trim();
+    const key = `u:${name}`;
+    const verdict = this.#throttle.check(key);
+    if (!verdict.allowed) {
+      this.#emit({ kind: 'login-failed', name, reason: 'throttled', ...(remote ? { remote } : {}) });
+      throw throttled(verdict.retryAfterMs, verdict.locked);
+    }
+    const account = this.accounts.get(name);
+    let reason: string | undefined;
+    if (!account) {
+      this.accounts.burnPasswordCheck(password);
+      reason = 'unknown-account';
+    } else if (!this.accounts.verifyPassword(account, password)) {
+      reason = 'bad-password';
+    } else if (account.expiresAt !== null && !this.#beforeWall(account.expiresAt)) {
+      reason = 'account-expired';
+    } else {
+      const step = verifyTotp(this.#crypto, fromHex(account.totp), totpCode, this.#totpTime(body), account.lastStep);
+      if (step === undefined) reason = 'bad-totp';
+      else {
+        account.lastStep = step;
+        this.accounts.save(account);
+      }
+    }
+    if (reason !== undefined || !account) {
+      const failure = this.#throttle.fail(key);
+      this.#emit({ kind: 'login-failed', name, reason: reason ?? 'unknown-account', ...(remote ? { remote } : {}) });
+      if (failure.locked) {
+        this.#emit({ kind: 'lockout', name, ...(remote ? { remote } : {}) });
+        throw throttled(failure.retryAfterMs, true);
+      }
+      if (reason === 'account-expired') {
+        throw new HttpError(403, 'account-expired', 'This installer account has expired. Ask the owner for a new invitation.');
+      }
+      throw new HttpError(401, 'login-failed', GENERIC_LOGIN_FAILURE, [['Retry-After', String(Math.ceil(failure.retryAfterMs / 1000))]]);
+    }
+    this.#throttle.succeed(key);
+    this.#emit({ kind: 'login', name, role: account.role, ...(remote ? { remote } : {}) });
+    return this.sessions.open(name, account.role, this.#sessionCap(account));
+  }
+
+  logout(token: string | undefined, session: Session, remote?: string): void {
+    this.sessions.close(token);
+    this.#emit({ kind: 'logout', name: session.name, role: session.role, ...(remote ? { remote } : {}) });
+  }
+
+  // ----- accounts (owner only; the router checks the role) -----
+
+  users(): { accounts: { name: string; role: Role; expiresAt: string | null }[]; invitations: { name: string; role: Role; expiresAt: string | null }[] } {
+    return {
+      accounts: this.accounts.list().map((a) => ({ name: a.name, role: a.role, expiresAt: isoOrNull(a.expiresAt) })),
+      invitations: this.accounts
+        .invitations()
+        .filter((i) => i.name !== '')
+        .map((i) => ({ name: i.name, role: i.role, expiresAt: isoOrNull(i.expiresAt) })),
+    };
+  }
+
+  invite(body: Record<string, unknown>, by: Session, remote?: string): { name: string; role: Role; code: string; expiresAt: string; accessHours: number | null } {
+    const name = requireString(body, 'name', 32).trim().toLowerCase();
+    if (!ACCOUNT_NAME_RULE.test(name)) {
+      throw new HttpError(400, 'bad-name', 'The account name must be 1-12 lowercase letters, digits, "-" or "_", starting with a letter.');
+    }
+    const role = body.role;
+    if (role !== 'member' && role !== 'installer') {
+      throw new HttpError(400, 'bad-role', 'role must be "member" or "installer" (there is one owner).');
+    }
+    if (this.accounts.get(name)) throw new HttpError(409, 'name-taken', `An account named "${name}" already exists.`);
+    let accessHours: number | null = null;
+    if (role === 'installer') {
+      const hours = body.accessHours ?? 8;
+      if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1 || hours > MAX_INSTALLER_HOURS) {
+        throw new HttpError(400, 'bad-access-hours', `accessHours must be a whole number of hours from 1 to ${MAX_INSTALLER_HOURS}.`);
+      }
+      accessHours = hours;
+    }
+    const wall = this.#clock.wallTime();
+    if (wall === undefined) {
+      throw new HttpError(503, 'clock-unknown', 'The hub does not know the time yet (no internet time); invitations need it to expire. Try again once the hub is online.');
+    }
+    const expiresAt = wall + INVITATION_HOURS * 3_600_000;
+    const { code } = this.accounts.invite(role, name, expiresAt, accessHours);
+    this.#emit({ kind: 'invitation-created', name, role, ...(remote ? { remote } : {}), reason: `by ${by.name}` });
+    return { name, role, code, expiresAt: new Date(expiresAt).toISOString(), accessHours };
+  }
+
+  removeUser(body: Record<string, unknown>, by: Session, remote?: string): { removed: string } {
+    const name = requireString(body, 'name', 32).trim().toLowerCase();
+    if (name === by.name) throw new HttpError(409, 'cannot-remove-self', 'You cannot remove your own account while logged in with it.');
+    const account = this.accounts.get(name);
+    if (!account) throw new HttpError(404, 'no-such-account', `There is no account named "${name}".`);
+    this.accounts.remove(name);
+    this.sessions.closeAllFor(name);
+    this.#emit({ kind: 'account-removed', name, role: account.role, ...(remote ? { remote } : {}), reason: `by ${by.name}` });
+    return { removed: name };
+  }
+
+  /** For the router: report refusals that belong in the audit log. */
+  report(event: AuthEvent): void {
+    this.#emit(event);
+  }
+
+  // ----- helpers -----
+
+  #checkCode(code: string, remote?: string) {
+    const verdict = this.#throttle.check('setup');
+    if (!verdict.allowed) throw throttled(verdict.retryAfterMs, verdict.locked);
+    const invitation = this.accounts.findInvitation(code, this.#clock.wallTime());
+    if (!invitation) {
+      const failure = this.#throttle.fail('setup');
+      this.#emit({ kind: 'setup-failed', reason: 'bad-code', ...(remote ? { remote } : {}) });
+      if (failure.locked) throw throttled(failure.retryAfterMs, true);
+      throw new HttpError(401, 'bad-code', 'That code is not valid (or has expired). Setup codes are printed on the hub\'s console at start-up; invitation codes come from the owner.');
+    }
+    if (invitation.role === 'owner' && this.accounts.hasOwner()) {
+      throw new HttpError(409, 'already-set-up', 'This hub already has an owner; log in instead.');
+    }
+    return invitation;
+  }
+
+  /**
+   * The time TOTP codes are checked against. Before the hub has learnt the
+   * time (offline boot, no SNTP) it accepts the browser's clock, which the
+   * replay guard still constrains (see docs/web.md).
+   */
+  #totpTime(body: Record<string, unknown>): number {
+    const wall = this.#clock.wallTime();
+    if (wall !== undefined) return wall;
+    const client = body.clientTime;
+    if (typeof client === 'number' && Number.isFinite(client) && client > 0) return client;
+    throw new HttpError(503, 'clock-unknown', 'The hub does not know the time yet, and the page did not send the browser\'s time; reload the page and try again.');
+  }
+
+  #beforeWall(deadline: number): boolean {
+    const wall = this.#clock.wallTime();
+    return wall !== undefined && wall < deadline;
+  }
+
+  /** Monotonic time at which a session of this account must end (installer expiry). */
+  #sessionCap(account: Account): number {
+    if (account.expiresAt === null) return Infinity;
+    const wall = this.#clock.wallTime();
+    if (wall === undefined) return this.#clock.monotonic();
+    return this.#clock.monotonic() + Math.max(0, account.expiresAt - wall);
+  }
+
+  #emit(event: AuthEvent): void {
+    try {
+      this.#onAuthEvent(event);
+    } catch (error) {
+      // The audit sink failing must not open or close the door; say so on the console.
+      this.#log.error('web: onAuthEvent threw', { kind: event.kind, error: String(error) });
+    }
+  }
+}
+
+function throttled(retryAfterMs: number, locked: boolean): HttpError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return locked
+    ? new HttpError(429, 'locked', `Too many failed attempts: logins for this account are locked for ${Math.ceil(seconds / 60)} minute(s).`, [['Retry-After', String(seconds)]])
+    : new HttpError(429, 'too-soon', `Too many failed attempts: wait ${seconds} second(s) before trying again.`, [['Retry-After', String(seconds)]]);
+}
+
+function requireString(body: Record<string, unknown>, field: string, maxLength: number): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0) throw new HttpError(400, 'missing-field', `"${field}" is required and must be a non-empty string.`);
+  if (value.length > maxLength) throw new HttpError(400, 'field-too-long', `"${field}" must be at most ${maxLength} characters.`);
+  return value;
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** One plain-language line for the audit log (the composition root routes events there). */
+export function describeAuthEvent(event: AuthEvent): string {
+  const who = event.name ? `"${event.name}"` : 'someone';
+  const from = event.remote ? ` from ${event.remote}` : '';
+  switch (event.kind) {
+    case 'setup-code-issued':
+      return 'A one-time setup code was printed on the hub console (no owner yet).';
+    case 'setup-failed':
+      return `Account setup failed${from} (${event.reason ?? 'unknown reason'}).`;
+    case 'account-created':
+      return `Account ${who} created as ${event.role}${from}.`;
+    case 'login':
+      return `${who} logged in as ${event.role}${from}.`;
+    case 'login-failed':
+      return `Failed login for ${who}${from} (${event.reason ?? 'unknown reason'}).`;
+    case 'lockout':
+      return `Logins for ${who} locked after repeated failures${from}.`;
+    case 'logout':
+      return `${who} logged out.`;
+    case 'session-expired':
+      return `A session ended by time-out${from}.`;
+    case 'invitation-created':
+      return `Invitation created for ${who} as ${event.role} (${event.reason ?? ''}).`;
+    case 'account-removed':
+      return `Account ${who} removed (${event.reason ?? ''}).`;
+    case 'csrf-rejected':
+      return `A request by ${who}${from} was refused: missing or wrong CSRF token.`;
+    case 'forbidden':
+      return `${who} (${event.role}) was refused: ${event.reason ?? 'not allowed'}${from}.`;
+  }
+}

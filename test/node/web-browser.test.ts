@@ -1,0 +1,191 @@
+/**
+ * The hub's page in a real browser (Debian Chromium driven by playwright-core)
+ * against the node HTTP server serving the router over DemoFacade: first-boot
+ * setup with the console's setup code, TOTP enrolment, login with TOTP,
+ * withdrawing consent, approving a contract change, export then delete.
+ * Screenshots of every page go to artifacts/screenshots/ (kept by CI).
+ * Without /usr/bin/chromium the suite says what is missing and does nothing else.
+ */
+import test from 'ava';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startWebServer, type WebServer } from '../../hosts/node/http-server.js';
+import { makeNodeHost, type NodeHost } from '../../hosts/node/host.js';
+import { loadWebAssets } from '../../hosts/node/web-assets.js';
+import type { LogFields } from '../../modules/host.js';
+import { describeAuthEvent } from '../../modules/web/auth.js';
+import { createWebRouter } from '../../modules/web/router.js';
+import { base32Decode, totp } from '../../modules/web/totp.js';
+import { buildWebAssets, repoRoot, webAssetsDir } from '../../tools/build-web-assets.js';
+import { DemoFacade } from '../support/demo-facade.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(repoRoot, 'artifacts', 'screenshots');
+const PASSWORD = 'tulip window garden 42';
+
+if (!existsSync(CHROMIUM)) {
+  test('browser suite (needs Debian chromium)', (t) => {
+    const message = `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` to run the browser suite (CI installs it).`;
+    console.warn(`web-browser: SKIPPED: ${message}`);
+    t.log(message);
+    t.false(existsSync(CHROMIUM));
+  });
+} else {
+  test.serial('the homeowner sets up the hub, logs in with TOTP and governs their data in Chromium', async (t) => {
+    const { chromium } = await import('playwright-core');
+    mkdirSync(SHOTS, { recursive: true });
+    if (!existsSync(join(webAssetsDir, 'manifest.json'))) buildWebAssets();
+
+    const dataDir = mkdtempSync(join(tmpdir(), 'airlock-web-'));
+    const profile = mkdtempSync(join(tmpdir(), 'airlock-chromium-'));
+    const consoleLines: { message: string; fields?: LogFields | undefined }[] = [];
+    const quiet = (message: string, fields?: LogFields) => void consoleLines.push({ message, fields });
+    const host: NodeHost = makeNodeHost({ dataDir, log: { debug: quiet, info: quiet, warn: quiet, error: quiet } });
+    const facade = new DemoFacade({ clock: host.clock, crypto: host.crypto });
+    const router = createWebRouter({
+      ...host,
+      facade,
+      assets: loadWebAssets(webAssetsDir),
+      onAuthEvent: (event) => facade.recordAuth(event.kind, event.name ?? null, describeAuthEvent(event)),
+    });
+    router.auth.boot();
+    const setupCode = consoleLines.find((l) => l.message.includes('setup code'))?.fields?.code as string;
+    t.regex(setupCode, /^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/, 'the setup code was printed on the console');
+
+    const server: WebServer = await startWebServer(router);
+    // A new, empty profile for every run (playwright takes it as the persistent context's user-data-dir).
+    const context = await chromium
+      .launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        viewport: { width: 1280, height: 860 },
+        acceptDownloads: true,
+        locale: 'en-GB',
+        timezoneId: 'Europe/Amsterdam',
+      })
+      .catch(async (error) => {
+        await server.close();
+        host.close();
+        throw error;
+      });
+    const page = await context.newPage();
+    try {
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        // The app's deliberate 401s (wrong code) are logged by Chromium as failed resources; anything else is a problem.
+        if (m.type() === 'error' && !/status of 40[01]/.test(m.text())) problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(String(e)));
+      page.on('request', (r) => {
+        const url = r.url();
+        if (!url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:')) problems.push(`request outside the hub: ${url}`);
+      });
+      const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      const code = (secret: string, stepOffset = 0) => totp(host.crypto, base32Decode(secret), Date.now() + stepOffset * 30_000);
+
+      // First boot: setup code from the console, then password and TOTP enrolment.
+      await page.goto(server.url);
+      await page.getByRole('heading', { name: 'Set up your hub' }).waitFor();
+      await shot('01-setup');
+      await page.getByLabel('Setup code').fill(setupCode);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('.qr svg').waitFor();
+      const secret = (await page.locator('#totp-secret').textContent())!.trim();
+      t.regex(secret, /^[A-Z2-7]{32}$/);
+      await page.getByLabel('Choose a password').fill(PASSWORD);
+      await page.getByLabel('Type the password again').fill(PASSWORD);
+      await page.getByLabel('6-digit code the app now shows').fill(code(secret));
+      await shot('02-enrol-totp');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      t.truthy(await page.getByText('Welcome, owner').count());
+
+      // Log out, then log in with the password and the next TOTP code (the enrolment code cannot be replayed).
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('heading', { name: 'Log in to your hub' }).waitFor();
+      await page.getByLabel('Account name').fill('owner');
+      await page.getByLabel('Password').fill('not my password');
+      await page.getByLabel('6-digit code from your authenticator app').fill(code(secret, 1));
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('alert').getByText('not right').waitFor();
+      await page.waitForTimeout(1100); // the failed attempt costs one second
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByLabel('6-digit code from your authenticator app').fill(code(secret, 1));
+      await shot('03-login');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByText('AquaGuard leak monitor').first().waitFor();
+      await shot('04-overview');
+
+      // Data map: table and diagram.
+      await page.getByRole('link', { name: 'Data map' }).click();
+      await page.getByRole('heading', { name: 'Data map' }).waitFor();
+      t.is(await page.locator('figure svg path').count() > 0, true, 'the diagram has bands');
+      await shot('05-datamap');
+
+      // Consent: the page says what will be purged; withdrawing is one click.
+      await page.getByRole('link', { name: 'Consent' }).click();
+      const row = page.locator('#consent-greenwatt-energy-advice');
+      await row.getByText('will be deleted before they are sent').waitFor();
+      await shot('06-consent');
+      await page.locator('#withdraw-greenwatt-energy-advice').click();
+      await page.getByText('Consent withdrawn: GreenWatt energy saver').waitFor();
+      t.is(await row.locator('.badge').textContent(), 'Withdrawn');
+      t.false(facade.consent().find((c) => c.purpose === 'energy-advice')!.given, 'the hub recorded the withdrawal');
+      await page.getByRole('link', { name: 'Data map' }).click();
+      const powerRow = page.getByRole('row').filter({ hasText: 'Kitchen plug' });
+      t.is(await powerRow.getByRole('cell').last().textContent(), 'No', 'the data map shows the flow stopped');
+
+      // Contracts: the pending change's diff, then approve.
+      await page.getByRole('link', { name: 'Contracts' }).click();
+      await page.getByText('Proposed change: 2.0.0 → 2.1.0').waitFor();
+      await shot('07-contracts');
+      await page.locator('#approve-aquaguard').click();
+      await page.getByText('Approved: AquaGuard leak monitor contract 2.1.0 is now in force.').waitFor();
+      t.is(facade.pendingChange('aquaguard'), null);
+
+      await page.getByRole('link', { name: 'Counters' }).click();
+      await page.locator('figure polyline').first().waitFor();
+      await shot('08-counters');
+      await page.getByRole('link', { name: 'Incidents' }).click();
+      await page.getByText('OVERDUE').waitFor();
+      await shot('09-incidents');
+      await page.getByRole('link', { name: 'Audit log' }).click();
+      await page.getByText('✓ Verified').waitFor();
+      t.truthy(await page.getByText('Contract 2.1.0 for AquaGuard leak monitor approved').count());
+      await shot('10-audit');
+
+      // Exit: download the export, then delete with the typed confirmation; a receipt appears.
+      await page.getByRole('link', { name: 'Leaving' }).click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-greenwatt').click()]);
+      t.regex(download.suggestedFilename(), /^airlock-greenwatt-\d{4}-\d{2}-\d{2}\.json$/);
+      const exported = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+      t.is(exported.integration, 'greenwatt');
+      t.true(await page.locator('#delete-greenwatt').isDisabled(), 'delete stays locked until the name is typed');
+      await page.getByLabel('To confirm, type greenwatt').fill('greenwatt');
+      await page.locator('#delete-greenwatt').click();
+      await page.getByRole('heading', { name: 'Receipt: GreenWatt energy saver ended' }).waitFor();
+      await shot('11-exit-receipt');
+      t.is(await page.locator('#export-greenwatt').count(), 0, 'GreenWatt is gone');
+
+      await page.getByRole('link', { name: 'People' }).click();
+      await page.getByRole('heading', { name: 'Invite someone' }).waitFor();
+      await shot('12-people');
+
+      t.deepEqual(problems, [], 'no script errors, CSP violations or requests outside the hub');
+      const events = facade.audit(500).entries.map((e) => e.kind);
+      t.true(events.includes('auth.login') && events.includes('auth.login-failed') && events.includes('auth.account-created'), 'logins and failures reached the audit log');
+    } catch (error) {
+      await page.screenshot({ path: join(SHOTS, 'failure.png'), fullPage: true }).catch(() => {});
+      throw error;
+    } finally {
+      await context.close();
+      await server.close();
+      host.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+}
