@@ -107,7 +107,7 @@ function pathOf(issue: v.BaseIssue<unknown>): string {
 }
 
 /** Parses and checks an already-read configuration object; `base` resolves relative paths. */
-export function checkConfig(json: unknown, path: string): LoadedConfig {
+export function checkConfig(json: unknown, path: string, given: { secrets?: Record<string, string> } = {}): LoadedConfig {
   const base = dirname(resolve(path));
   const parsed = v.safeParse(ConfigSchema, json);
   if (!parsed.success) throw new ConfigError(path, parsed.issues.map((issue) => `${pathOf(issue)}: ${issue.message}`));
@@ -123,7 +123,7 @@ export function checkConfig(json: unknown, path: string): LoadedConfig {
     problems.push(`dataDir: ${dataDir} is not a writable folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the flash image and key store live there`);
   }
 
-  let secrets: Record<string, string> = {};
+  let secrets: Record<string, string> = { ...given.secrets };
   if (file.secretsFile) {
     const secretsPath = at(file.secretsFile);
     try {

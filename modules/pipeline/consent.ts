@@ -58,6 +58,11 @@ export class ConsentBook {
     return given;
   }
 
+  /** Whether anyone ever gave or withdrew this consent on this hub. */
+  isDecided(integration: string, purpose: string): boolean {
+    return this.#store.get(DOMAIN, this.#name(`${integration}\u0000${purpose}`)) !== undefined;
+  }
+
   give(integration: string, purpose: string, actor: string): void {
     this.#set(integration, purpose, true, actor);
   }
@@ -87,8 +92,9 @@ export class ConsentBook {
     if (!integration || !purpose || !actor) throw new TypeError('consent: integration, purpose and actor must be non-empty strings');
     const pair = `${integration}\u0000${purpose}`;
     const name = this.#name(pair);
-    if (given) this.#store.set(DOMAIN, name, true);
-    else this.#store.delete(DOMAIN, name);
+    // A withdrawal is kept as `false`, not deleted: "never asked" and "said no" differ
+    // (an installer's configuration may give consent once, never over the owner's no).
+    this.#store.set(DOMAIN, name, given);
     this.#given.set(pair, given);
     const wall = this.#clock.wallTime();
     const time: Stamp = { boot: this.#clock.bootCount, mono: this.#clock.monotonic() };

@@ -1,33 +1,62 @@
 import { join } from 'node:path';
-import { makeNodeHost } from '../../hosts/node/host.js';
-import { toHex, utf8 } from '../../modules/bytes.js';
+import { ConfigError, loadConfig } from '../../hosts/node/config.js';
+import { liveSummary, oneLine, renderSummary } from '../../hosts/node/console-summary.js';
+import { runDemo } from '../../hosts/node/demo/demo.js';
+import { runHub } from '../../hosts/node/desktop-hub.js';
 import type { Command } from '../command.js';
 import { wantsHelp } from '../command.js';
 
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the hub on this computer (the desktop host)',
-  usage: `usage: airlock run [--data <dir>]
+  summary: 'run the hub on this computer (no --config: the built-in demo)',
+  usage: `usage: airlock run [--config <file>] [--data <dir>] [--duration <seconds>] [--no-wall-clock]
 
-Boots the hub with the desktop host: flash emulated in <dir>/records.flash,
-settings in <dir>/store.json (default dir: ./data).
+With --config, runs the hub a configuration file describes (format: docs/configuration.md).
+Without it, runs the demo: an embedded home broker, simulated devices, three integrations
+from docs/examples with local stand-ins for their clouds, and a live console.
 
 Options:
-  --data <dir>   where the emulated flash and the key-value store live
-  -h, --help     this text`,
+  --config <file>      the hub's configuration (airlock-config/1)
+  --data <dir>         demo only: where the emulated flash and key store live (default ./data/demo)
+  --duration <s>       stop by itself after this many seconds
+  --no-wall-clock      boot as if the hub had no time yet (records carry boot + monotonic stamps)
+  -h, --help           this text`,
   async run(args) {
     if (wantsHelp(args)) {
       console.log(this.usage);
       return 0;
     }
-    const at = args.indexOf('--data');
-    const dataDir = at >= 0 && args[at + 1] ? args[at + 1]! : join(process.cwd(), 'data');
-    const host = makeNodeHost({ dataDir });
-    const probe = toHex(host.crypto.sha256(utf8('airlock'))).slice(0, 16);
-    console.log(`airlock: desktop host up (boot #${host.clock.bootCount}, flash ${host.recordFlash.byteLength} bytes in ${dataDir})`);
-    console.log(`airlock: crypto self-check sha256("airlock") = ${probe}...`);
-    console.log('airlock: the pipeline, sources and forwarder are not built yet; this run only proves the host boots.');
-    host.close();
-    return 0;
+    const duration = option(args, '--duration') ? Number(option(args, '--duration')) : undefined;
+    const configPath = option(args, '--config');
+    if (!configPath) {
+      return runDemo({ dataDir: option(args, '--data') ?? join(process.cwd(), 'data', 'demo'), durationS: duration });
+    }
+    let config;
+    try {
+      config = loadConfig(configPath);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(`airlock run: the configuration cannot be used.\n${error.message}`);
+        return 2;
+      }
+      throw error;
+    }
+    const running = await runHub(config, { noWallClock: args.includes('--no-wall-clock') });
+    const stopConsole = liveSummary(() => renderSummary(running.hub.snapshot(), [`Home broker: ${running.localBrokerUrl}   monitoring: ${running.monitorBrokerUrl}`], true), () => oneLine(running.hub.snapshot()));
+    return new Promise<number>((resolve) => {
+      const stop = async () => {
+        stopConsole();
+        await running.stop();
+        resolve(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+      if (duration) setTimeout(() => void stop(), duration * 1000);
+    });
   },
 };

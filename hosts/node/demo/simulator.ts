@@ -2,7 +2,8 @@
  * The demo's devices: a small home that publishes realistic readings the way
  * real gateways do, so `npm start` shows the hub working on day one:
  * - zigbee2mqtt: a living-room climate sensor, a front-door contact, a hallway
- *   motion sensor, a leak sensor under the sink (and `bridge/devices`);
+ *   motion sensor, a leak sensor under the sink, a washing-machine plug with a
+ *   power meter (and `bridge/devices`);
  * - Tasmota: a smart plug with an energy meter (tele/<topic>/SENSOR, LWT);
  * - BTHome v2: a bedroom thermometer, through a frame callback (the desktop
  *   has no radio; the demo hands frames to the BLE source directly).
@@ -27,12 +28,14 @@ const ZIGBEE_DEVICES = [
   { ieee: '0x00158d0001d4e5f6', name: 'front door', model: 'MCCGQ11LM', vendor: 'Aqara', description: 'Door and window sensor' },
   { ieee: '0x001788010b1c2d3e', name: 'hallway motion', model: '9290012607', vendor: 'Philips', description: 'Hue motion sensor' },
   { ieee: '0x00158d00045f6a7b', name: 'kitchen sink leak', model: 'SJCGQ11LM', vendor: 'Aqara', description: 'Water leak sensor' },
+  { ieee: '0x842e14fffe3b5c6d', name: 'washing machine plug', model: 'ZNCZ02LM', vendor: 'Aqara', description: 'Smart plug with power metering' },
 ];
 
 export class DeviceSimulator {
   readonly #o: Required<Pick<SimulatorOptions, 'baseTopic' | 'random' | 'now'>> & SimulatorOptions;
   #timers: NodeJS.Timeout[] = [];
   #energyWh = 1523000;
+  #washerWh = 412000;
   #packetId = 0;
   published = 0;
 
@@ -82,6 +85,9 @@ export class DeviceSimulator {
     if (random() < 0.15) publish(`${baseTopic}/front door`, { contact: random() < 0.5, battery: 91, linkquality: 96 });
     publish(`${baseTopic}/hallway motion`, { occupancy: random() < 0.3, illuminance_lux: Math.max(0, Math.round(300 + 250 * daily + noise(40))), battery: 78 });
     publish(`${baseTopic}/kitchen sink leak`, { water_leak: random() < 0.005, battery: 100, linkquality: 84 });
+    const washer = random() < 0.3 ? Math.round(1800 + noise(400)) : Math.round(2 + random() * 3);
+    this.#washerWh += washer / 1800;
+    publish(`${baseTopic}/washing machine plug`, { power: washer, energy: +(this.#washerWh / 1000).toFixed(3), voltage: Math.round(230 + noise(6)), current: +(washer / 230).toFixed(2), state: washer > 10 ? 'ON' : 'OFF', linkquality: 150 });
     const power = Math.max(0, Math.round(180 + 120 * daily + noise(60)));
     this.#energyWh += power / 1800; // one tick ~ 2 s
     publish('tele/plug_office/SENSOR', {
