@@ -80,8 +80,6 @@ interface Sample {
   integrations: CounterSample['integrations'];
 }
 
-const ROLES = new Set(['owner', 'member', 'installer']);
-
 /** The actor string the hub records: "<role>:<name>", so the audit log says in which role someone acted. */
 export function actorString(actor: Actor): string {
   return `${actor.role}:${actor.name}`;
@@ -89,8 +87,8 @@ export function actorString(actor: Actor): string {
 
 /** The account name inside an actor string ("member:alice" → "alice"); other actors ("hub", "vendor:x") unchanged. */
 export function personOf(actor: string): string {
-  const colon = actor.indexOf(':');
-  return colon > 0 && ROLES.has(actor.slice(0, colon)) ? actor.slice(colon + 1) : actor;
+  const match = /^(?:owner|member|installer):(.+)$/.exec(actor);
+  return match ? match[1]! : actor;
 }
 
 /** Incident ids as the page uses them in paths: the desk's "<integration>#<n>" with "." for "#". */
