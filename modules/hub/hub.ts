@@ -256,8 +256,8 @@ export class Hub {
     return this.changes.approve(integration, version, actor);
   }
 
-  rejectChange(integration: string, version: string, actor = 'owner') {
-    return this.changes.reject(integration, version, actor);
+  rejectChange(integration: string, version: string, actor = 'owner', reason?: string) {
+    return this.changes.reject(integration, version, actor, reason);
   }
 
   revertContract(integration: string, actor = 'owner') {

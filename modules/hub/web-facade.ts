@@ -376,7 +376,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
       case 'contract.approved':
         return `Contract ${str(d.version)} for ${who} approved; it applies from now on.`;
       case 'contract.rejected':
-        return `Contract ${str(d.version)} for ${who} rejected; ${str(d.kept)} stays in force.`;
+        return `Contract ${str(d.version)} for ${who} rejected${d.reason ? `: ${str(d.reason)}` : ''}; ${str(d.kept)} stays in force.`;
       case 'contract.reverted':
         return `Contract of ${who} reverted from ${str(d.from)} to ${str(d.to)}.`;
       case 'consent.given':
@@ -559,10 +559,9 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
       return decisionOf(integration, version, hub.approveChange(integration, version, actorString(actor)), 'approved');
     },
 
-    rejectChange(integration, version, actor, _reason) {
+    rejectChange(integration, version, actor, reason) {
       contractOf(integration);
-      // The change manager's audit entry has no room for a reason; the decision itself is what is recorded.
-      return decisionOf(integration, version, hub.rejectChange(integration, version, actorString(actor)), 'rejected');
+      return decisionOf(integration, version, hub.rejectChange(integration, version, actorString(actor), reason || undefined), 'rejected');
     },
 
     configureIntegration(integration, settings, actor): IntegrationSettings {

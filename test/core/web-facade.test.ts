@@ -165,6 +165,8 @@ test('a widening contract change waits, shows its diff, refuses a stale version,
   const rejected = await owner.post('/api/contracts/leak-insurer/reject', { version: '1.3.0', reason: 'not needed' });
   t.like(rejected.json, { version: '1.3.0', decision: 'rejected' });
   t.is(r.hub.contract('leak-insurer')!.version, '1.2.0');
+  t.is(r.hub.audit.entries().find((e) => e.seq === rejected.json.auditSeq)!.details.reason, 'not needed', 'the reason reaches the audit log');
+  t.is((await owner.get('/api/audit?limit=1')).json.entries[0].text, 'Contract 1.3.0 for Northshore Insurance rejected: not needed; 1.2.0 stays in force.');
   await r.close();
 });
 
