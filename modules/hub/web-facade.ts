@@ -201,8 +201,9 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
     const title = titleOf(integration);
     const streams = contract.streams.filter((s) => Object.values(s.fields).some((f) => f.purpose === purposeId)).map((s) => s.stream);
     const base = { integration, purpose: purposeId, streams };
+    const what = purpose.description.replace(/[.\s]+$/, ''); // quoted inside a sentence
     if (!purpose.requiresConsent) {
-      return { ...base, last: false, bufferedRecords: 0, effects: [`"${purpose.description}" does not rest on your consent under ${title}'s contract, so it cannot be withdrawn here; to stop it, end the integration (Leaving).`] };
+      return { ...base, last: false, bufferedRecords: 0, effects: [`"${what}" does not rest on your consent under ${title}'s contract, so it cannot be withdrawn here; to stop it, end the integration (Leaving).`] };
     }
     if (!hub.consent.isGiven(integration, purposeId)) {
       return { ...base, last: false, bufferedRecords: 0, effects: ['Nothing changes: this consent is already withdrawn.'] };
@@ -210,7 +211,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
     const allowedAfter = (p: string) => p !== purposeId && (contract.purposes.find((q) => q.id === p)?.requiresConsent === false || hub.consent.isGiven(integration, p));
     const last = !contract.purposes.some((p) => allowedAfter(p.id));
     const buffered = hub.log.stats(integration).records;
-    const stops = `${title} will no longer receive ${streams.length ? streams.join(', ') : 'any'} data for "${purpose.description}".`;
+    const stops = `${title} will no longer receive ${streams.length ? streams.join(', ') : 'any'} data for "${what}".`;
     const already = 'Data the vendor already received stays under its contract; ask them to delete it if you wish.';
     if (last) {
       return {
@@ -251,22 +252,22 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
   function serviceLevels(id: string, contract: Contract, overdue: boolean, openIncidents: number): ServiceLevel[] {
     const sl = hub.delivery(id)?.serviceLevels;
     const promised = contract.serviceLevels;
-    const notYet = 'not measured yet';
+    const notYet = 'not yet';
     return [
       {
-        name: 'Endpoint availability',
+        name: 'Availability',
         promised: `${promised.uptimePercent}%`,
         measured: sl?.uptimeRatio === undefined ? notYet : `${Math.round(sl.uptimeRatio * 1000) / 10}%`,
         met: !sl?.violating.uptime,
       },
       {
-        name: 'Delivery latency (95th percentile)',
+        name: 'Delivery time (95%)',
         promised: `within ${promised.p95DeliveryLatencySeconds} s`,
         measured: sl?.latencyP95Ms === undefined ? notYet : `${Math.round(sl.latencyP95Ms / 100) / 10} s`,
         met: !sl?.violating.latency,
       },
       {
-        name: 'Delivery lag (oldest waiting record)',
+        name: 'Oldest waiting',
         promised: `at most ${duration(promised.maxDeliveryLagSeconds)}`,
         measured: sl?.lagMs === undefined ? notYet : `${Math.round(sl.lagMs / 1000)} s`,
         met: !sl?.violating.lag,

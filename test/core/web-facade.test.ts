@@ -52,7 +52,7 @@ test('the owner sets up the hub, logs in, and reads the overview and data map of
   t.is(saver.title, 'Wattwise Energy Services');
   t.is(saver.contractVersion, '1.0.0');
   t.is(saver.health, 'ok');
-  t.deepEqual(saver.serviceLevels.map((l: { name: string }) => l.name), ['Endpoint availability', 'Delivery latency (95th percentile)', 'Delivery lag (oldest waiting record)', 'Breach notification']);
+  t.deepEqual(saver.serviceLevels.map((l: { name: string }) => l.name), ['Availability', 'Delivery time (95%)', 'Oldest waiting', 'Breach notification']);
   t.is(saver.serviceLevels[3].promised, 'within 72 hours');
 
   r.plug(1234);
