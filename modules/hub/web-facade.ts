@@ -60,7 +60,7 @@ export interface WebFacadePowers {
   sampleIntervalS?: number;
   /** Samples kept (default 120: two hours at one a minute). */
   historyCapacity?: number;
-  /** Buffered records the withdrawal preview decrypts to tell purposes apart (default 200). */
+  /** Buffered records the withdrawal preview decrypts to tell purposes apart (default 64: each is an AES-GCM open, inside a synchronous request). */
   previewScanLimit?: number;
 }
 
@@ -115,7 +115,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
   const { clock, timers } = powers;
   const intervalS = powers.sampleIntervalS ?? 60;
   const capacity = powers.historyCapacity ?? 120;
-  const scanLimit = powers.previewScanLimit ?? 200;
+  const scanLimit = powers.previewScanLimit ?? 64;
   const samples: Sample[] = [];
   let decisions: Map<string, Decision> | undefined;
   const pairKey = (integration: string, purpose: string) => `${integration}\u0000${purpose}`;
