@@ -150,15 +150,17 @@ export class ChangeManager {
     return { ok: true, status: 'approved', version: String(version), diff: pending.diff };
   }
 
-  /** The owner refuses the pending `version`; the enforced version stays. */
-  reject(integration: string, version: string | number, actor = 'owner'): ChangeOutcome {
+  /** The owner refuses the pending `version`; the enforced version stays. A reason, when given, goes to the audit entry. */
+  reject(integration: string, version: string | number, actor = 'owner', reason?: string): ChangeOutcome {
     const checked = this.#checkPending(integration, String(version));
     if (!checked.ok) return checked;
     const { state, pending } = checked;
     delete state.pending;
     this.#counters.rejected++;
     this.#note(state, 'rejected', String(version), actor);
-    this.#audit.record(actor, 'contract.rejected', integration, { version: String(version), kept: versionOf(this.enforced(integration)!) });
+    const details: Record<string, string> = { version: String(version), kept: versionOf(this.enforced(integration)!) };
+    if (reason) details.reason = reason;
+    this.#audit.record(actor, 'contract.rejected', integration, details);
     return { ok: true, status: 'rejected', version: String(version) };
   }
 

@@ -17,7 +17,7 @@ import type { AlertEvent } from '../audit/signals.js';
 import { toHex } from '../bytes.js';
 import type { Contract } from '../contract/types.js';
 import { BreakerRegistry } from '../forward/backoff.js';
-import { Forwarder } from '../forward/forwarder.js';
+import { Forwarder, type ForwarderSnapshot } from '../forward/forwarder.js';
 import { StampTime } from '../forward/stamp-time.js';
 import type { Transport } from '../forward/transport.js';
 import type { Flash, Host } from '../host.js';
@@ -174,6 +174,7 @@ export class Hub {
     this.consent.onWithdraw((event) => this.#afterWithdrawal(event.integration, event.actor));
 
     for (const id of this.#storedList('ended')) this.#ended.add(id);
+    for (const id of this.#storedList('paused')) this.#paused.add(id);
     for (const integration of options.integrations) this.#install(integration);
   }
 
@@ -196,7 +197,7 @@ export class Hub {
     this.#started = true;
     this.#startedAt = this.#host.clock.monotonic();
     this.#rebuildPipeline();
-    for (const lane of this.#lanes.values()) lane.forwarder.start();
+    for (const [id, lane] of this.#lanes) if (!this.#paused.has(id)) lane.forwarder.start();
     const { timers } = this.#host;
     this.#timers.push(timers.repeat(() => this.#pipeline?.tick(), TICK_MS));
     this.#timers.push(timers.repeat(() => this.#housekeeping(), EXPIRE_MS));
@@ -255,8 +256,8 @@ export class Hub {
     return this.changes.approve(integration, version, actor);
   }
 
-  rejectChange(integration: string, version: string, actor = 'owner') {
-    return this.changes.reject(integration, version, actor);
+  rejectChange(integration: string, version: string, actor = 'owner', reason?: string) {
+    return this.changes.reject(integration, version, actor, reason);
   }
 
   revertContract(integration: string, actor = 'owner') {
@@ -426,7 +427,7 @@ export class Hub {
     }
     if (this.#started) {
       this.#rebuildPipeline();
-      this.#lanes.get(id)!.forwarder.start();
+      if (!this.#paused.has(id)) this.#lanes.get(id)!.forwarder.start();
     }
     this.monitor.changed();
   }
@@ -544,5 +545,48 @@ export class Hub {
 
   #saveList(name: string, list: string[]): void {
     this.#host.store.set(STORE_DOMAIN, name, JSON.stringify(list));
+  }
+
+  // ---- delivery state and pause, for the web page (modules/hub/web-facade.ts) ----
+
+  /** Integrations whose delivery an installer or owner paused (kept across restarts). */
+  readonly #paused = new Set<string>();
+
+  /** The forwarder's view of one integration (endpoint, service levels), or undefined when it has none. */
+  delivery(integration: string): ForwarderSnapshot | undefined {
+    return this.#lanes.get(integration)?.forwarder.snapshot();
+  }
+
+  isPaused(integration: string): boolean {
+    return this.#paused.has(integration);
+  }
+
+  /**
+   * Stops delivering to one integration; records keep being gathered and
+   * buffered within the contract's limits (retention still applies). Audited
+   * as `config.changed`. Returns false when there is no such integration.
+   */
+  pauseDelivery(integration: string, actor: string): boolean {
+    const lane = this.#lanes.get(integration);
+    if (!lane) return false;
+    if (this.#paused.has(integration)) return true;
+    this.#paused.add(integration);
+    this.#saveList('paused', [...this.#paused]);
+    void lane.forwarder.stop();
+    this.audit.record(actor, 'config.changed', integration, { event: 'delivery.paused', buffered: this.log.stats(integration).records });
+    this.monitor.changed();
+    return true;
+  }
+
+  /** Resumes delivery paused by `pauseDelivery`; what waited is sent in order. Audited. */
+  resumeDelivery(integration: string, actor: string): boolean {
+    const lane = this.#lanes.get(integration);
+    if (!lane) return false;
+    if (!this.#paused.delete(integration)) return true;
+    this.#saveList('paused', [...this.#paused]);
+    if (this.#started) lane.forwarder.start();
+    this.audit.record(actor, 'config.changed', integration, { event: 'delivery.resumed', buffered: this.log.stats(integration).records });
+    this.monitor.changed();
+    return true;
   }
 }

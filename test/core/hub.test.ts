@@ -193,3 +193,27 @@ test('after a restart consent, the enforced version and the audit chain are stil
   t.true(again.hub.audit.verify().ok);
   t.is(again.hub.snapshot().hub.bootCount, 2);
 });
+
+test('paused delivery is audited, survives a restart, and resumes in order', async (t) => {
+  const r = rig([makeContract()]);
+  r.hub.start();
+  r.hub.giveConsent('energy-saver', 'energy-advice', 'owner');
+  t.true(r.hub.pauseDelivery('energy-saver', 'installer:ines'));
+  t.false(r.hub.pauseDelivery('nobody', 'installer:ines'));
+  r.plug(300);
+  await r.run(3000);
+  t.is(r.transports.get('energy-saver')!.received.length, 0);
+  await r.hub.stop();
+  const again = rig([makeContract()], { host: r.host, powers: r.powers });
+  again.hub.start();
+  t.true(again.hub.isPaused('energy-saver'));
+  await again.run(3000);
+  t.is(again.transports.get('energy-saver')!.received.length, 0, 'still paused after the restart');
+  t.true(again.hub.resumeDelivery('energy-saver', 'owner'));
+  await again.run(3000);
+  t.is(receivedRecords(again.transports.get('energy-saver')!).length, 1);
+  t.is(again.hub.log.stats('energy-saver').records, 0);
+  const events = again.hub.audit.entries().filter((e) => e.action === 'config.changed').map((e) => [e.actor, e.details.event]);
+  t.deepEqual(events.filter(([, event]) => String(event).startsWith('delivery.')), [['installer:ines', 'delivery.paused'], ['owner', 'delivery.resumed']]);
+  await again.hub.stop();
+});

@@ -18,11 +18,19 @@ import { describeAuthEvent } from '../../modules/web/auth.js';
 import { createWebRouter } from '../../modules/web/router.js';
 import { base32Decode, totp } from '../../modules/web/totp.js';
 import { buildWebAssets, repoRoot, webAssetsDir } from '../../tools/build-web-assets.js';
+import { MemoryFlash } from '../../hosts/sim/memory-flash.js';
+import { utf8 } from '../../modules/bytes.js';
+import { Hub } from '../../modules/hub/hub.js';
+import { auditAuthEvent, createHubFacade } from '../../modules/hub/web-facade.js';
+import { makeContract } from '../support/contracts.js';
 import { DemoFacade } from '../support/demo-facade.js';
+import { FakeTransport } from '../support/fake-transport.js';
+import { memoryArchive } from '../support/hub-web-rig.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(repoRoot, 'artifacts', 'screenshots');
 const PASSWORD = 'tulip window garden 42';
+const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 if (!existsSync(CHROMIUM)) {
   test('browser suite (needs Debian chromium)', (t) => {
@@ -59,7 +67,7 @@ if (!existsSync(CHROMIUM)) {
       .launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: BROWSER_ARGS,
         viewport: { width: 1280, height: 860 },
         acceptDownloads: true,
         locale: 'en-GB',
@@ -183,6 +191,136 @@ if (!existsSync(CHROMIUM)) {
     } finally {
       await context.close();
       await server.close();
+      host.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+  test.serial('the same page over the real composed Hub: consent purges, approval applies, the audit chain verifies, exit deletes', async (t) => {
+    const { chromium } = await import('playwright-core');
+    mkdirSync(SHOTS, { recursive: true });
+    if (!existsSync(join(webAssetsDir, 'manifest.json'))) buildWebAssets();
+    const dataDir = mkdtempSync(join(tmpdir(), 'airlock-web-hub-'));
+    const profile = mkdtempSync(join(tmpdir(), 'airlock-chromium-'));
+    const consoleLines: { message: string; fields?: LogFields | undefined }[] = [];
+    const quiet = (message: string, fields?: LogFields) => void consoleLines.push({ message, fields });
+    const host: NodeHost = makeNodeHost({ dataDir, flashBytes: 128 * 1024, log: { debug: quiet, info: quiet, warn: quiet, error: quiet } });
+    const transports = new Map<string, FakeTransport>();
+    const saver = makeContract({
+      purposes: [{ id: 'energy-advice', description: 'Advice on lowering electricity use.', requiresConsent: true }],
+      streams: [{ stream: 'power', fields: { power: { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } } } }],
+    });
+    const insurer = makeContract({ integration: 'leak-insurer' });
+    insurer.vendor.name = 'Northshore Insurance';
+    const hub = new Hub(
+      { hubId: 'browser-hub', version: '0.1.0', model: 'desktop', integrations: [{ contract: saver }, { contract: insurer }], sources: { zigbee2mqtt: {} } },
+      {
+        host,
+        auditFlash: new MemoryFlash(16 * 4096, 4096),
+        archive: memoryArchive(),
+        transport: (id, endpoint) => {
+          const transport = new FakeTransport(endpoint, () => host.clock.monotonic());
+          transport.fallback = 'unreachable'; // the vendors are away: records wait in the hub
+          transports.set(id, transport);
+          return transport;
+        },
+      },
+    );
+    hub.start();
+    hub.acceptMqtt('zigbee2mqtt/bridge/devices', utf8(JSON.stringify([{ ieee_address: '0x00158d0001d4e5f6', friendly_name: 'kitchen plug', definition: { model: 'X', vendor: 'Y' } }])));
+    hub.giveConsent('energy-saver', 'energy-advice', 'owner:owner');
+    for (let i = 0; i < 4; i++) hub.acceptMqtt('zigbee2mqtt/kitchen plug', utf8(JSON.stringify({ power: 100 + i, voltage: 231 })));
+    const wider = makeContract({ integration: 'leak-insurer' });
+    wider.vendor.name = 'Northshore Insurance';
+    wider.version = '1.1.0';
+    wider.streams[0]!.fields.current = { purpose: 'energy-advice', transform: { kind: 'keep' } };
+    hub.installContract(wider);
+    const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers });
+    const router = createWebRouter({ ...host, facade, assets: loadWebAssets(webAssetsDir), onAuthEvent: auditAuthEvent(hub) });
+    router.auth.boot();
+    const setupCode = consoleLines.find((l) => l.message.includes('setup code'))?.fields?.code as string;
+    const server: WebServer = await startWebServer(router);
+    const context = await chromium
+      .launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS, viewport: { width: 1280, height: 860 }, acceptDownloads: true, locale: 'en-GB' })
+      .catch(async (error) => {
+        await server.close();
+        facade.stop();
+        await hub.stop();
+        host.close();
+        throw error;
+      });
+    const page = await context.newPage();
+    try {
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !/status of 40[01]/.test(m.text())) problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(String(e)));
+      const shot = (name: string) => page.screenshot({ path: join(SHOTS, `hub-${name}.png`), fullPage: true });
+      const code = (secret: string) => totp(host.crypto, base32Decode(secret), Date.now());
+
+      await page.goto(server.url);
+      await page.getByLabel('Setup code').fill(setupCode);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('.qr svg').waitFor();
+      const secret = (await page.locator('#totp-secret').textContent())!.trim();
+      await page.getByLabel('Choose a password').fill(PASSWORD);
+      await page.getByLabel('Type the password again').fill(PASSWORD);
+      await page.getByLabel('6-digit code the app now shows').fill(code(secret));
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByText('Northshore Insurance').first().waitFor();
+      await shot('01-overview');
+
+      await page.getByRole('link', { name: 'Data map' }).click();
+      await page.getByRole('heading', { name: 'Data map' }).waitFor();
+      t.true((await page.locator('figure svg path').count()) > 0, 'the kitchen plug\'s flows are drawn');
+      await shot('02-datamap');
+
+      // The last consented purpose: the preview says everything waiting goes, and it does.
+      await page.getByRole('link', { name: 'Consent' }).click();
+      await page.locator('#consent-energy-saver-energy-advice').getByText('all 4 record(s) waiting in the hub').waitFor();
+      await shot('03-consent');
+      await page.locator('#withdraw-energy-saver-energy-advice').click();
+      await page.getByText('4 waiting record(s) deleted').waitFor();
+      t.is(hub.log.stats('energy-saver').records, 0, 'the hub purged the buffered records');
+
+      await page.getByRole('link', { name: 'Contracts' }).click();
+      await page.getByText('Proposed change: 1.0.0 → 1.1.0').waitFor();
+      await shot('04-contracts');
+      await page.locator('#approve-leak-insurer').click();
+      await page.getByText('Approved: Northshore Insurance contract 1.1.0 is now in force.').waitFor();
+      t.is(hub.contract('leak-insurer')!.version, '1.1.0');
+
+      await page.getByRole('link', { name: 'Counters' }).click();
+      await page.getByRole('heading', { name: 'Counters' }).waitFor();
+      await page.getByRole('link', { name: 'Incidents' }).click();
+      await page.getByRole('heading', { name: 'Incidents' }).waitFor();
+      await page.getByRole('link', { name: 'Audit log' }).click();
+      await page.getByText('✓ Verified').waitFor();
+      t.truthy(await page.getByText('Contract 1.1.0 for Northshore Insurance approved').count());
+      await shot('05-audit');
+
+      await page.getByRole('link', { name: 'Leaving' }).click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-energy-saver').click()]);
+      const exported = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+      t.is(exported.format, 'airlock-exit/1');
+      await page.getByLabel('To confirm, type energy-saver').fill('energy-saver');
+      await page.locator('#delete-energy-saver').click();
+      await page.getByRole('heading', { name: 'Receipt: Wattwise Energy Services ended' }).waitFor();
+      await shot('06-exit-receipt');
+      t.deepEqual(hub.integrations, ['leak-insurer']);
+      t.true(hub.audit.verify().ok);
+      t.true(hub.audit.entries().some((e) => e.action === 'auth.login'), 'the login reached the hub\'s audit log');
+      t.deepEqual(problems, [], 'no script errors or CSP violations');
+    } catch (error) {
+      await page.screenshot({ path: join(SHOTS, 'hub-failure.png'), fullPage: true }).catch(() => {});
+      throw error;
+    } finally {
+      await context.close();
+      await server.close();
+      facade.stop();
+      await hub.stop();
       host.close();
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(profile, { recursive: true, force: true });
