@@ -45,7 +45,9 @@ export function liveSummary(render: () => string, line: () => string, intervalMs
     if (tty) process.stdout.write(`\x1b[H\x1b[2J${render()}\n`);
     else process.stdout.write(`${line()}\n`);
   };
-  draw();
+  // On a pipe, the full view once (addresses, setup code), then compact lines.
+  if (!tty) process.stdout.write(`${render().replace(/\x1b\[[0-9;]*m/g, '')}\n`);
+  else draw();
   const timer = setInterval(draw, tty ? intervalMs : Math.max(intervalMs, 10_000));
   return () => clearInterval(timer);
 }

@@ -4,7 +4,8 @@
  * home's broker through MQTT.js (or an embedded aedes broker), transports
  * over MQTT.js and node:https, monitoring with a last will.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Hub } from '../../modules/hub/hub.js';
 import type { Logger } from '../../modules/host.js';
@@ -15,6 +16,13 @@ import { FileFlash } from './file-flash.js';
 import { consoleLogger, makeNodeHost, type NodeHost } from './host.js';
 import { connectMonitorBroker, type MonitorConnection } from './mqtt-monitor.js';
 import { makeTransport } from './transports.js';
+import { auditAuthEvent, createHubFacade } from '../../modules/hub/web-facade.js';
+import { createWebRouter } from '../../modules/web/router.js';
+import { startWebServer, type WebServer } from './http-server.js';
+import { loadWebAssets } from './web-assets.js';
+
+/** The page's assets, built by tools/build-web-assets.ts next to the compiled code. */
+const WEB_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web-assets');
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +35,9 @@ export interface RunningHub {
   embedded?: EmbeddedBroker;
   local: MqttClient;
   monitor: MonitorConnection;
+  web?: WebServer;
+  /** The one-time code that creates the owner account, while there is none. */
+  setupCode?: string;
   stop(): Promise<void>;
 }
 
@@ -34,6 +45,8 @@ export interface RunOptions {
   log?: Logger;
   /** Pretend the wall clock is unknown, as after an offline boot. */
   noWallClock?: boolean;
+  /** Use a free port when the configured web port is taken (the demo). */
+  webPortFallback?: boolean;
 }
 
 function brokerUrl(broker: BrokerConfig, embedded: EmbeddedBroker | undefined): string {
@@ -113,6 +126,36 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
   hub.start();
   monitor.attach(hub.monitor);
 
+  let web: WebServer | undefined;
+  let setupCode: string | undefined;
+  let facade: ReturnType<typeof createHubFacade> | undefined;
+  const webConfig = config.file.web;
+  if (webConfig !== false) {
+    facade = createHubFacade(hub, { clock: host.clock, timers: host.timers });
+    const router = createWebRouter({
+      clock: host.clock,
+      random: host.random,
+      crypto: host.crypto,
+      store: host.store,
+      log,
+      facade,
+      assets: loadWebAssets(WEB_ASSETS),
+      onAuthEvent: auditAuthEvent(hub),
+    });
+    setupCode = router.auth.boot();
+    const listenOn = { port: webConfig?.port ?? 8080, host: webConfig?.host ?? '127.0.0.1' };
+    try {
+      web = await startWebServer(router, listenOn);
+    } catch (error) {
+      if (!options.webPortFallback) {
+        await hub.stop();
+        throw new Error(`web: cannot listen on ${listenOn.host}:${listenOn.port} (${(error as Error).message}); set "web": {"port": ...} or "web": false`);
+      }
+      web = await startWebServer(router, { ...listenOn, port: 0 });
+    }
+    log.info('web page', { url: web.url });
+  }
+
   let stopped = false;
   return {
     hub,
@@ -122,9 +165,13 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
     embedded,
     local,
     monitor,
+    web,
+    setupCode,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await web?.close();
+      facade?.stop();
       await hub.stop();
       await local.endAsync(true).catch(() => undefined);
       await monitor.close().catch(() => undefined);

@@ -1,18 +1,22 @@
 /**
- * The record log as the forwarder sees it, minus records whose every purpose
- * has lost consent since they were buffered. Withdrawing one purpose must not
- * send what was gathered for it; records that still serve a consented purpose
- * keep flowing. The skipped records are acknowledged with the batch around
- * them (sequence numbers stay in order) and counted as purged. Withdrawing the
- * last purpose goes further: the hub purges and crypto-shreds the whole log of
- * that integration.
+ * The record log as the forwarder sees it, minus what lost consent since it
+ * was buffered. Withdrawing one purpose must not send what was gathered for
+ * it: a record that also serves a purpose still consented to leaves without
+ * the withdrawn purpose's fields (re-encoded); a record that served only
+ * withdrawn purposes is skipped, acknowledged with the batch around it
+ * (sequence numbers stay in order) and counted as purged. Withdrawing the last
+ * purpose goes further: the hub purges and crypto-shreds the whole log of that
+ * integration.
  */
 import { decode } from 'cbor-x/decode';
+import { createRecordEncoder, type MinimizedRecord } from '../pipeline/encode.js';
 import type { IntegrationQueue, PendingRecord, QueueStats } from '../queue.js';
 
 export interface PurposeCheck {
   /** Whether records serving `purpose` may still leave for `integration`. */
   allowed(integration: string, purpose: string): boolean;
+  /** The purpose a field of a stream is sent for under the enforced contract. */
+  fieldPurpose(integration: string, stream: string, field: string): string | undefined;
 }
 
 export class ConsentFilteredQueue implements IntegrationQueue {
@@ -20,6 +24,7 @@ export class ConsentFilteredQueue implements IntegrationQueue {
   readonly #check: PurposeCheck;
   readonly #skippedUpTo = new Map<string, number>();
   readonly #skipped = new Map<string, number>();
+  readonly #encoder = createRecordEncoder();
 
   constructor(inner: IntegrationQueue, check: PurposeCheck) {
     this.#inner = inner;
@@ -35,7 +40,8 @@ export class ConsentFilteredQueue implements IntegrationQueue {
       const batch = this.#inner.pending(integration, max - out.length, after);
       if (batch.length === 0) break;
       for (const record of batch) {
-        if (this.#stillWanted(record)) out.push(record);
+        const wanted = this.#wanted(record);
+        if (wanted) out.push(wanted);
         else {
           this.#countSkip(integration, record.seq);
           lastSkipped = record.seq;
@@ -61,15 +67,28 @@ export class ConsentFilteredQueue implements IntegrationQueue {
     return this.#skipped.get(integration) ?? 0;
   }
 
-  #stillWanted(record: PendingRecord): boolean {
-    let purposes: unknown;
+  /** The record as it may still leave, or undefined when nothing of it may. */
+  #wanted(record: PendingRecord): PendingRecord | undefined {
+    let decoded: Partial<MinimizedRecord>;
     try {
-      purposes = (decode(record.payload) as { p?: unknown })?.p;
+      decoded = decode(record.payload) as Partial<MinimizedRecord>;
     } catch {
-      return true; // not ours to judge: the forwarder sends undecodable payloads raw and counts them
+      return record; // not ours to judge: the forwarder sends undecodable payloads raw and counts them
     }
-    if (!Array.isArray(purposes) || purposes.length === 0) return true;
-    return purposes.some((p) => typeof p === 'string' && this.#check.allowed(record.integration, p));
+    const purposes = decoded?.p;
+    if (!Array.isArray(purposes) || purposes.length === 0) return record;
+    const allowed = purposes.filter((p) => typeof p === 'string' && this.#check.allowed(record.integration, p));
+    if (allowed.length === purposes.length) return record;
+    if (allowed.length === 0) return undefined;
+    // Some purposes lost consent: keep only the fields of the others.
+    const fields: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(decoded.f ?? {})) {
+      const purpose = this.#check.fieldPurpose(record.integration, String(decoded.s), name);
+      if (purpose !== undefined && allowed.includes(purpose)) fields[name] = value;
+    }
+    if (Object.keys(fields).length === 0) return undefined;
+    const narrowed = { ...decoded, f: fields, p: allowed } as MinimizedRecord;
+    return { ...record, payload: this.#encoder.encode(narrowed) };
   }
 
   #countSkip(integration: string, seq: number): void {

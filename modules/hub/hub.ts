@@ -85,6 +85,7 @@ interface Lane {
   contract: Contract;
   endpoint: string;
   forwarder: Forwarder;
+  transport: Transport;
 }
 
 const STORE_DOMAIN = 'hub';
@@ -153,7 +154,10 @@ export class Hub {
     this.logins = new LoginMonitor({ audit: this.audit, clock: host.clock, onAlert });
     this.#breakers = new BreakerRegistry(host.clock);
     this.#stampTime = new StampTime(host.clock, host.store);
-    this.queue = new ConsentFilteredQueue(this.log, { allowed: (id, purpose) => this.#purposeAllowed(id, purpose) });
+    this.queue = new ConsentFilteredQueue(this.log, {
+      allowed: (id, purpose) => this.#purposeAllowed(id, purpose),
+      fieldPurpose: (id, stream, field) => this.#lanes.get(id)?.contract.streams.find((s) => s.stream === stream)?.fields[field]?.purpose,
+    });
 
     this.sources = createSourceContext(host.clock);
     const s = options.sources ?? {};
@@ -212,6 +216,8 @@ export class Hub {
     for (const t of this.#timers.splice(0)) this.#host.timers.clear(t);
     this.#pipeline?.close();
     await Promise.all([...this.#lanes.values()].map((lane) => lane.forwarder.stop()));
+    // Transports hold connections (MQTT sessions, HTTP agents): close them so the host can shut down.
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.transport.close().catch(() => undefined)));
   }
 
   /** One message from the home's broker. Never throws. */
@@ -422,8 +428,9 @@ export class Hub {
     if (lane && lane.endpoint === endpoint) {
       lane.contract = contract;
     } else {
-      if (lane) void lane.forwarder.stop();
-      this.#lanes.set(id, { contract, endpoint, forwarder: this.#forwarder(contract, endpoint) });
+      if (lane) void lane.forwarder.stop().then(() => lane.transport.close());
+      const transport = this.#powers.transport(id, endpoint, contract);
+      this.#lanes.set(id, { contract, endpoint, transport, forwarder: this.#forwarder(contract, transport) });
     }
     if (this.#started) {
       this.#rebuildPipeline();
@@ -432,10 +439,10 @@ export class Hub {
     this.monitor.changed();
   }
 
-  #forwarder(contract: Contract, endpoint: string): Forwarder {
+  #forwarder(contract: Contract, transport: Transport): Forwarder {
     const host = this.#host;
     const id = contract.integration;
-    const transport = this.#powers.transport(id, endpoint, contract);
+    const endpoint = transport.endpoint;
     return new Forwarder({
       hub: this.hubId,
       terms: deliveryTerms(contract, endpoint),
@@ -463,7 +470,7 @@ export class Hub {
   #removeLane(id: string): void {
     const lane = this.#lanes.get(id);
     if (!lane) return;
-    void lane.forwarder.stop();
+    void lane.forwarder.stop().then(() => lane.transport.close());
     this.#lanes.delete(id);
     this.#rebuildPipeline();
   }

@@ -217,3 +217,23 @@ test('paused delivery is audited, survives a restart, and resumes in order', asy
   t.deepEqual(events.filter(([, event]) => String(event).startsWith('delivery.')), [['installer:ines', 'delivery.paused'], ['owner', 'delivery.resumed']]);
   await again.hub.stop();
 });
+
+test('withdrawing one purpose strips its fields from records already buffered; the rest still leave', async (t) => {
+  const r = rig([plugContract()]);
+  r.hub.start();
+  r.hub.giveConsent('energy-saver', 'energy-advice', 'owner');
+  const wire = r.transports.get('energy-saver')!;
+  wire.fallback = 'unreachable';
+  for (let i = 0; i < 3; i++) r.plug(1000 + i * 100);
+  await r.run(500);
+  r.hub.withdrawConsent('energy-saver', 'energy-advice', 'owner');
+  wire.fallback = 'ack';
+  await r.run(60_000);
+  const records = receivedRecords(wire);
+  t.is(records.length, 3);
+  for (const record of records) {
+    t.deepEqual(record.data!.f, { energy: 1.5 }, 'only the field whose purpose needs no consent');
+    t.deepEqual(record.data!.p, ['safety']);
+  }
+  await r.hub.stop();
+});

@@ -58,11 +58,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     const config = checkConfig(configJson, join(repoRoot, 'demo.config.json'), { secrets: DEMO_SECRETS });
     try {
-      running = await runHub(config, { log });
+      running = await runHub(config, { log, webPortFallback: true });
     } catch (error) {
       if (options.port !== undefined || !/EADDRINUSE/.test((error as Error).message)) throw error;
       config.file.localBroker = { embedded: true, port: 0 }; // 1883 is taken (a real broker?): use a free port
-      running = await runHub(config, { log });
+      running = await runHub(config, { log, webPortFallback: true });
     }
   } catch (error) {
     for (const cloud of clouds) await cloud.close().catch(() => undefined);
@@ -86,6 +86,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     'Demo clouds (what actually left the home):',
     ...cloudLines(),
     '',
+    running.web
+      ? `Web page: ${running.web.url}${running.setupCode ? `   first-time setup code: ${running.setupCode} (creates the owner account)` : ''}`
+      : 'Web page: off',
     `Home broker: ${running.localBrokerUrl}   monitoring topics: airlock/demo-home/#   Home Assistant discovery: homeassistant/device/demo-home/config`,
     ...(options.extra?.(running) ?? []),
     `Data: ${options.dataDir}   keys: 1-3 take a cloud offline/online, q quits`,
