@@ -489,6 +489,9 @@ async function consentRow(entry, mayChange) {
   const id = `${entry.integration}-${entry.purpose}`;
   const status = entry.given ? badge('ok', 'Given') : badge('off', entry.changedAt ? 'Withdrawn' : 'Not given');
   const details = h('div');
+  // A purpose the contract marks as needing no consent (e.g. safety alerts) cannot be withdrawn
+  // on its own: the hub would keep sending it. Say so instead of offering a button that fails.
+  if (entry.required) mayChange = false;
   if (entry.given && mayChange) {
     const { data: plan } = await api('GET', `/api/consent/preview?integration=${encodeURIComponent(entry.integration)}&purpose=${encodeURIComponent(entry.purpose)}`);
     details.append(h('p', { class: 'hint' }, 'If you withdraw:'), h('ul', {}, plan.effects.map((e) => h('li', {}, e))));
@@ -505,7 +508,7 @@ async function consentRow(entry, mayChange) {
       'div',
       { class: 'what' },
       h('h3', {}, entry.purposeText, ' ', status),
-      h('p', { class: 'muted' }, entry.changedAt ? `Last changed ${when(entry.changedAt)} by ${entry.changedBy}.` : 'Not decided yet.', entry.required ? ' The service cannot work without this.' : ''),
+      h('p', { class: 'muted' }, entry.changedAt ? `Last changed ${when(entry.changedAt)} by ${entry.changedBy}.` : 'Not decided yet.', entry.required ? ' The contract sends this without asking (the service cannot work without it); to stop it, end the integration on the Leaving page.' : ''),
       details,
     ),
     h('div', {}, button),

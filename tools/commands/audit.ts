@@ -1,5 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { nodeCrypto } from '../../hosts/node/crypto.js';
+import { FileFlash } from '../../hosts/node/file-flash.js';
+import { FlashAuditStorage } from '../../modules/audit/flash-storage.js';
+import { AuditLog } from '../../modules/audit/log.js';
 import { FileStore } from '../../hosts/node/file-store.js';
 import { fromHex } from '../../modules/bytes.js';
 import { Keyring } from '../../modules/keyring.js';
@@ -8,6 +12,10 @@ import type { Command } from '../command.js';
 import { wantsHelp } from '../command.js';
 
 const USAGE = `usage: airlock audit verify <export.json> [--key-hex <hex> | --store <store.json>] [--json]
+       airlock audit export --data <dir> [--out <export.json>]
+
+export: reads a desktop hub's audit log (<dir>/audit.flash, keyed by <dir>/store.json)
+and writes it as an "airlock-audit/1" export (stdout without --out). Stop the hub first.
 
 Checks an exported audit log (format "airlock-audit/1", see docs/audit.md):
 every entry's hash, the chain of prev links from the export's checkpoint, and
@@ -51,7 +59,7 @@ function describe(verdict: ExportVerdict, file: string): string {
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'verify an exported audit log (chain, MACs, first broken entry)',
+  summary: 'export a hub\'s audit log, or verify an export (chain, MACs, first broken entry)',
   usage: USAGE,
   async run(args) {
     if (wantsHelp(args) || args.length === 0) {
@@ -65,6 +73,7 @@ export const auditCommand: Command = {
       console.log(json ? JSON.stringify(verdict) : `unreadable: ${problem}`);
       return 2;
     };
+    if (sub === 'export') return exportFromData(args);
     if (sub !== 'verify') return fail(`unknown subcommand "${sub}"; try \`airlock audit --help\``);
     if (!file || file.startsWith('--')) return fail('name the export file: airlock audit verify <export.json>');
     let key: Uint8Array | undefined;
@@ -92,3 +101,37 @@ export const auditCommand: Command = {
     return verdict.status === 'valid' ? 0 : verdict.status === 'invalid' ? 1 : 2;
   },
 };
+
+/** `airlock audit export --data <dir>`: the desktop hub's audit log as an export an auditor can verify. */
+function exportFromData(args: string[]): number {
+  const dir = option(args, '--data');
+  if (!dir) {
+    console.error('airlock audit export: --data <dir> is required (the hub\'s data folder, with audit.flash and store.json)');
+    return 2;
+  }
+  const flashPath = join(dir, 'audit.flash');
+  if (!existsSync(flashPath)) {
+    console.error(`airlock audit export: ${flashPath} does not exist; is ${dir} a hub's data folder?`);
+    return 2;
+  }
+  let key: Uint8Array;
+  try {
+    key = keyFromStore(join(dir, 'store.json'));
+  } catch (error) {
+    console.error(`airlock audit export: ${(error as Error).message}`);
+    return 2;
+  }
+  const size = statSync(flashPath).size;
+  const flash = new FileFlash({ path: flashPath, byteLength: size, blockSize: 4096 });
+  try {
+    const clock = { bootCount: 0, wallTime: () => Date.now(), monotonic: () => 0 };
+    const audit = AuditLog.open({ storage: new FlashAuditStorage(flash), crypto: nodeCrypto, key, clock });
+    const text = JSON.stringify(audit.exportChain(), null, 2);
+    const out = option(args, '--out');
+    if (out) writeFileSync(out, text);
+    else console.log(text);
+    return 0;
+  } finally {
+    flash.close();
+  }
+}
