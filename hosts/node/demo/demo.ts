@@ -80,8 +80,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   devices.on('connect', () => simulator.start(2000));
   await options.onStarted?.(running);
 
+  // What the vendor actually sees: the last record, pseudonym and generalized fields.
+  const lastRecord = (c: DemoCloud) => {
+    const data = c.last.at(-1)?.data as { s?: string; d?: string; f?: Record<string, unknown>; p?: string[] } | undefined;
+    if (!data) return '';
+    const text = `last: ${data.s} from ${String(data.d).slice(0, 8)}… ${JSON.stringify(data.f)} for ${(data.p ?? []).join(', ')}`;
+    return text.length > 110 ? `${text.slice(0, 109)}…` : text;
+  };
   const cloudLines = () =>
-    clouds.map((c, n) => `  ${n + 1}. ${c.name.padEnd(14)} ${c.online ? 'online ' : 'OFFLINE'}  received ${String(c.received).padStart(5)}  duplicates ${c.duplicates}  (${c.endpoint})`);
+    clouds.flatMap((c, n) => [
+      `  ${n + 1}. ${c.name.padEnd(14)} ${c.online ? 'online ' : 'OFFLINE'}  received ${String(c.received).padStart(5)}  duplicates ${c.duplicates}  (${c.endpoint})`,
+      `     ${lastRecord(c)}`,
+    ]);
   const extra = () => [
     'Demo clouds (what actually left the home):',
     ...cloudLines(),
