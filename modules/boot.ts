@@ -19,7 +19,7 @@
  */
 import type { Flash, KeyValueStore, Logger } from './host.js';
 
-export type BootComponent = 'store' | 'keys' | 'flash' | 'wifi' | 'time' | 'update' | 'ble' | 'mqtt' | 'web' | 'contracts' | 'audit';
+export type BootComponent = 'store' | 'keys' | 'flash' | 'wifi' | 'time' | 'update' | 'ble' | 'mqtt' | 'web' | 'contracts' | 'audit' | 'hub';
 
 export interface BootProblem {
   component: BootComponent;
@@ -55,7 +55,7 @@ const UNFINISHED = 'unfinished';
 const SAFE = 'safe';
 
 /** Problems that stop sealing or buffering; the others only pause something (Wi-Fi, time) or are warnings. */
-const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged'];
+const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged', 'hub-unavailable'];
 const STOPS_BUFFERING: readonly string[] = [...STOPS_SEALING, 'flash-missing', 'flash-size'];
 
 export class BootSupervisor {
