@@ -19,7 +19,7 @@
  */
 import type { Flash, KeyValueStore, Logger } from './host.js';
 
-export type BootComponent = 'store' | 'keys' | 'flash' | 'wifi' | 'time' | 'update' | 'ble' | 'mqtt' | 'web';
+export type BootComponent = 'store' | 'keys' | 'flash' | 'wifi' | 'time' | 'update' | 'ble' | 'mqtt' | 'web' | 'contracts' | 'audit' | 'hub';
 
 export interface BootProblem {
   component: BootComponent;
@@ -55,7 +55,7 @@ const UNFINISHED = 'unfinished';
 const SAFE = 'safe';
 
 /** Problems that stop sealing or buffering; the others only pause something (Wi-Fi, time) or are warnings. */
-const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged'];
+const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged', 'hub-unavailable'];
 const STOPS_BUFFERING: readonly string[] = [...STOPS_SEALING, 'flash-missing', 'flash-size'];
 
 export class BootSupervisor {
@@ -179,18 +179,31 @@ export function openLogPartition(
 }
 
 /**
+ * Lists the key names the store holds now, before anything creates keys.
+ * The firmware calls this before composing the hub (whose keyring creates
+ * the master key on a first boot) and passes the answer to `checkKeyStore`
+ * as `keysAtBoot`. Undefined when the store cannot be read (a problem then).
+ */
+export function listKeysAtBoot(supervisor: BootSupervisor, store: KeyValueStore, keyringDomain: string): string[] | undefined {
+  return supervisor.step('store', 'store-unreadable', KEYS_ACTION, () => store.keys(keyringDomain));
+}
+
+const KEYS_ACTION = 'restore the NVS backup, or reset the keys from the local page (buffered records are then lost)';
+
+/**
  * Checks the key store before the keyring uses it. `probe` derives a key
  * (creating the master key on a first boot); `logHasRecords` says whether
- * the flash log holds sealed records from before.
+ * the flash log holds sealed records from before. `keysAtBoot` (from
+ * `listKeysAtBoot`) is what the store held before the hub was composed;
+ * without it the store is listed now.
  */
 export function checkKeyStore(
   supervisor: BootSupervisor,
   store: KeyValueStore,
   keyringDomain: string,
-  options: { logHasRecords: boolean; probe: () => unknown },
+  options: { logHasRecords: boolean; probe: () => unknown; keysAtBoot?: readonly string[] | undefined },
 ): boolean {
-  const action = 'restore the NVS backup, or reset the keys from the local page (buffered records are then lost)';
-  const existing = supervisor.step('store', 'store-unreadable', action, () => store.keys(keyringDomain));
+  const existing = 'keysAtBoot' in options ? options.keysAtBoot : listKeysAtBoot(supervisor, store, keyringDomain);
   if (existing === undefined) return false;
   if (existing.length === 0 && options.logHasRecords) {
     supervisor.problem({
@@ -200,7 +213,12 @@ export function checkKeyStore(
       action: 'if NVS was erased by mistake, restore its backup before the purge; otherwise nothing to do',
     });
   }
-  return supervisor.step('keys', 'keys-damaged', action, () => (options.probe(), true)) ?? false;
+  return supervisor.step('keys', 'keys-damaged', KEYS_ACTION, () => (options.probe(), true)) ?? false;
+}
+
+/** Whether the record log found records it holds or that another (lost) master key sealed. */
+export function logHeldRecords(report: { records: number; foreignSectors: number; state: string }): boolean {
+  return report.records > 0 || report.foreignSectors > 0 || report.state === 'foreign';
 }
 
 /**

@@ -59,3 +59,17 @@ export function u32be(value: number): Uint8Array {
   new DataView(out.buffer).setUint32(0, value >>> 0, false);
   return out;
 }
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** RFC 4648 base64 with padding (HTTP Basic credentials; hosts without `btoa`/`Buffer`). */
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += BASE64[(n >> 18) & 63]! + BASE64[(n >> 12) & 63]!;
+    out += i + 1 < bytes.length ? BASE64[(n >> 6) & 63]! : '=';
+    out += i + 2 < bytes.length ? BASE64[n & 63]! : '=';
+  }
+  return out;
+}

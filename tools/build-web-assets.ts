@@ -3,7 +3,9 @@
  * style (esbuild), gzips every file at the highest level, and writes
  * build/web-assets/ with each file, its .gz, and manifest.json (content
  * types, ETags, sizes, total gzipped weight). The node host serves from
- * there; the ESP32 build takes the .gz files as resources (docs/web.md).
+ * there. For the ESP32, esp32/ holds only the .gz files and web-assets.json
+ * (the same table): manifest.json's `data` takes that folder whole, since
+ * mcconfig's wildcards match names, not extensions (docs/esp32.md).
  * Run by `npm run build` after tsc.
  */
 import { createHash } from 'node:crypto';
@@ -71,6 +73,11 @@ export function buildWebAssets(sourceDir = join(repoRoot, 'web'), outDir = webAs
     totalGzipBytes: files.reduce((sum, f) => sum + f.gzipBytes, 0),
   };
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const firmwareDir = join(outDir, 'esp32');
+  mkdirSync(firmwareDir, { recursive: true });
+  for (const f of files) writeFileSync(join(firmwareDir, `${f.file}.gz`), readFileSync(join(outDir, `${f.file}.gz`)));
+  const table = files.map((f) => ({ path: f.path, file: f.file, contentType: f.contentType, etag: f.etag }));
+  writeFileSync(join(firmwareDir, 'web-assets.json'), JSON.stringify(table) + '\n');
   return manifest;
 }
 

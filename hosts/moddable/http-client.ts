@@ -2,22 +2,37 @@
  * HTTPS delivery for the forwarder over the SDK's ECMA-419 HTTP client
  * (`embedded:network/http/client`, examples/io/tcp/httpclient) on a TLS
  * socket. One POST per batch; `send()` resolves on a 2xx status and rejects
- * with the status otherwise, so the forwarder keeps the records and retries.
- * The body streams out as the socket accepts it.
+ * with a DeliveryError otherwise (5xx/429/408 `server`, 413 `tooLarge`,
+ * other 4xx `rejected`, no answer `timeout`/`closed`), so the forwarder
+ * keeps the records and retries. The body streams out as the socket accepts
+ * it. State: `connected` after a 2xx, `disconnected` after a failure.
  */
 import TCP from 'embedded:io/socket/tcp';
 import TLSSocket from 'embedded:io/socket/tcp/tls';
 import UDP from 'embedded:io/socket/udp';
 import Resolver from 'embedded:network/dns/resolver/udp';
 import HTTPClient from 'embedded:network/http/client';
-import type { Logger } from '../../modules/host.js';
-import type { ForwardMessage, Transport } from './forward-shape.js';
+import {
+  DeliveryError,
+  endpointScope,
+  StateListeners,
+  type DeliveryErrorKind,
+  type OutboundMessage,
+  type SendOptions,
+  type Transport,
+  type TransportState,
+} from '../../modules/forward/transport.js';
+import type { Logger, Timers } from '../../modules/host.js';
 
 export interface HttpsEndpoint {
+  /** The endpoint URL as the contract (or the installer's override) names it. */
+  url: string;
   host: string;
   port?: number;
   /** Path of the vendor's intake, e.g. `/v1/airlock/records`. */
   path: string;
+  /** The hub's id, sent as `x-airlock-hub`. */
+  hub: string;
   /** Extra request headers, e.g. an Authorization bearer token from the contract's credentials. */
   headers?: [string, string][];
   /** Plain HTTP, for a local test server only. */
@@ -25,8 +40,31 @@ export interface HttpsEndpoint {
   dnsServers?: string[];
 }
 
-export function httpsTransport(endpoint: HttpsEndpoint, log: Logger): Transport {
+function statusKind(status: number): DeliveryErrorKind {
+  if (status === 413) return 'tooLarge';
+  if (status >= 500 || status === 429 || status === 408) return 'server';
+  return 'rejected';
+}
+
+export function httpsTransport(endpoint: HttpsEndpoint, powers: { log: Logger; timers: Timers }): Transport {
+  const { log, timers } = powers;
+  const listeners = new StateListeners();
+  let state: TransportState = 'disconnected';
   let client: HTTPClient | undefined;
+  let closed = false;
+  const setState = (next: TransportState) => {
+    if (next === state) return;
+    state = next;
+    listeners.emit(next);
+  };
+  const drop = () => {
+    try {
+      client?.close();
+    } catch {
+      // already gone
+    }
+    client = undefined;
+  };
   const connect = (): HTTPClient =>
     new HTTPClient({
       host: endpoint.host,
@@ -38,23 +76,42 @@ export function httpsTransport(endpoint: HttpsEndpoint, log: Logger): Transport 
       onError: (error: unknown) => {
         log.warn('https: connection failed', { host: endpoint.host, error: String(error) });
         client = undefined; // the next send opens a new connection
+        setState('disconnected');
       },
     });
 
   return {
-    send(message: ForwardMessage): Promise<void> {
+    endpoint: endpoint.url,
+    scope: endpointScope(endpoint.url),
+    send(message: OutboundMessage, options: SendOptions): Promise<void> {
       return new Promise((resolve, reject) => {
+        if (closed) return reject(new DeliveryError('unreachable', `https: the transport to ${endpoint.url} is closed`));
         const body = message.body;
         let status = 0;
         let sent = 0;
+        let settled = false;
+        const where = `${endpoint.host}${endpoint.path}`;
+        const fail = (kind: DeliveryErrorKind, text: string, answered = false) => {
+          if (settled) return;
+          settled = true;
+          timers.clear(timer);
+          setState(answered ? 'connected' : 'disconnected'); // an HTTP error status still proves the path works
+          reject(new DeliveryError(kind, text));
+        };
+        const timer = timers.set(() => {
+          drop(); // a request that never answers must not hold the connection
+          fail('timeout', `https: no answer from ${where} within ${options.timeoutMs} ms; the batch will be sent again`);
+        }, options.timeoutMs);
         const headers = new Map<string, string>([
           ['content-type', message.contentType],
           ['content-length', String(body.length)],
+          ['x-airlock-hub', endpoint.hub],
           ['x-airlock-integration', message.integration],
           ['x-airlock-seq', `${message.firstSeq}-${message.lastSeq}`],
           ...(endpoint.headers ?? []),
         ]);
         try {
+          if (!client) setState('connecting');
           client ??= connect();
           client.request({
             method: 'POST',
@@ -72,21 +129,33 @@ export function httpsTransport(endpoint: HttpsEndpoint, log: Logger): Transport 
               this.read(count); // the vendor's reply body is not needed: drain it
             },
             onDone(error: Error | null) {
+              if (settled) return;
               if (error) {
                 client = undefined;
-                reject(new Error(`https: ${endpoint.host}${endpoint.path} failed before a response; the batch will be sent again`));
-              } else if (status >= 200 && status < 300) {
-                resolve();
-              } else {
-                reject(new Error(`https: ${endpoint.host}${endpoint.path} answered ${status}; the batch will be sent again`));
+                return fail(status === 0 ? 'closed' : 'server', `https: ${where} failed before a complete response; the batch will be sent again`);
               }
+              if (status >= 200 && status < 300) {
+                settled = true;
+                timers.clear(timer);
+                setState('connected');
+                return resolve();
+              }
+              fail(statusKind(status), `https: ${where} answered ${status}`, true);
             },
           });
         } catch (error) {
           client = undefined;
-          reject(new Error(`https: cannot send to ${endpoint.host}: ${(error as Error).message}`));
+          fail('unreachable', `https: cannot send to ${endpoint.host}: ${(error as Error).message}`);
         }
       });
+    },
+    state: () => state,
+    onStateChange: (listener) => listeners.add(listener),
+    close(): Promise<void> {
+      closed = true;
+      drop();
+      setState('disconnected');
+      return Promise.resolve();
     },
   };
 }

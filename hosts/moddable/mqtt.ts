@@ -19,8 +19,8 @@ import Resolver from 'embedded:network/dns/resolver/udp';
 import MQTTClient, { type ControlMessage, type ReadableOptions } from 'embedded:network/mqtt/client';
 import { utf8 } from '../../modules/bytes.js';
 import type { Logger, TimerHandle, Timers } from '../../modules/host.js';
+import { DeliveryError, endpointScope, StateListeners, type EndpointScope, type OutboundMessage, type SendOptions, type Transport, type TransportState } from '../../modules/forward/transport.js';
 import type { Publish } from '../../modules/monitor/publisher.js';
-import type { ForwardMessage, Transport } from './forward-shape.js';
 
 export interface MqttEndpoint {
   host: string;
@@ -65,6 +65,9 @@ export class MqttConnection {
   #partial: { message: Outgoing; sent: number } | undefined;
   #incoming: { topic: string; parts: Uint8Array[] } | undefined;
   #closed = false;
+  #opening = false;
+  /** Every connect and disconnect, for transports that report their state. */
+  readonly states = new StateListeners();
   onConnected: () => void = () => {};
   onDisconnected: () => void = () => {};
   onMessage: (topic: string, payload: Uint8Array) => void = () => {};
@@ -79,8 +82,14 @@ export class MqttConnection {
     return this.#connected;
   }
 
+  get state(): TransportState {
+    return this.#connected ? 'connected' : this.#opening || this.#reopen !== undefined ? 'connecting' : 'disconnected';
+  }
+
   open(): void {
     this.#closed = false;
+    this.#opening = true;
+    this.states.emit('connecting');
     const e = this.#endpoint;
     const dns = { io: Resolver, servers: e.dnsServers ?? ['1.1.1.1', '8.8.8.8'], socket: { io: UDP } };
     const socket = e.tls ? { io: TLSSocket, TCP: { io: TCP }, secure: { serverName: e.host } } : { io: TCP };
@@ -121,8 +130,8 @@ export class MqttConnection {
 
   publish(topic: string, payload: Uint8Array | string, options: { qos: 0 | 1; retain: boolean }): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (!this.#connected) return reject(new Error(`mqtt: not connected to ${this.#endpoint.host}`));
-      if (this.#queue.length >= MAX_QUEUE) return reject(new Error('mqtt: send queue full; try again after the next acknowledgement'));
+      if (!this.#connected) return reject(new DeliveryError('unreachable', `mqtt: not connected to ${this.#endpoint.host}`));
+      if (this.#queue.length >= MAX_QUEUE) return reject(new DeliveryError('unreachable', 'mqtt: send queue full; try again after the next acknowledgement'));
       this.#queue.push({ topic, payload: typeof payload === 'string' ? utf8(payload) : payload, qos: options.qos, retain: options.retain, resolve, reject });
       this.#flush();
     });
@@ -148,7 +157,9 @@ export class MqttConnection {
   #control(message: ControlMessage): void {
     if (message.operation === MQTTClient.CONNACK) {
       this.#connected = true;
+      this.#opening = false;
       this.#attempt = 0;
+      this.states.emit('connected');
       this.#log.info('mqtt: connected', { host: this.#endpoint.host });
       for (const [topic, qos] of this.#subscriptions) this.#client?.write(null, { operation: MQTTClient.SUBSCRIBE, items: [{ topic, QoS: qos }] });
       this.onConnected();
@@ -242,10 +253,11 @@ export class MqttConnection {
   #lost(reason: string): void {
     const wasConnected = this.#connected;
     this.#connected = false;
+    this.#opening = false;
     this.#writable = 0;
     this.#partial = undefined;
     this.#client = undefined;
-    const error = new Error(`mqtt: ${reason} (${this.#endpoint.host}); unacknowledged messages will be sent again`);
+    const error = new DeliveryError('closed', `mqtt: ${reason} (${this.#endpoint.host}); unacknowledged messages will be sent again`);
     for (const { message, timer } of this.#inflight.values()) {
       this.#timers.clear(timer);
       message.reject(error);
@@ -256,21 +268,74 @@ export class MqttConnection {
       this.#log.warn('mqtt: disconnected', { host: this.#endpoint.host, reason });
       this.onDisconnected();
     }
-    if (this.#closed) return;
+    if (this.#closed) {
+      this.states.emit('disconnected');
+      return;
+    }
     this.#timers.clear(this.#reopen);
     const delay = BACKOFF_MS[Math.min(this.#attempt++, BACKOFF_MS.length - 1)]!;
     this.#reopen = this.#timers.set(() => {
       this.#reopen = undefined;
       this.open();
     }, delay);
+    if (wasConnected) this.states.emit('connecting');
   }
 }
 
-/** The forwarder's Transport over one MQTT connection: QoS 1, resolved on PUBACK. */
-export function mqttTransport(connection: MqttConnection, topicFor: (integration: string) => string): Transport {
-  return {
-    send: (message: ForwardMessage) => connection.publish(topicFor(message.integration), message.body, { qos: 1, retain: false }),
-  };
+/**
+ * The forwarder's Transport over one MQTT connection of its own: QoS 1,
+ * resolved on PUBACK. A publish without PUBACK within the forwarder's
+ * timeout rejects `timeout` (the connection's own PUBACK watchdog then
+ * reconnects); a dropped connection rejects `closed`, no connection
+ * `unreachable`. The connection never resends by itself: the forwarder alone
+ * decides what goes again, in order.
+ */
+export class MqttTransport implements Transport {
+  readonly endpoint: string;
+  readonly scope: EndpointScope;
+  readonly #connection: MqttConnection;
+  readonly #topic: string;
+  readonly #timers: Timers;
+
+  constructor(endpoint: string, topic: string, connection: MqttConnection, timers: Timers) {
+    this.endpoint = endpoint;
+    this.scope = endpointScope(endpoint);
+    this.#topic = topic;
+    this.#connection = connection;
+    this.#timers = timers;
+  }
+
+  send(message: OutboundMessage, options: SendOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = this.#timers.set(() => {
+        if (settled) return;
+        settled = true;
+        reject(new DeliveryError('timeout', `mqtt: no PUBACK from ${this.endpoint} within ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.#timers.clear(timer);
+        if (error === undefined) resolve();
+        else reject(error instanceof DeliveryError ? error : new DeliveryError('unreachable', String((error as Error)?.message ?? error)));
+      };
+      this.#connection.publish(this.#topic, message.body, { qos: 1, retain: false }).then(() => finish(), finish);
+    });
+  }
+
+  state(): TransportState {
+    return this.#connection.state;
+  }
+
+  onStateChange(listener: (state: TransportState) => void): () => void {
+    return this.#connection.states.add(listener);
+  }
+
+  close(): Promise<void> {
+    this.#connection.close();
+    return Promise.resolve();
+  }
 }
 
 /** The monitor's Publish over the monitoring connection; while disconnected it drops (the monitor resends all on reconnect). */

@@ -1,0 +1,86 @@
+/**
+ * Builds an integration's transport on the ESP32 from its endpoint URL and
+ * the contract's credential reference, like hosts/node/transports.ts does on
+ * the desktop: MQTT(S) over a connection of its own (QoS 1, PUBACK), HTTP(S)
+ * over the SDK's HTTP client. The Hub calls this while it is composed, so it
+ * never throws: an endpoint the board cannot serve becomes a transport that
+ * refuses every send with the reason, which the page shows as the
+ * integration's last error.
+ */
+import { toBase64, utf8 } from '../../modules/bytes.js';
+import type { Contract } from '../../modules/contract/types.js';
+import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
+import { DeliveryError, endpointScope, type Transport } from '../../modules/forward/transport.js';
+import type { Logger, Timers } from '../../modules/host.js';
+import { httpsTransport } from './http-client.js';
+import { MqttConnection, MqttTransport } from './mqtt.js';
+
+export interface TransportContext {
+  hubId: string;
+  /** The credential a contract names (hosts/moddable/secrets.ts), or undefined when none is provisioned. */
+  secret(name: string): string | undefined;
+  timers: Timers;
+  log: Logger;
+  /** Connections to open once Wi-Fi is up (and again after it returns). */
+  connections: MqttConnection[];
+  online(): boolean;
+}
+
+/** A transport that cannot deliver, saying why on every attempt. */
+export function refusingTransport(endpoint: string, reason: string): Transport {
+  let scope: Transport['scope'] = 'internet';
+  try {
+    scope = endpointScope(endpoint);
+  } catch {
+    // not a URL: the reason says so
+  }
+  return {
+    endpoint,
+    scope,
+    send: () => Promise.reject(new DeliveryError('rejected', reason)),
+    state: () => 'disconnected',
+    onStateChange: () => () => undefined,
+    close: () => Promise.resolve(),
+  };
+}
+
+export function makeTransport(integration: string, endpoint: string, contract: Contract, ctx: TransportContext): Transport {
+  try {
+    const parts = parseEndpoint(endpoint);
+    const credentials = contract.delivery.credentials;
+    const secret = credentials ? ctx.secret(credentials.secret) : undefined;
+    if (credentials && secret === undefined) {
+      ctx.log.warn(`${integration}: credential "${credentials.secret}" is not provisioned; the vendor will likely refuse the hub (docs/esp32.md, "Credentials")`);
+    }
+    if (credentials?.type === 'client-certificate') {
+      return refusingTransport(endpoint, `${integration}: client certificates are not supported by the ESP32 build yet; ask the vendor for mqtt-password or bearer credentials`);
+    }
+    if (parts.scheme === 'mqtt' || parts.scheme === 'mqtts') {
+      const connection = new MqttConnection(
+        {
+          host: parts.host,
+          port: parts.port,
+          tls: parts.tls,
+          clientId: `airlock-${ctx.hubId}-${integration}`.slice(0, 64),
+          ...(credentials?.type === 'mqtt-password' && secret !== undefined ? { username: ctx.hubId, password: secret } : {}),
+        },
+        { timers: ctx.timers, log: ctx.log },
+      );
+      ctx.connections.push(connection);
+      if (ctx.online()) connection.open();
+      return new MqttTransport(endpoint, parts.path, connection, ctx.timers);
+    }
+    if (parts.scheme === 'http' && endpointScope(endpoint) !== 'local') {
+      return refusingTransport(endpoint, `${integration}: plain http:// is only allowed to the home network; use https://`);
+    }
+    const headers: [string, string][] = [];
+    if (credentials?.type === 'bearer' && secret !== undefined) headers.push(['authorization', `Bearer ${secret}`]);
+    if (credentials?.type === 'basic' && secret !== undefined) headers.push(['authorization', `Basic ${toBase64(utf8(secret))}`]);
+    return httpsTransport(
+      { url: endpoint, host: parts.host, port: parts.port, path: parts.path, hub: ctx.hubId, headers, insecure: !parts.tls },
+      { log: ctx.log, timers: ctx.timers },
+    );
+  } catch (error) {
+    return refusingTransport(endpoint, `${integration}: ${(error as Error).message}`);
+  }
+}
