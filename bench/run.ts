@@ -13,6 +13,7 @@ import { benchSources } from './sources.js';
 import { benchForward } from './forward.js';
 import { benchMemory } from './memory.js';
 import { benchWeb } from './web.js';
+import { benchStages } from './stages.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -24,6 +25,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['audit', benchAudit],
   ['memory', benchMemory],
   ['web', benchWeb],
+  ['stages', benchStages],
 ];
 
 async function main(args: string[]): Promise<number> {
