@@ -14,6 +14,7 @@ import { benchForward } from './forward.js';
 import { benchMemory } from './memory.js';
 import { benchWeb } from './web.js';
 import { benchStages } from './stages.js';
+import { benchHeap } from './heap.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -26,6 +27,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['memory', benchMemory],
   ['web', benchWeb],
   ['stages', benchStages],
+  ['heap', benchHeap],
 ];
 
 async function main(args: string[]): Promise<number> {
