@@ -15,6 +15,7 @@ import { benchMemory } from './memory.js';
 import { benchWeb } from './web.js';
 import { benchStages } from './stages.js';
 import { benchHeap } from './heap.js';
+import { benchEsp32 } from './esp32.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -28,6 +29,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['web', benchWeb],
   ['stages', benchStages],
   ['heap', benchHeap],
+  ['esp32', benchEsp32],
 ];
 
 async function main(args: string[]): Promise<number> {

@@ -26,7 +26,7 @@
 import type { Contract } from '../modules/contract/types.js';
 import { Forwarder } from '../modules/forward/forwarder.js';
 import type { OutboundMessage, Transport, TransportState } from '../modules/forward/transport.js';
-import type { Crypto, Host, Logger } from '../modules/host.js';
+import type { Crypto, Flash, Host, Logger } from '../modules/host.js';
 import { ConsentFilteredQueue } from '../modules/hub/consent-queue.js';
 import { Hub, type ContractArchive } from '../modules/hub/hub.js';
 import { Keyring } from '../modules/keyring.js';
@@ -298,7 +298,8 @@ export interface HubRig {
 }
 
 /** The composed Hub over simulated hardware (as test/core/hub.test.ts builds it) with a sink transport. */
-export function hubRig(crypto: Crypto): HubRig {
+export function hubRig(crypto: Crypto, options: { wrapFlash?: (flash: Flash) => Flash } = {}): HubRig {
+  const wrap = options.wrapFlash ?? ((flash: Flash) => flash);
   const clock = new ManualClock({ wallTime: Date.UTC(2026, 0, 1, 12) });
   const timers = new ManualTimers(clock);
   const host: Host = {
@@ -306,7 +307,7 @@ export function hubRig(crypto: Crypto): HubRig {
     timers,
     random: new SeededRandom(11),
     crypto,
-    recordFlash: new MemoryFlash(64 * 4096, 4096),
+    recordFlash: wrap(new MemoryFlash(64 * 4096, 4096)),
     store: new MemoryStore(),
     log: quiet,
   };
@@ -315,7 +316,7 @@ export function hubRig(crypto: Crypto): HubRig {
   const archive: ContractArchive = { load: (id, v) => saved.get(`${id}@${v}`), save: (c) => void saved.set(`${c.integration}@${c.version}`, c) };
   const hub = new Hub(
     { hubId: 'bench-hub', version: '0.1.0', model: 'bench', integrations: [{ contract: benchContract() }], sources: { zigbee2mqtt: {} } },
-    { host, auditFlash: new MemoryFlash(8 * 4096, 4096), archive, transport: () => transport },
+    { host, auditFlash: wrap(new MemoryFlash(8 * 4096, 4096)), archive, transport: () => transport },
   );
   hub.start();
   hub.giveConsent(INTEGRATION, 'energy-advice', 'bench');
