@@ -16,6 +16,7 @@ import { benchWeb } from './web.js';
 import { benchStages } from './stages.js';
 import { benchHeap } from './heap.js';
 import { benchEsp32 } from './esp32.js';
+import { benchE2e } from './e2e.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -30,6 +31,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['stages', benchStages],
   ['heap', benchHeap],
   ['esp32', benchEsp32],
+  ['e2e', benchE2e],
 ];
 
 async function main(args: string[]): Promise<number> {
