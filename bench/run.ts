@@ -13,6 +13,12 @@ import { benchSources } from './sources.js';
 import { benchForward } from './forward.js';
 import { benchMemory } from './memory.js';
 import { benchWeb } from './web.js';
+import { benchStages } from './stages.js';
+import { benchHeap } from './heap.js';
+import { benchEsp32 } from './esp32.js';
+import { benchE2e } from './e2e.js';
+import { repoRoot } from '../hosts/xs/engine.js';
+import { writeReport } from './report.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -24,11 +30,21 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['audit', benchAudit],
   ['memory', benchMemory],
   ['web', benchWeb],
+  ['stages', benchStages],
+  ['heap', benchHeap],
+  ['esp32', benchEsp32],
+  ['e2e', benchE2e],
 ];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    console.log('usage: npm run bench [-- --only <area>] [-- --out <file>]\nMeasures per-record costs on XS (meter units) and Node (ns); writes bench-results.json.');
+    console.log(
+      'usage: npm run bench [-- --only <area>] [-- --out <file>] [-- --no-report]\n' +
+        'Measures per-record costs on XS (meter units) and Node (ns), the flash log, heap growth, an ESP32 projection and\n' +
+        'the end-to-end comparison; writes bench-results.json. A full run (no --only) also rewrites the table in\n' +
+        'docs/BENCHMARKS.md and the chart docs/benchmarks.svg.\n' +
+        `areas: ${areas.map(([name]) => name).join(', ')}`,
+    );
     return 0;
   }
   const onlyAt = args.indexOf('--only');
@@ -36,12 +52,15 @@ async function main(args: string[]): Promise<number> {
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1]! : 'bench-results.json';
   const rows: BenchRow[] = [];
+  const skipped: string[] = [];
   for (const [name, run] of areas) {
     if (only && name !== only) continue;
     try {
       rows.push(...(await run()));
     } catch (error) {
-      console.error(`bench ${name}: skipped (${(error as Error).message})`);
+      const message = (error as Error).message.split('\n')[0]!;
+      skipped.push(`${name}: ${message}`);
+      console.error(`bench ${name}: skipped (${message})`);
     }
   }
   const width = Math.max(10, ...rows.map((r) => r.key.length));
@@ -51,6 +70,7 @@ async function main(args: string[]): Promise<number> {
   }
   writeFileSync(out, JSON.stringify(Object.fromEntries(rows.map((r) => [r.key, r.value])), null, 2) + '\n');
   console.log(`\nwrote ${out}`);
+  if (!only && !args.includes('--no-report') && rows.length > 0) console.log(`wrote ${writeReport(repoRoot, rows, skipped).join(', ')}`);
   return rows.length > 0 ? 0 : 1;
 }
 
