@@ -11,6 +11,7 @@
 import { decode } from 'cbor-x/decode';
 import { createRecordEncoder, type MinimizedRecord } from '../pipeline/encode.js';
 import type { IntegrationQueue, PendingRecord, QueueStats } from '../queue.js';
+import { setOwn } from '../own.js';
 
 export interface PurposeCheck {
   /** Whether records serving `purpose` may still leave for `integration`. */
@@ -84,7 +85,7 @@ export class ConsentFilteredQueue implements IntegrationQueue {
     const fields: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(decoded.f ?? {})) {
       const purpose = this.#check.fieldPurpose(record.integration, String(decoded.s), name);
-      if (purpose !== undefined && allowed.includes(purpose)) fields[name] = value;
+      if (purpose !== undefined && allowed.includes(purpose)) setOwn(fields, name, value);
     }
     if (Object.keys(fields).length === 0) return undefined;
     const narrowed = { ...decoded, f: fields, p: allowed } as MinimizedRecord;

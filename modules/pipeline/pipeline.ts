@@ -17,6 +17,7 @@ import { Pseudonymizer } from './pseudonym.js';
 import { checkReading } from './reading-check.js';
 import { coarsenTimeStep, compileValueTransform, floorTo, type ValueTransform } from './transforms.js';
 import { Windows, type AggregateFunction, type ClosedField, type Window } from './windows.js';
+import { setOwn } from '../own.js';
 
 export type RecordSink = (integration: string, payload: Uint8Array, record: MinimizedRecord) => void;
 
@@ -128,7 +129,7 @@ export function createPipeline(powers: PipelinePowers): Pipeline {
         route.counts.blockedConsent++;
         continue;
       }
-      f[field.name] = field.value;
+      setOwn(f, field.name, field.value);
       route.counts.fieldsGeneralized++;
       if (!purposes.includes(field.purpose)) purposes.push(field.purpose);
     }
@@ -178,7 +179,7 @@ export function createPipeline(powers: PipelinePowers): Pipeline {
         counts.fieldsDropped++; // cannot be transformed as the contract says, so it must not leave
         continue;
       }
-      f[name] = out;
+      setOwn(f, name, out);
       if (!purposes.includes(rule.purpose)) purposes.push(rule.purpose);
     }
     if (purposes.length === 0) return;

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../host.js';
 import type { FieldValue, Reading, Stamp } from '../reading.js';
+import { setOwn } from '../own.js';
 
 /** The hub's stamp now: wall time when known, always boot count and monotonic ms. */
 export function stampNow(clock: Clock): Stamp {
@@ -83,7 +84,7 @@ export function groupIntoReadings(device: string, fields: FieldList, time: Stamp
       group = {};
       byStream.set(stream, group);
     }
-    group[name] = value;
+    setOwn(group, name, value);
   }
   const readings: Reading[] = [];
   for (const [stream, group] of byStream) readings.push({ device, stream, time, fields: group });
