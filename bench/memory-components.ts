@@ -64,14 +64,20 @@ const STEPS: [string, string][] = [
   ['record encoder', `K.renc = M.createRecordEncoder();`],
   ['backoff + breaker + bucket + connectivity', `K.bo = new M.Backoff(K.host.random); K.br = new M.CircuitBreaker('mqtts://x', K.host.clock); K.tb = new M.TokenBucket(K.host.clock, 1, 10); K.ic = new M.IntegrationConnectivity('x', 'x', 'connected');`],
   ['forwarder (incl. its own service-level monitor)', `K.tr = new M.BenchTransport('mqtts://ingest.vendor-01.example:8883/t'); K.fw = new M.Forwarder({ hub: 'bench', terms: M.deliveryTerms(K.contracts[0], K.tr.endpoint), queue: K.log, transport: K.tr, clock: K.host.clock, timers: K.host.timers, random: K.host.random });`],
+  ['forwarder sharing the codec', `K.fw2 = new M.Forwarder({ hub: 'bench', terms: M.deliveryTerms(K.contracts[0], K.tr.endpoint), queue: K.log, transport: new M.BenchTransport('mqtts://b'), clock: K.host.clock, timers: K.host.timers, random: K.host.random, codec: K.cbor });`],
+  ['forwarder terms (deliveryTerms)', `K.terms = M.deliveryTerms(K.contracts[0], 'mqtts://x');`],
+  ['keyring: data + pseudonym keys of 1 integration', `K.keyring.key('data', 'vendor-01', K.keyring.currentEpoch('vendor-01')); K.keyring.key('pseudonym', 'vendor-01');`],
+  ['record log: 1 integration configured, 1 record acked', `K.log.configure('vendor-01', { maxBytes: 65536 }); K.log.append('vendor-01', new Uint8Array(60), { boot: 1, mono: 5 }); K.log.acknowledge('vendor-01', 1);`],
   ['consent book + counters', `K.consent = new M.ConsentBook({ store: K.host.store, crypto: K.host.crypto, clock: K.host.clock }); K.counters = new M.Counters();`],
   ['pipeline for 1 contract', `K.pipe = M.createPipeline({ crypto: K.host.crypto, keyring: K.keyring, clock: K.host.clock, contracts: K.contracts, consent: K.consent, counters: K.counters, onRecord: () => undefined });`],
+  ['pipeline for 2 contracts', `K.pipe2 = M.createPipeline({ crypto: K.host.crypto, keyring: K.keyring, clock: K.host.clock, contracts: M.benchContracts(['a', 'b']), consent: K.consent, counters: K.counters, onRecord: () => undefined, encoder: { encode: () => new Uint8Array(1) } });`],
+  ['pipeline for 3 contracts', `K.pipe3 = M.createPipeline({ crypto: K.host.crypto, keyring: K.keyring, clock: K.host.clock, contracts: M.benchContracts(['c', 'd', 'e']), consent: K.consent, counters: K.counters, onRecord: () => undefined, encoder: { encode: () => new Uint8Array(1) } });`],
   ['8 more contracts (parsed)', `K.contracts8 = M.benchContracts(M.integrationNames(8));`],
   ['pipeline for those 8', `K.pipe8 = M.createPipeline({ crypto: K.host.crypto, keyring: K.keyring, clock: K.host.clock, contracts: K.contracts8, consent: K.consent, counters: K.counters, onRecord: () => undefined });`],
   ['composed Hub, 0 integrations, no sources', `K.h0 = new M.Hub({ hubId: 'b', version: '0', model: 'ESP32', integrations: [], sources: { zigbee2mqtt: false, tasmota: false, esphome: false, bthome: false } }, { host: M.makeBenchHost(), auditFlash: new M.MemoryFlash(M.BOARD_AUDIT_BYTES, 4096), archive: { load: () => undefined, save: () => undefined }, transport: (id, e) => new M.BenchTransport(e) }); K.h0.start();`],
   ['composed Hub, 0 integrations, default sources', `K.h0s = new M.Hub({ hubId: 'b', version: '0', model: 'ESP32', integrations: [] }, { host: M.makeBenchHost(), auditFlash: new M.MemoryFlash(M.BOARD_AUDIT_BYTES, 4096), archive: { load: () => undefined, save: () => undefined }, transport: (id, e) => new M.BenchTransport(e) }); K.h0s.start();`],
-  ['hub rig, 1 integration (z2m only)', `K.r1 = M.composeHubRig(M.makeBenchHost(), M.integrationNames(1));`],
-  ['hub rig, 2 integrations (z2m only)', `K.r2 = M.composeHubRig(M.makeBenchHost(), M.integrationNames(2));`],
+  ['hub rig, 1 integration (all 4 sources)', `K.r1 = M.composeHubRig(M.makeBenchHost(), M.integrationNames(1));`],
+  ['hub rig, 2 integrations (all 4 sources)', `K.r2 = M.composeHubRig(M.makeBenchHost(), M.integrationNames(2));`],
 ];
 
 async function main(): Promise<void> {

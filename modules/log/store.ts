@@ -108,8 +108,12 @@ export class LogError extends Error {
   override name = 'LogError';
 }
 
+/**
+ * The RAM index entry of one live record (its stream's tag is the stream's).
+ * Kept lean: there is one per buffered record, so each property costs RAM in
+ * proportion to the backlog.
+ */
 interface RecordRef {
-  tag: number;
   seq: number;
   epoch: number;
   flags: number;
@@ -118,9 +122,12 @@ interface RecordRef {
   size: number;
   /** Absolute offset of the copy in use. */
   at: number;
-  /** Older copies left by an interrupted compaction, tried if the newest does not open. */
-  older: number[];
+  /** Older copies left by an interrupted compaction, tried if the newest does not open; almost always NO_COPIES. */
+  older: readonly number[];
 }
+
+/** Shared by every record without older copies, so the common case allocates no array per record. */
+const NO_COPIES: readonly number[] = Object.freeze([]);
 
 interface Stream {
   tag: number;
@@ -321,11 +328,11 @@ export class RecordLog implements IntegrationQueue {
         const existing = bySeq.get(h.seq);
         if (existing) {
           // Copied by a compaction whose erase never finished: the newer sector's copy is used.
-          existing.older.unshift(existing.at);
+          existing.older = [existing.at, ...existing.older];
           existing.at = e.at;
         } else {
           const time = h.flags & FLAG_WALL ? h.time + WALL_EPOCH : h.time;
-          bySeq.set(h.seq, { tag: h.tag, seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time, size: e.size, at: e.at, older: [] });
+          bySeq.set(h.seq, { seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time, size: e.size, at: e.at, older: NO_COPIES });
         }
       }
       report.logSectors++;
@@ -464,7 +471,7 @@ export class RecordLog implements IntegrationQueue {
     const at = this.#program(entry, KIND_RECORD);
     stream.high = seq;
     stream.highSector = this.#head;
-    const ref: RecordRef = { tag: stream.tag, seq, epoch, flags, boot: header.boot, time, size: entry.length, at, older: [] };
+    const ref: RecordRef = { seq, epoch, flags, boot: header.boot, time, size: entry.length, at, older: NO_COPIES };
     stream.queue.push(ref);
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
@@ -623,7 +630,7 @@ export class RecordLog implements IntegrationQueue {
     for (const at of [ref.at, ...ref.older]) {
       const entry = asBytes(this.#flash.read(at, ref.size));
       const h = decodeEntryHeader(entry, 0, entry.length);
-      if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== ref.tag || h.seq !== ref.seq || h.epoch !== ref.epoch) continue;
+      if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== stream.tag || h.seq !== ref.seq || h.epoch !== ref.epoch) continue;
       const plain = this.#crypto.aesGcmOpen(key, recordNonce(ref.epoch, ref.seq), entry.subarray(ENTRY_HEADER_BYTES), recordAad(entry, 0, integration));
       if (plain) return plain;
     }
@@ -741,15 +748,18 @@ export class RecordLog implements IntegrationQueue {
 
   /** Copies live records out of sector `s` into the head, rewrites marks it alone proves, erases it. */
   #compact(s: number): void {
-    const moving = this.#sectors.records[s]! > 0 ? this.#liveRefs((ref) => this.#sectorOf(ref.at) === s).sort((a, b) => a.at - b.at) : [];
-    for (const ref of moving) {
+    const moving: [RecordRef, Stream][] = [];
+    if (this.#sectors.records[s]! > 0) {
+      for (const stream of this.#streams.values()) for (const ref of stream.queue) if (this.#sectorOf(ref.at) === s) moving.push([ref, stream]);
+      moving.sort((a, b) => a[0].at - b[0].at);
+    }
+    for (const [ref, stream] of moving) {
       const entry = asBytes(this.#flash.read(ref.at, ref.size)).slice();
       const at = this.#program(entry, KIND_RECORD);
       this.#sectors.records[s]!--;
       ref.at = at;
       this.#sectors.records[this.#head]!++;
       this.#counters.movedBytes += ref.size;
-      const stream = this.#streams.get(ref.tag)!;
       if (stream.high === ref.seq) stream.highSector = this.#head;
     }
     for (const stream of this.#streams.values()) {
@@ -767,7 +777,13 @@ export class RecordLog implements IntegrationQueue {
   #erase(s: number): void {
     if (this.#sectors.copies[s]! > 0) {
       const here = (at: number) => this.#sectorOf(at) === s;
-      for (const ref of this.#liveRefs((r) => r.older.some(here))) ref.older = ref.older.filter((at) => !here(at));
+      for (const stream of this.#streams.values()) {
+        for (const ref of stream.queue) {
+          if (!ref.older.some(here)) continue;
+          const kept = ref.older.filter((at) => !here(at));
+          ref.older = kept.length > 0 ? kept : NO_COPIES;
+        }
+      }
     }
     this.#eraseRaw(s);
     this.#sectors.reset(s, true);
@@ -784,12 +800,6 @@ export class RecordLog implements IntegrationQueue {
     return Math.floor(at / this.#blockSize);
   }
 
-  /** Live records (in every stream's queue) that match. */
-  #liveRefs(match: (ref: RecordRef) => boolean): RecordRef[] {
-    const out: RecordRef[] = [];
-    for (const stream of this.#streams.values()) for (const ref of stream.queue) if (match(ref)) out.push(ref);
-    return out;
-  }
 
   #proveHigh(stream: Stream, seq: number, sector: number): void {
     if (seq >= stream.high) {
