@@ -13,8 +13,8 @@
  * whose bytes are not valid CBOR is not lost: it travels as `raw` bytes (hex
  * in JSON) and is counted.
  */
-import { Encoder } from 'cbor-x';
 import { toHex } from '../bytes.js';
+import { createPlainCbor, type PlainCbor } from '../pipeline/encode.js';
 import type { PendingRecord } from '../queue.js';
 import type { Stamp } from '../reading.js';
 import type { PayloadFormat } from './terms.js';
@@ -50,11 +50,6 @@ export interface EncodedBatch {
   undecodableSeqs: number[];
 }
 
-/** Plain CBOR that any decoder reads: no cbor-x record extension, byte strings untagged. */
-function makeCodec(): Encoder {
-  return new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true, variableMapSize: true });
-}
-
 /** Turns byte strings into hex for JSON, which has no byte type. */
 function jsonReplacer(_key: string, value: unknown): unknown {
   return value instanceof Uint8Array ? toHex(value) : value;
@@ -63,14 +58,18 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 export class EnvelopeEncoder {
   readonly hub: string;
   readonly format: PayloadFormat;
-  readonly #codec = makeCodec();
+  readonly #codec: PlainCbor;
   readonly #wallOf: (stamp: Stamp) => number | undefined;
 
-  /** `wallOf` gives a stamp's (corrected) wall time, see StampTime. */
-  constructor(hub: string, format: PayloadFormat, wallOf: (stamp: Stamp) => number | undefined) {
+  /**
+   * `wallOf` gives a stamp's (corrected) wall time, see StampTime. `codec`:
+   * plain CBOR that any decoder reads; pass the hub's shared one (see createPlainCbor).
+   */
+  constructor(hub: string, format: PayloadFormat, wallOf: (stamp: Stamp) => number | undefined, codec: PlainCbor = createPlainCbor()) {
     this.hub = hub;
     this.format = format;
     this.#wallOf = wallOf;
+    this.#codec = codec;
   }
 
   encode(integration: string, batch: readonly PendingRecord[]): EncodedBatch {
@@ -102,7 +101,7 @@ export class EnvelopeEncoder {
 
 /** Reads an envelope (what a receiver does); throws naming the problem when it is not one. */
 export function decodeEnvelope(body: Uint8Array, contentType: string): Envelope {
-  const value: unknown = contentType.startsWith('application/json') ? JSON.parse(new TextDecoder().decode(body)) : makeCodec().decode(body);
+  const value: unknown = contentType.startsWith('application/json') ? JSON.parse(new TextDecoder().decode(body)) : createPlainCbor().decode(body);
   const e = value as Partial<Envelope> | null;
   if (!e || typeof e !== 'object' || e.v !== ENVELOPE_VERSION) throw new TypeError(`envelope: field "v" must be ${ENVELOPE_VERSION}`);
   if (typeof e.integration !== 'string' || typeof e.hub !== 'string') throw new TypeError('envelope: fields "hub" and "integration" must be strings');

@@ -61,12 +61,29 @@ function bucketUpperMs(index: number): number {
   return Math.round(Math.pow(2, index / BUCKETS_PER_DOUBLING));
 }
 
-interface Slot {
-  epoch: number;
-  upMs: number;
-  observedMs: number;
-  latencies: Uint32Array;
-  samples: number;
+/**
+ * The ring of time slots as parallel typed arrays indexed by slot (the
+ * histograms one array of slots x BUCKETS counters): a few chunks instead of
+ * an object and a Uint32Array per slot, ~3 KB less XS heap per integration.
+ */
+class SlotRing {
+  readonly length: number;
+  /** Which slot-length period of the clock each slot holds (-1: none yet). */
+  readonly epoch: Float64Array;
+  readonly upMs: Float64Array;
+  readonly observedMs: Float64Array;
+  readonly samples: Float64Array;
+  /** Slot i's latency histogram is latencies[i * BUCKETS .. (i + 1) * BUCKETS). */
+  readonly latencies: Uint32Array;
+
+  constructor(length: number) {
+    this.length = length;
+    this.epoch = new Float64Array(length).fill(-1);
+    this.upMs = new Float64Array(length);
+    this.observedMs = new Float64Array(length);
+    this.samples = new Float64Array(length);
+    this.latencies = new Uint32Array(length * BUCKETS);
+  }
 }
 
 export interface ServiceLevelOptions {
@@ -92,7 +109,7 @@ export class ServiceLevelMonitor {
   readonly #clock: Clock;
   readonly #now: () => Stamp;
   readonly #slotMs: number;
-  readonly #slots: Slot[];
+  readonly #slots: SlotRing;
   readonly #minObservedMs: number;
   readonly #minSamples: number;
   readonly #onViolation: ((event: ServiceLevelEvent) => void) | undefined;
@@ -114,7 +131,7 @@ export class ServiceLevelMonitor {
     this.#clock = options.clock;
     this.#now = options.now;
     this.#slotMs = windowMs / slots;
-    this.#slots = Array.from({ length: slots }, () => ({ epoch: -1, upMs: 0, observedMs: 0, latencies: new Uint32Array(BUCKETS), samples: 0 }));
+    this.#slots = new SlotRing(slots);
     this.#minObservedMs = options.minObservedMs ?? Math.min(windowMs, 10 * 60_000);
     this.#minSamples = options.minLatencySamples ?? 20;
     this.#onViolation = options.onViolation;
@@ -128,9 +145,9 @@ export class ServiceLevelMonitor {
 
   /** An acknowledgement took `ms` from send to ack. */
   ackLatency(ms: number): void {
-    const slot = this.#slot(this.#clock.monotonic());
-    slot.latencies[bucketOf(ms)]!++;
-    slot.samples++;
+    const i = this.#slot(this.#clock.monotonic());
+    this.#slots.latencies[i * BUCKETS + bucketOf(ms)]!++;
+    this.#slots.samples[i]!++;
   }
 
   /**
@@ -177,12 +194,14 @@ export class ServiceLevelMonitor {
     let observedMs = 0;
     let samples = 0;
     const merged = new Uint32Array(BUCKETS);
-    for (const slot of this.#slots) {
-      if (slot.epoch <= current - this.#slots.length || slot.epoch > current) continue;
-      upMs += slot.upMs;
-      observedMs += slot.observedMs;
-      samples += slot.samples;
-      for (let i = 0; i < BUCKETS; i++) merged[i]! += slot.latencies[i]!;
+    const ring = this.#slots;
+    for (let s = 0; s < ring.length; s++) {
+      const epoch = ring.epoch[s]!;
+      if (epoch <= current - ring.length || epoch > current) continue;
+      upMs += ring.upMs[s]!;
+      observedMs += ring.observedMs[s]!;
+      samples += ring.samples[s]!;
+      for (let i = 0; i < BUCKETS; i++) merged[i]! += ring.latencies[s * BUCKETS + i]!;
     }
     return {
       uptimeRatio: observedMs > 0 ? upMs / observedMs : undefined,
@@ -226,22 +245,24 @@ export class ServiceLevelMonitor {
       const slotEnd = (Math.floor(at / this.#slotMs) + 1) * this.#slotMs;
       const end = Math.min(now, slotEnd);
       const slot = this.#slot(at);
-      slot.observedMs += end - at;
-      if (this.#up) slot.upMs += end - at;
+      this.#slots.observedMs[slot]! += end - at;
+      if (this.#up) this.#slots.upMs[slot]! += end - at;
       at = end;
     }
     this.#since = now;
   }
 
-  #slot(time: number): Slot {
+  /** The index of the slot for `time`, emptied first if it held an older period. */
+  #slot(time: number): number {
     const epoch = Math.floor(time / this.#slotMs);
-    const slot = this.#slots[epoch % this.#slots.length]!;
-    if (slot.epoch !== epoch) {
-      slot.epoch = epoch;
-      slot.upMs = 0;
-      slot.observedMs = 0;
-      slot.samples = 0;
-      slot.latencies.fill(0);
+    const ring = this.#slots;
+    const slot = epoch % ring.length;
+    if (ring.epoch[slot] !== epoch) {
+      ring.epoch[slot] = epoch;
+      ring.upMs[slot] = 0;
+      ring.observedMs[slot] = 0;
+      ring.samples[slot] = 0;
+      ring.latencies.fill(0, slot * BUCKETS, (slot + 1) * BUCKETS);
     }
     return slot;
   }

@@ -9,7 +9,7 @@
  * integration.
  */
 import { decode } from 'cbor-x/decode';
-import { createRecordEncoder, type MinimizedRecord } from '../pipeline/encode.js';
+import { createRecordEncoder, type MinimizedRecord, type PlainCbor, type RecordEncoder } from '../pipeline/encode.js';
 import type { IntegrationQueue, PendingRecord, QueueStats } from '../queue.js';
 import { setOwn } from '../own.js';
 
@@ -25,11 +25,13 @@ export class ConsentFilteredQueue implements IntegrationQueue {
   readonly #check: PurposeCheck;
   readonly #skippedUpTo = new Map<string, number>();
   readonly #skipped = new Map<string, number>();
-  readonly #encoder = createRecordEncoder();
+  readonly #encoder: RecordEncoder;
 
-  constructor(inner: IntegrationQueue, check: PurposeCheck) {
+  /** `codec`: the hub's shared CBOR codec (see createPlainCbor); default a private one. */
+  constructor(inner: IntegrationQueue, check: PurposeCheck, codec?: PlainCbor) {
     this.#inner = inner;
     this.#check = check;
+    this.#encoder = createRecordEncoder(codec);
   }
 
   pending(integration: string, max: number, afterSeq?: number): PendingRecord[] {

@@ -108,8 +108,12 @@ export class LogError extends Error {
   override name = 'LogError';
 }
 
+/**
+ * The RAM index entry of one live record (its stream's tag is the stream's).
+ * Kept lean: there is one per buffered record, so each property costs RAM in
+ * proportion to the backlog.
+ */
 interface RecordRef {
-  tag: number;
   seq: number;
   epoch: number;
   flags: number;
@@ -118,9 +122,12 @@ interface RecordRef {
   size: number;
   /** Absolute offset of the copy in use. */
   at: number;
-  /** Older copies left by an interrupted compaction, tried if the newest does not open. */
-  older: number[];
+  /** Older copies left by an interrupted compaction, tried if the newest does not open; almost always NO_COPIES. */
+  older: readonly number[];
 }
+
+/** Shared by every record without older copies, so the common case allocates no array per record. */
+const NO_COPIES: readonly number[] = Object.freeze([]);
 
 interface Stream {
   tag: number;
@@ -139,24 +146,54 @@ interface Stream {
   dropped: Record<DropReason, number>;
 }
 
-interface Sector {
-  status: 'free' | 'unusable' | 'log';
-  /** Free and known to be all 0xFF (no erase needed before use). */
-  clean: boolean;
-  generation: number;
-  used: number;
+/**
+ * What the log knows about every sector, one typed array per attribute
+ * indexed by sector number. An object per sector with Sets of its records
+ * cost ~250 B of XS heap per 4 KB sector (22 KB for the board's partition);
+ * these arrays are a few chunks. Which records live in a sector is not kept:
+ * compaction and erase (once per sector filled) find them in the streams'
+ * queues, and the counts answer "anything live here?" at once.
+ */
+class SectorTable {
+  /** STATUS_FREE, STATUS_UNUSABLE or STATUS_LOG. */
+  readonly status: Uint8Array;
+  /** 1: free and known to be all 0xFF (no erase needed before use). */
+  readonly clean: Uint8Array;
+  /** The sector header's generation (a double: the counter is only truncated on flash). */
+  readonly generation: Float64Array;
+  /** Bytes programmed from the sector's start. */
+  readonly used: Uint32Array;
   /** Live records whose copy in use is here. */
-  records: Set<RecordRef>;
-  /** Records with an older copy here. */
-  copies: Set<RecordRef>;
+  readonly records: Uint32Array;
+  /** Older copies of live records here (left by an interrupted compaction). */
+  readonly copies: Uint32Array;
+
+  constructor(count: number) {
+    this.status = new Uint8Array(count);
+    this.clean = new Uint8Array(count);
+    this.generation = new Float64Array(count);
+    this.used = new Uint32Array(count);
+    this.records = new Uint32Array(count);
+    this.copies = new Uint32Array(count);
+  }
+
+  /** Sector `s` holds nothing known: free, clean or not. */
+  reset(s: number, clean: boolean): void {
+    this.status[s] = STATUS_FREE;
+    this.clean[s] = clean ? 1 : 0;
+    this.generation[s] = 0;
+    this.used[s] = 0;
+    this.records[s] = 0;
+    this.copies[s] = 0;
+  }
 }
+
+const STATUS_FREE = 0;
+const STATUS_UNUSABLE = 1;
+const STATUS_LOG = 2;
 
 const MAX_SEQ = 0xffffffff;
 const MAX_EPOCH = 0xffff;
-
-function freshSector(clean: boolean): Sector {
-  return { status: 'free', clean, generation: 0, used: 0, records: new Set(), copies: new Set() };
-}
 
 export class RecordLog implements IntegrationQueue {
   readonly #flash: Flash;
@@ -167,7 +204,7 @@ export class RecordLog implements IntegrationQueue {
   readonly #sectorCount: number;
   readonly #blockSize: number;
   readonly #streams = new Map<number, Stream>();
-  #sectors: Sector[] = [];
+  readonly #sectors: SectorTable;
   #head = -1;
   #generation = 0;
   #fingerprint = 0;
@@ -202,6 +239,7 @@ export class RecordLog implements IntegrationQueue {
     this.#log = log;
     this.#sectorCount = sectors;
     this.#blockSize = flash.blockSize;
+    this.#sectors = new SectorTable(sectors);
   }
 
   /** Creates a log and recovers it from flash. */
@@ -231,7 +269,6 @@ export class RecordLog implements IntegrationQueue {
   recover(): RecoveryReport {
     this.#fingerprint = this.#computeFingerprint();
     this.#streams.clear();
-    this.#sectors = [];
     this.#head = -1;
     this.#generation = 0;
     this.#liveBytes = 0;
@@ -250,17 +287,17 @@ export class RecordLog implements IntegrationQueue {
     for (let s = 0; s < this.#sectorCount; s++) {
       const bytes = asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize));
       const finding = scanSector(bytes, s * this.#blockSize, this.#fingerprint);
-      const sector = freshSector(finding.state === 'blank');
-      this.#sectors.push(sector);
+      const sectors = this.#sectors;
+      sectors.reset(s, finding.state === 'blank');
       if (finding.state === 'unusable') {
-        sector.status = 'unusable';
+        sectors.status[s] = STATUS_UNUSABLE;
         report.unusableSectors++;
         if (finding.why === 'foreign') report.foreignSectors++;
         else if (finding.why === 'not-a-log' || finding.why === 'version') otherData++;
       } else if (finding.state === 'log') {
-        sector.status = 'log';
-        sector.generation = finding.generation;
-        sector.used = finding.used;
+        sectors.status[s] = STATUS_LOG;
+        sectors.generation[s] = finding.generation;
+        sectors.used[s] = finding.used;
         report.damagedRegions += finding.damagedRegions;
         found.push({ index: s, generation: finding.generation, entries: finding.entries });
       }
@@ -291,16 +328,16 @@ export class RecordLog implements IntegrationQueue {
         const existing = bySeq.get(h.seq);
         if (existing) {
           // Copied by a compaction whose erase never finished: the newer sector's copy is used.
-          existing.older.unshift(existing.at);
+          existing.older = [existing.at, ...existing.older];
           existing.at = e.at;
         } else {
           const time = h.flags & FLAG_WALL ? h.time + WALL_EPOCH : h.time;
-          bySeq.set(h.seq, { tag: h.tag, seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time, size: e.size, at: e.at, older: [] });
+          bySeq.set(h.seq, { seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time, size: e.size, at: e.at, older: NO_COPIES });
         }
       }
       report.logSectors++;
-      if (this.#sectors[index]!.generation >= this.#generation) {
-        this.#generation = this.#sectors[index]!.generation;
+      if (this.#sectors.generation[index]! >= this.#generation) {
+        this.#generation = this.#sectors.generation[index]!;
         this.#head = index;
       }
     }
@@ -311,8 +348,8 @@ export class RecordLog implements IntegrationQueue {
         stream.queue.push(ref);
         stream.payloadBytes += ref.size - ENTRY_HEADER_BYTES - GCM_TAG_BYTES;
         this.#liveBytes += ref.size;
-        this.#sectorOf(ref.at).records.add(ref);
-        for (const old of ref.older) this.#sectorOf(old).copies.add(ref);
+        this.#sectors.records[this.#sectorOf(ref.at)]!++;
+        for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!++;
       }
       report.records += live.length;
     }
@@ -336,7 +373,7 @@ export class RecordLog implements IntegrationQueue {
     // A power cut between opening a head and erasing the sector after it leaves that compaction unfinished.
     if (this.#head >= 0) {
       const after = (this.#head + 1) % this.#sectorCount;
-      if (this.#sectors[after]!.status === 'log') this.#compact(after);
+      if (this.#sectors.status[after] === STATUS_LOG) this.#compact(after);
     }
     return report;
   }
@@ -434,11 +471,11 @@ export class RecordLog implements IntegrationQueue {
     const at = this.#program(entry, KIND_RECORD);
     stream.high = seq;
     stream.highSector = this.#head;
-    const ref: RecordRef = { tag: stream.tag, seq, epoch, flags, boot: header.boot, time, size: entry.length, at, older: [] };
+    const ref: RecordRef = { seq, epoch, flags, boot: header.boot, time, size: entry.length, at, older: NO_COPIES };
     stream.queue.push(ref);
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
-    this.#sectors[this.#head]!.records.add(ref);
+    this.#sectors.records[this.#head]!++;
     this.#counters.appended++;
     this.#counters.recordBytesAppended += entry.length;
     return { ok: true, seq };
@@ -528,8 +565,7 @@ export class RecordLog implements IntegrationQueue {
   reclaim(): number {
     let erased = 0;
     for (let s = 0; s < this.#sectorCount; s++) {
-      const sector = this.#sectors[s]!;
-      if (s === this.#head || sector.status !== 'log' || sector.records.size > 0) continue;
+      if (s === this.#head || this.#sectors.status[s] !== STATUS_LOG || this.#sectors.records[s]! > 0) continue;
       if (this.#holdsProof(s)) continue;
       this.#erase(s);
       erased++;
@@ -594,7 +630,7 @@ export class RecordLog implements IntegrationQueue {
     for (const at of [ref.at, ...ref.older]) {
       const entry = asBytes(this.#flash.read(at, ref.size));
       const h = decodeEntryHeader(entry, 0, entry.length);
-      if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== ref.tag || h.seq !== ref.seq || h.epoch !== ref.epoch) continue;
+      if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== stream.tag || h.seq !== ref.seq || h.epoch !== ref.epoch) continue;
       const plain = this.#crypto.aesGcmOpen(key, recordNonce(ref.epoch, ref.seq), entry.subarray(ENTRY_HEADER_BYTES), recordAad(entry, 0, integration));
       if (plain) return plain;
     }
@@ -647,8 +683,8 @@ export class RecordLog implements IntegrationQueue {
   #forget(stream: Stream, ref: RecordRef): void {
     stream.payloadBytes -= this.#payloadOf(ref);
     this.#liveBytes -= ref.size;
-    this.#sectorOf(ref.at).records.delete(ref);
-    for (const old of ref.older) this.#sectorOf(old).copies.delete(ref);
+    this.#sectors.records[this.#sectorOf(ref.at)]!--;
+    for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!--;
   }
 
   /** Writes "floor F, high H" for the stream at the head. */
@@ -668,14 +704,14 @@ export class RecordLog implements IntegrationQueue {
 
   /** Programs an entry at the head, then its kind byte: the commit marker, last. */
   #program(entry: Uint8Array, kind: number): number {
-    const sector = this.#sectors[this.#head]!;
-    if (this.#blockSize - sector.used < entry.length) {
-      throw new LogError(`flash log: internal: ${entry.length} bytes do not fit in sector ${this.#head} (used ${sector.used})`);
+    const used = this.#sectors.used[this.#head]!;
+    if (this.#blockSize - used < entry.length) {
+      throw new LogError(`flash log: internal: ${entry.length} bytes do not fit in sector ${this.#head} (used ${used})`);
     }
-    const at = this.#head * this.#blockSize + sector.used;
+    const at = this.#head * this.#blockSize + used;
     entry[0] = UNCOMMITTED;
     this.#flash.write(at, entry.length, entry);
-    sector.used += entry.length;
+    this.#sectors.used[this.#head] = used + entry.length;
     this.#flash.write(at, 1, Uint8Array.of(kind));
     entry[0] = kind;
     this.#counters.bytesWritten += entry.length + 1;
@@ -684,7 +720,7 @@ export class RecordLog implements IntegrationQueue {
 
   #ensureRoom(size: number): void {
     for (let tries = 0; tries <= this.#sectorCount; tries++) {
-      if (this.#head >= 0 && this.#blockSize - this.#sectors[this.#head]!.used >= size) return;
+      if (this.#head >= 0 && this.#blockSize - this.#sectors.used[this.#head]! >= size) return;
       this.#advance();
     }
     throw new LogError(`flash log: found no room for ${size} bytes after a full lap of compaction`);
@@ -693,33 +729,37 @@ export class RecordLog implements IntegrationQueue {
   /** Opens the next sector of the circle as head, then compacts the one after it so a spare always waits. */
   #advance(): void {
     const next = (this.#head + 1) % this.#sectorCount;
-    const sector = this.#sectors[next]!;
-    if (sector.status === 'log') {
+    if (this.#sectors.status[next] === STATUS_LOG) {
       throw new LogError(`flash log: sector ${next} is still in use ahead of the head; the log lost its spare sector`);
     }
-    if (!sector.clean) this.#eraseRaw(next);
+    if (!this.#sectors.clean[next]) this.#eraseRaw(next);
     const header = encodeSectorHeader({ generation: this.#generation + 1, fingerprint: this.#fingerprint });
     this.#flash.write(next * this.#blockSize, header.length, header);
     this.#generation++;
     this.#counters.bytesWritten += header.length;
-    this.#sectors[next] = { ...freshSector(false), status: 'log', generation: this.#generation, used: SECTOR_HEADER_BYTES };
+    this.#sectors.reset(next, false);
+    this.#sectors.status[next] = STATUS_LOG;
+    this.#sectors.generation[next] = this.#generation;
+    this.#sectors.used[next] = SECTOR_HEADER_BYTES;
     this.#head = next;
     const after = (next + 1) % this.#sectorCount;
-    if (this.#sectors[after]!.status === 'log') this.#compact(after);
+    if (this.#sectors.status[after] === STATUS_LOG) this.#compact(after);
   }
 
   /** Copies live records out of sector `s` into the head, rewrites marks it alone proves, erases it. */
   #compact(s: number): void {
-    const sector = this.#sectors[s]!;
-    const moving = [...sector.records].sort((a, b) => a.at - b.at);
-    for (const ref of moving) {
+    const moving: [RecordRef, Stream][] = [];
+    if (this.#sectors.records[s]! > 0) {
+      for (const stream of this.#streams.values()) for (const ref of stream.queue) if (this.#sectorOf(ref.at) === s) moving.push([ref, stream]);
+      moving.sort((a, b) => a[0].at - b[0].at);
+    }
+    for (const [ref, stream] of moving) {
       const entry = asBytes(this.#flash.read(ref.at, ref.size)).slice();
       const at = this.#program(entry, KIND_RECORD);
-      sector.records.delete(ref);
+      this.#sectors.records[s]!--;
       ref.at = at;
-      this.#sectors[this.#head]!.records.add(ref);
+      this.#sectors.records[this.#head]!++;
       this.#counters.movedBytes += ref.size;
-      const stream = this.#streams.get(ref.tag)!;
       if (stream.high === ref.seq) stream.highSector = this.#head;
     }
     for (const stream of this.#streams.values()) {
@@ -735,21 +775,31 @@ export class RecordLog implements IntegrationQueue {
   }
 
   #erase(s: number): void {
-    const sector = this.#sectors[s]!;
-    for (const ref of sector.copies) ref.older = ref.older.filter((at) => Math.floor(at / this.#blockSize) !== s);
+    if (this.#sectors.copies[s]! > 0) {
+      const here = (at: number) => this.#sectorOf(at) === s;
+      for (const stream of this.#streams.values()) {
+        for (const ref of stream.queue) {
+          if (!ref.older.some(here)) continue;
+          const kept = ref.older.filter((at) => !here(at));
+          ref.older = kept.length > 0 ? kept : NO_COPIES;
+        }
+      }
+    }
     this.#eraseRaw(s);
-    this.#sectors[s] = freshSector(true);
+    this.#sectors.reset(s, true);
   }
 
   #eraseRaw(s: number): void {
     this.#flash.erase(s);
     this.#counters.erases++;
-    this.#sectors[s]!.clean = true;
+    this.#sectors.clean[s] = 1;
   }
 
-  #sectorOf(at: number): Sector {
-    return this.#sectors[Math.floor(at / this.#blockSize)]!;
+  /** The sector number holding absolute offset `at`. */
+  #sectorOf(at: number): number {
+    return Math.floor(at / this.#blockSize);
   }
+
 
   #proveHigh(stream: Stream, seq: number, sector: number): void {
     if (seq >= stream.high) {

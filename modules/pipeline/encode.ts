@@ -31,12 +31,24 @@ export interface RecordEncoder {
   encode(record: MinimizedRecord): Uint8Array;
 }
 
-export function createRecordEncoder(): RecordEncoder {
-  const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true, tagUint8Array: false });
+/** A cbor-x codec writing plain CBOR: no record extension, byte strings untagged, maps sized to fit. */
+export type PlainCbor = Encoder;
+
+/**
+ * The one codec configuration records and delivery envelopes use. Share one
+ * instance per hub: cbor-x builds its methods as closures per instance (about
+ * 4.7 KB of XS slots each), while its working buffer is module state shared by
+ * every instance anyway, so one instance behaves exactly like several.
+ */
+export function createPlainCbor(): PlainCbor {
+  return new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true, tagUint8Array: false });
+}
+
+export function createRecordEncoder(codec: PlainCbor = createPlainCbor()): RecordEncoder {
   return {
     encode(record) {
       // A copy: cbor-x returns a view of its working buffer (a Node Buffer on Node).
-      return new Uint8Array(encoder.encode(record));
+      return new Uint8Array(codec.encode(record));
     },
   };
 }

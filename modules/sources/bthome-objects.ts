@@ -145,13 +145,23 @@ export const DIMMER_EVENTS: Readonly<Record<number, string>> = Object.freeze({
   0x02: 'rotate_right',
 });
 
-/** The table indexed by object id (a frozen array of 256 slots; undefined where the format defines nothing). */
-export function buildObjectTable(): readonly (ObjectSpec | undefined)[] {
+function objectTable(): readonly (ObjectSpec | undefined)[] {
   const table: (ObjectSpec | undefined)[] = new Array(256).fill(undefined);
   for (const [id, name, kind, bytes, signed = false, decimals = 0] of ROWS) {
     table[id] = Object.freeze({ id, name, kind, bytes, signed, decimals, ...(id === 0x58 ? { multiplier: 0.35 } : {}) });
   }
   return Object.freeze(table);
+}
+
+/**
+ * Built once, when the module loads, and frozen: Moddable's preload keeps it
+ * in flash. Built per decoder it took ~12 KB of the ESP32's RAM.
+ */
+const OBJECT_TABLE = objectTable();
+
+/** The table indexed by object id (a frozen array of 256 slots; undefined where the format defines nothing), shared by every caller. */
+export function buildObjectTable(): readonly (ObjectSpec | undefined)[] {
+  return OBJECT_TABLE;
 }
 
 /** Scales a raw integer to the object's value, free of binary-fraction noise (2506 -> 25.06, not 25.060000000000002). */
