@@ -162,6 +162,8 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
       running = spawnHub(config);
       // Startup takes ~0.6 s: some kills land in recovery and connection, most under load.
       await sleep(300 + uniform() * 1500);
+      // A hub that ended by itself (refused to start after an earlier kill) is a failure, not a cycle.
+      if (running.child.exitCode !== null) throw new Error(`cycle ${cycle}: the hub exited by itself (code ${running.child.exitCode})\n${running.tail()}`);
       running.child.kill('SIGKILL');
       await running.exited;
       kills++;

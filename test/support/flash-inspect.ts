@@ -25,7 +25,8 @@ export interface BufferedRecord {
 }
 
 export interface FlashInspection {
-  report: RecoveryReport;
+  /** Undefined when the hub died before it created its flash file. */
+  report: RecoveryReport | undefined;
   pending: BufferedRecord[];
   /** Seqs of record entries found uncommitted (power cut between writing and committing). */
   torn: number[];
@@ -38,6 +39,7 @@ export function decodeRecord(payload: Uint8Array): unknown {
 }
 
 export function inspectDataDir(dataDir: string, integration: string, flashBytes: number, blockSize = 4096): FlashInspection {
+  if (!existsSync(join(dataDir, 'records.flash'))) return { report: undefined, pending: [], torn: [] };
   const copy = mkdtempSync(join(tmpdir(), 'airlock-inspect-'));
   try {
     copyFileSync(join(dataDir, 'records.flash'), join(copy, 'records.flash'));
