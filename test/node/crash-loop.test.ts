@@ -141,6 +141,7 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
   let kills = 0;
   let killedWithBacklog = 0;
   let outages = 0;
+  let early = 0;
   let running: ReturnType<typeof spawnHub> | undefined;
   const remember = (reason: string) => {
     const seen = inspectDataDir(join(dir, 'data'), INTEGRATION, FLASH_BYTES);
@@ -160,8 +161,10 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
       if (outage) outages++;
       await cloud.setOnline(!outage);
       running = spawnHub(config);
-      // Startup takes ~0.6 s: some kills land in recovery and connection, most under load.
-      await sleep(300 + uniform() * 1500);
+      // Startup takes ~0.6 s: one kill in seven lands early (creating files, recovering, connecting), the rest under load.
+      const soon = uniform() < 0.15;
+      if (soon) early++;
+      await sleep(soon ? 50 + uniform() * 450 : 300 + uniform() * 1500);
       // A hub that ended by itself (refused to start after an earlier kill) is a failure, not a cycle.
       if (running.child.exitCode !== null) throw new Error(`cycle ${cycle}: the hub exited by itself (code ${running.child.exitCode})\n${running.tail()}`);
       running.child.kill('SIGKILL');
@@ -226,7 +229,7 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
 
     t.true(copies.size > CYCLES, `the load produced deliveries (${copies.size})`);
     t.true(killedWithBacklog > 0, 'at least one kill hit the hub with records buffered');
-    t.log(`cycles ${kills} (${outages} with the cloud offline, ${killedWithBacklog} killed with records buffered), seed ${seed}`);
+    t.log(`cycles ${kills} (${early} killed while starting, ${outages} with the cloud offline, ${killedWithBacklog} killed with records buffered), seed ${seed}`);
     t.log(`readings published ${reading}, records delivered ${copies.size} (highest seq ${highest}), buffered at some kill ${buffered.size}`);
     t.log(`duplicates ${duplicates} (redeliveries of the same seq and payload), torn appends ${torn.size}, lost ${lost.length}, drops ${JSON.stringify(dropTotals)}`);
   } finally {
