@@ -20,6 +20,7 @@ import { auditAuthEvent, createHubFacade } from '../../modules/hub/web-facade.js
 import { createWebRouter } from '../../modules/web/router.js';
 import { startWebServer, type WebServer } from './http-server.js';
 import { loadWebAssets } from './web-assets.js';
+import { readReplayFile } from './ble-replay.js';
 
 /** The page's assets, built by tools/build-web-assets.ts next to the compiled code. */
 const WEB_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web-assets');
@@ -125,6 +126,14 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
 
   hub.start();
   monitor.attach(hub.monitor);
+
+  // The desktop has no BLE radio: `sources.bthome.replayFile` feeds recorded advertisements once at start.
+  if (config.bthomeReplay) {
+    const replay = readReplayFile(config.bthomeReplay);
+    if (replay.badLines.length > 0) log.warn('BLE replay: lines skipped (not {"mac", "data"} objects)', { file: config.bthomeReplay, lines: replay.badLines.join(',') });
+    for (const frame of replay.frames) hub.acceptBle(frame.mac, frame.data, frame.rssi);
+    log.info('BLE replay', { file: config.bthomeReplay, frames: replay.frames.length });
+  }
 
   let web: WebServer | undefined;
   let setupCode: string | undefined;

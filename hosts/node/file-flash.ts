@@ -4,7 +4,7 @@
  * kept (in a sidecar `<file>.erases.json`, written on close) so wear can be
  * measured across runs.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import type { Flash } from '../../modules/host.js';
 import { checkNorProgram, checkRange, checkSector, FlashError, writeBytes } from '../../modules/flash-rules.js';
 
@@ -28,14 +28,19 @@ export class FileFlash implements Flash {
     this.path = path;
     this.byteLength = byteLength;
     this.blockSize = blockSize;
-    const fresh = !existsSync(path);
-    this.#fd = openSync(path, fresh ? 'w+' : 'r+');
-    const size = fstatSync(this.#fd).size;
-    if (fresh || size === 0) {
-      // A new chip arrives erased.
+    if (!existsSync(path) || statSync(path).size === 0) {
+      // A new chip arrives erased. The image is built aside and renamed into place, so a crash
+      // while creating it leaves no file (or the old empty one), never a short one the next start refuses.
+      const building = `${path}.new`;
+      const fd = openSync(building, 'w');
       const ff = Buffer.alloc(blockSize, 0xff);
-      for (let at = 0; at < byteLength; at += blockSize) writeSync(this.#fd, ff, 0, blockSize, at);
-    } else if (size !== byteLength) {
+      for (let at = 0; at < byteLength; at += blockSize) writeSync(fd, ff, 0, blockSize, at);
+      closeSync(fd);
+      renameSync(building, path);
+    }
+    this.#fd = openSync(path, 'r+');
+    const size = fstatSync(this.#fd).size;
+    if (size !== byteLength) {
       closeSync(this.#fd);
       throw new FlashError(
         `flash file ${path} is ${size} bytes but the configuration says ${byteLength}; ` +

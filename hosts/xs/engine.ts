@@ -41,7 +41,12 @@ export async function bundleForXs(source: string, name: string): Promise<string>
     target: 'es2022',
     // xsnap has no timers; libraries that capture them at load (fast-check's
     // `const safeSetTimeout = setTimeout`) read undefined instead of throwing.
-    define: { setTimeout: 'globalThis.setTimeout', clearTimeout: 'globalThis.clearTimeout' },
+    // AIRLOCK_FUZZ_RUNS (test/support/fuzz.ts) reaches the suites as a constant: XS has no environment.
+    define: {
+      setTimeout: 'globalThis.setTimeout',
+      clearTimeout: 'globalThis.clearTimeout',
+      AIRLOCK_FUZZ_RUNS: JSON.stringify(process.env.AIRLOCK_FUZZ_RUNS ?? ''),
+    },
     // xsnap's XS does not bind a class's own name while its static fields are
     // initialised (`static BASE = new Point()` in @noble/curves throws "not
     // initialized yet"); esbuild moves such initialisers after the class.

@@ -61,6 +61,9 @@ export interface IncidentDeskPowers {
   onAlert?: AlertSink;
 }
 
+/** The largest |ms| a Date can hold (ECMA-262 21.4.1.22 TimeClip). */
+const MAX_DATE_MS = 8.64e15;
+
 export class IncidentError extends Error {
   override name = 'IncidentError';
 }
@@ -83,6 +86,10 @@ export class IncidentDesk {
 
   report(input: IncidentReport): Incident {
     if (!input.title?.trim()) throw new IncidentError('incident: "title" is required (what happened, in a few words)');
+    // Checked before anything changes: an instant outside the Date range would fail later, in the audit entry.
+    if (input.discoveredAt !== undefined && !(Number.isFinite(input.discoveredAt) && Math.abs(input.discoveredAt) <= MAX_DATE_MS)) {
+      throw new IncidentError(`incident: "discoveredAt" must be ms since the Unix epoch within the Date range (±${MAX_DATE_MS}), got ${input.discoveredAt}`);
+    }
     const now = stampNow(this.#clock);
     const discovered: Stamp = input.discoveredAt === undefined ? now : { ...now, wall: input.discoveredAt };
     const contract = this.#contract(input.integration);

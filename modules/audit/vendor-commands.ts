@@ -108,7 +108,9 @@ export class VendorCommands {
           const title = str('title');
           if (!title) return this.#refuse(integration, 'malformed', 'incident.report needs "title"');
           const discoveredAt = typeof body.discoveredAt === 'number' ? body.discoveredAt : str('discoveredAt') !== undefined ? Date.parse(str('discoveredAt')!) : undefined;
-          if (discoveredAt !== undefined && !Number.isFinite(discoveredAt)) return this.#refuse(integration, 'malformed', '"discoveredAt" must be an ISO date-time or epoch ms');
+          if (discoveredAt !== undefined && !(Number.isFinite(discoveredAt) && Math.abs(discoveredAt) <= 8.64e15)) {
+            return this.#refuse(integration, 'malformed', '"discoveredAt" must be an ISO date-time or epoch ms within the Date range');
+          }
           const categories = Array.isArray(body.categories) ? body.categories.filter((c): c is string => typeof c === 'string') : undefined;
           const report: Parameters<IncidentDesk['report']>[0] = { integration, reportedBy: 'vendor', title };
           const description = str('description');

@@ -18,6 +18,8 @@ export interface PurposeCheck {
   allowed(integration: string, purpose: string): boolean;
   /** The purpose a field of a stream is sent for under the enforced contract. */
   fieldPurpose(integration: string, stream: string, field: string): string | undefined;
+  /** Called after the receiver acknowledged records (the monitoring counters changed). */
+  onAcknowledged?(integration: string): void;
 }
 
 export class ConsentFilteredQueue implements IntegrationQueue {
@@ -59,6 +61,7 @@ export class ConsentFilteredQueue implements IntegrationQueue {
 
   acknowledge(integration: string, seq: number): void {
     this.#inner.acknowledge(integration, seq);
+    this.#check.onAcknowledged?.(integration);
   }
 
   stats(integration: string): QueueStats {

@@ -160,6 +160,8 @@ export class Hub {
     this.queue = new ConsentFilteredQueue(this.log, {
       allowed: (id, purpose) => this.#purposeAllowed(id, purpose),
       fieldPurpose: (id, stream, field) => this.#lanes.get(id)?.contract.streams.find((s) => s.stream === stream)?.fields[field]?.purpose,
+      // Deliveries change forwarded/buffered: without this the last state document before a quiet spell stayed stale.
+      onAcknowledged: () => this.monitor.changed(),
     }, this.#cbor);
 
     this.sources = createSourceContext(host.clock);

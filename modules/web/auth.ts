@@ -79,6 +79,14 @@ export class WebAuth {
   readonly #log: Logger;
   readonly #onAuthEvent: (event: AuthEvent) => void;
   readonly #throttle: LoginThrottle;
+  /**
+   * Failures for names that have no account, kept apart: the tables are bounded
+   * (forgetting the least recent), and a flood of made-up names must not push a
+   * real account's failures out and so reset its lockout. Each made-up name is
+   * still throttled on its own, exactly like a real one, so the replies do not
+   * tell the two apart.
+   */
+  readonly #strangers: LoginThrottle;
   readonly #issuer: string;
   /** Invitation id → TOTP secret offered at the start of enrolment (memory only, until used). */
   readonly #pendingSecrets = new Map<string, Uint8Array>();
@@ -93,6 +101,7 @@ export class WebAuth {
     this.accounts = new AccountStore(options, options.pbkdf2Iterations ?? DEFAULT_PBKDF2_ITERATIONS);
     this.sessions = new SessionTable(options, options.sessions);
     this.#throttle = new LoginThrottle(options.clock, options.throttle);
+    this.#strangers = new LoginThrottle(options.clock, options.throttle);
   }
 
   /**
@@ -174,12 +183,13 @@ export class WebAuth {
     const password = requireString(body, 'password', 256);
     const totpCode = requireString(body, 'totp', 16).trim();
     const key = `u:${name}`;
-    const verdict = this.#throttle.check(key);
+    const account = this.accounts.get(name);
+    const throttle = account ? this.#throttle : this.#strangers;
+    const verdict = throttle.check(key);
     if (!verdict.allowed) {
       this.#emit({ kind: 'login-failed', name, reason: 'throttled', ...(remote ? { remote } : {}) });
       throw throttled(verdict.retryAfterMs, verdict.locked);
     }
-    const account = this.accounts.get(name);
     let reason: string | undefined;
     if (!account) {
       this.accounts.burnPasswordCheck(password);
@@ -197,7 +207,7 @@ export class WebAuth {
       }
     }
     if (reason !== undefined || !account) {
-      const failure = this.#throttle.fail(key);
+      const failure = throttle.fail(key);
       this.#emit({ kind: 'login-failed', name, reason: reason ?? 'unknown-account', ...(remote ? { remote } : {}) });
       if (failure.locked) {
         this.#emit({ kind: 'lockout', name, ...(remote ? { remote } : {}) });
@@ -208,7 +218,7 @@ export class WebAuth {
       }
       throw new HttpError(401, 'login-failed', GENERIC_LOGIN_FAILURE, [['Retry-After', String(Math.ceil(failure.retryAfterMs / 1000))]]);
     }
-    this.#throttle.succeed(key);
+    throttle.succeed(key);
     this.#emit({ kind: 'login', name, role: account.role, ...(remote ? { remote } : {}) });
     return this.sessions.open(name, account.role, this.#sessionCap(account));
   }

@@ -1,6 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { jsonValue } from '../support/arbitraries.js';
+import { fuzzRuns } from '../support/fuzz.js';
 import { formatPath, parseContract, parseContractText } from '../../modules/contract/validate.js';
 import { asJson, makeContract } from '../support/contracts.js';
 
@@ -113,7 +114,7 @@ test('parseContract never throws, whatever JSON it is given', (t) => {
       const result = parseContract(json);
       return result.ok === false && result.errors.length > 0 && result.errors.every((e) => typeof e.path === 'string' && e.message.length > 0);
     }),
-    { numRuns: 150 },
+    { numRuns: fuzzRuns(150) },
   );
   // Valid contracts with one section swapped for arbitrary JSON: still a clean refusal or acceptance.
   const sections = Object.keys(makeContract());
@@ -124,7 +125,7 @@ test('parseContract never throws, whatever JSON it is given', (t) => {
       const result = parseContract(json);
       return result.ok || result.errors.length > 0;
     }),
-    { numRuns: 150 },
+    { numRuns: fuzzRuns(150) },
   );
   t.pass();
 });

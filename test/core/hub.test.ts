@@ -29,7 +29,7 @@ interface Rig {
   plug(power: number, extra?: Record<string, unknown>): void;
 }
 
-function rig(contracts: Contract[], reuse?: { host: TestHost; powers: HubPowers }): Rig {
+function rig(contracts: Contract[], reuse?: { host: TestHost; powers: HubPowers }, publish?: HubPowers['publish']): Rig {
   const host = reuse?.host ?? makeTestHost({ flashBytes: 32 * 4096 });
   const transports = new Map<string, FakeTransport>();
   const powers: HubPowers = reuse?.powers ?? {
@@ -39,6 +39,7 @@ function rig(contracts: Contract[], reuse?: { host: TestHost; powers: HubPowers 
     transport: () => {
       throw new Error('replaced below');
     },
+    ...(publish ? { publish } : {}),
   };
   powers.transport = (id, endpoint) => {
     const t = new FakeTransport(endpoint, () => host.clock.monotonic());
@@ -97,6 +98,27 @@ test('a device message leaves the home minimized, pseudonymized and only with co
   const status = r.hub.snapshot().integrations[0]!;
   t.is(status.forwarded, records.length);
   t.is(status.bufferedRecords, 0);
+  await r.hub.stop();
+});
+
+// Found by the crash-loop suite's drain: deliveries did not tell the monitor, so the last state
+// document before a quiet spell kept showing records as buffered that had long been delivered.
+test('monitoring publishes the state after the last delivery, not only after the last reading', async (t) => {
+  const published = new Map<string, string>();
+  const r = rig([plugContract()], undefined, (topic, payload) => void published.set(topic, payload));
+  r.hub.start();
+  r.hub.giveConsent('energy-saver', 'energy-advice', 'owner');
+  const wire = () => r.transports.get('energy-saver')!;
+  wire().fallback = 'unreachable';
+  for (let i = 0; i < 5; i++) r.plug(100 + i * 10);
+  await r.run(6000);
+  const state = () => JSON.parse(published.get('airlock/home-1/integration/energy-saver/state') ?? '{}') as Record<string, number>;
+  t.is(state().buffered_records, 5);
+  wire().fallback = 'ack';
+  await r.run(120_000);
+  t.is(receivedRecords(wire()).length >= 5, true);
+  t.is(state().buffered_records, 0, 'the state document shows the drained buffer');
+  t.is(state().forwarded, 5);
   await r.hub.stop();
 });
 

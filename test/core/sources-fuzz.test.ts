@@ -2,6 +2,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { jsonValue } from '../support/arbitraries.js';
+import { fuzzRuns } from '../support/fuzz.js';
 import { utf8 } from '../../modules/bytes.js';
 import type { Reading } from '../../modules/reading.js';
 import { createBthome } from '../../modules/sources/bthome.js';
@@ -15,7 +16,8 @@ import { platformCrypto } from '../support/platform.js';
 import { makeTestHost } from '../support/test-host.js';
 
 const STREAMS = new Set(['battery', 'leak', 'door', 'motion', 'safety', 'button', 'climate', 'air', 'soil', 'power', 'meter', 'light', 'signal', 'other']);
-const RUNS = 150;
+/** AIRLOCK_FUZZ_RUNS=<n> for a long run (test/support/fuzz.ts). */
+const RUNS = fuzzRuns(150);
 
 function wellFormed(reading: Reading, prefix: string): boolean {
   if (typeof reading.device !== 'string' || !reading.device.startsWith(prefix)) return false;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFlash } from '../../hosts/node/file-flash.js';
@@ -36,4 +36,18 @@ test('a flash file of another size is refused with what to do', (t) => {
   const path = join(tempDir(), 'f.flash');
   new FileFlash({ path, byteLength: 4096 }).close();
   t.throws(() => new FileFlash({ path, byteLength: 8192 }), { message: /4096 bytes but the configuration says 8192/ });
+});
+
+// Found by the crash loop: a kill while the image was being created left a short file, and every
+// later start refused it ("is N bytes but the configuration says M"). The image is now built
+// aside and renamed into place: a crash leaves at most the unfinished `.new` file, rebuilt next time.
+test('a crash while creating the image does not stop the next start', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-flash-'));
+  const path = join(dir, 'records.flash');
+  writeFileSync(`${path}.new`, Buffer.alloc(5000, 0xff)); // what a kill mid-creation leaves
+  const flash = new FileFlash({ path, byteLength: 8 * 4096, blockSize: 4096 });
+  t.is(statSync(path).size, 8 * 4096);
+  t.true(new Uint8Array(flash.read(0, 8 * 4096)).every((b) => b === 0xff), 'a fresh image is erased');
+  flash.close();
+  t.false(existsSync(`${path}.new`), 'the unfinished image was reused and renamed');
 });

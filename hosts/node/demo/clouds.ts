@@ -3,7 +3,8 @@
  * what leaves the home: an MQTT broker (aedes) per MQTT vendor and an HTTP
  * receiver for HTTPS vendors. Each decodes the hub's envelopes, keeps the
  * last few records, counts duplicates by sequence number, and can be taken
- * offline and back to watch buffering and the paced drain.
+ * offline and back to watch buffering and the paced drain. Tests that need
+ * every byte the hub sent (duplicate checks, leak canaries) pass `onRaw`.
  */
 import { Aedes } from 'aedes';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -22,6 +23,15 @@ export interface DemoCloud {
   readonly last: EnvelopeRecord[];
   setOnline(online: boolean): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface CloudOptions {
+  /**
+   * Called with every body the hub sent, before decoding: for MQTT each
+   * publish's payload (any topic; `where` is the topic), for HTTP each
+   * request's body (`where` is the method, path and headers as text).
+   */
+  onRaw?: (body: Uint8Array, contentType: string, where: string) => void;
 }
 
 class Tally {
@@ -48,11 +58,12 @@ async function listen(server: Server | HttpServer, port: number): Promise<number
   return (server.address() as AddressInfo).port;
 }
 
-export async function mqttCloud(name: string, topic: string): Promise<DemoCloud> {
+export async function mqttCloud(name: string, topic: string, options: CloudOptions = {}): Promise<DemoCloud> {
   const broker = await Aedes.createBroker();
   const tally = new Tally();
   const sockets = new Set<Socket>();
   broker.on('publish', (packet, client) => {
+    if (client) options.onRaw?.(new Uint8Array(packet.payload as Buffer), 'application/cbor', packet.topic);
     if (!client || packet.topic !== topic) return;
     try {
       tally.take(new Uint8Array(packet.payload as Buffer), 'application/cbor');
@@ -104,7 +115,7 @@ export async function mqttCloud(name: string, topic: string): Promise<DemoCloud>
   };
 }
 
-export async function httpCloud(name: string, path: string): Promise<DemoCloud> {
+export async function httpCloud(name: string, path: string, options: CloudOptions = {}): Promise<DemoCloud> {
   const tally = new Tally();
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     if (req.method !== 'POST' || req.url !== path) {
@@ -114,6 +125,10 @@ export async function httpCloud(name: string, path: string): Promise<DemoCloud> 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (options.onRaw) {
+        const head = [`${req.method} ${req.url}`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`)].join('\n');
+        options.onRaw(new Uint8Array(Buffer.concat(chunks)), String(req.headers['content-type'] ?? ''), head);
+      }
       try {
         tally.take(new Uint8Array(Buffer.concat(chunks)), String(req.headers['content-type'] ?? 'application/cbor'));
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');

@@ -1,0 +1,279 @@
+// Leak canaries: devices on the home's broker (zigbee2mqtt, Tasmota) and over BLE (BTHome, from a
+// replay file) carry unique values in the fields the contracts exclude, in fields the contracts
+// pseudonymize, and in their own ids (friendly name, IEEE address, model, Tasmota topic, MAC).
+// `airlock run` delivers to two stand-in clouds (MQTT and HTTP) and publishes monitoring to a
+// broker of its own. Then every byte that left the home is searched: the clouds' raw bodies,
+// the monitoring messages, a loopback packet capture of every port except the home broker's
+// (tcpdump/tshark, when installed), and the raw flash files. No canary may appear in any form.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { replayLine } from '../../hosts/node/ble-replay.js';
+import { httpCloud, mqttCloud } from '../../hosts/node/demo/clouds.js';
+import { buildBthomeFrame } from '../../hosts/sim/bthome-frames.js';
+import { repoRoot } from '../../hosts/xs/engine.js';
+import { decodeEnvelope, type EnvelopeRecord } from '../../modules/forward/envelope.js';
+import { startAedes, startMosquitto, type TestBroker } from '../support/brokers.js';
+import { CAPTURE_SKIP, startLoopbackCapture, type Capture } from '../support/capture.js';
+import { makeContract } from '../support/contracts.js';
+import { waitFor } from '../support/receiver-log.js';
+
+const cli = join(repoRoot, 'build/tools/airlock.js');
+const HUB = 'canary-home';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const canary = (label: string) => `${label}${hex(randomBytes(6))}`;
+
+interface Canary {
+  name: string;
+  /** Every byte form the value could take on the wire or on flash. */
+  forms: { form: string; bytes: Uint8Array }[];
+}
+
+function textCanary(name: string, value: string): Canary {
+  const utf8 = Buffer.from(value, 'utf8');
+  return {
+    name,
+    forms: [
+      { form: 'utf8', bytes: utf8 },
+      { form: 'hex', bytes: Buffer.from(hex(utf8)) },
+      { form: 'HEX', bytes: Buffer.from(hex(utf8).toUpperCase()) },
+      { form: 'base64', bytes: Buffer.from(utf8.toString('base64').replace(/=+$/, '')) },
+    ],
+  };
+}
+
+/** A hardware address: as text in any usual spelling, and as raw bytes in both orders. */
+function addressCanary(name: string, bytes: Uint8Array): Canary {
+  const h = hex(bytes);
+  const colon = h.match(/../g)!.join(':');
+  const texts = [h, h.toUpperCase(), colon, colon.toUpperCase(), `0x${h}`];
+  return {
+    name,
+    forms: [
+      ...texts.map((t) => ({ form: `text ${t}`, bytes: Buffer.from(t) })),
+      { form: 'raw bytes', bytes },
+      { form: 'raw bytes reversed', bytes: Uint8Array.from(bytes).reverse() },
+    ],
+  };
+}
+
+/** A number: as decimal text and as the IEEE 754 double CBOR would carry. */
+function numberCanary(name: string, value: number): Canary {
+  const double = new Uint8Array(8);
+  new DataView(double.buffer).setFloat64(0, value);
+  return { name, forms: [{ form: 'decimal', bytes: Buffer.from(String(value)) }, { form: 'float64', bytes: double }] };
+}
+
+function occurrences(haystack: Uint8Array, needle: Uint8Array): number {
+  const h = Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength);
+  let n = 0;
+  for (let at = h.indexOf(needle); at >= 0; at = h.indexOf(needle, at + 1)) n++;
+  return n;
+}
+
+test.serial('no canary from excluded fields or device ids leaves the home, in any form, nor reaches flash', async (t) => {
+  t.timeout(90_000);
+  // The canaries.
+  const zName = canary('kitchen plug ');
+  const zIeee = randomBytes(8);
+  const zModel = canary('model');
+  const zVendor = canary('vendor');
+  const zNote = canary('note');
+  const zSerial = canary('serial');
+  const zLocation = canary('flat ');
+  const zNumber = 7000 + Number.parseInt(hex(randomBytes(3)), 16) / 1e4;
+  const tTopic = canary('plug');
+  const tSsid = canary('ssid');
+  const tName = canary('device ');
+  const bMac = Uint8Array.from([0xc4, 0x7c, 0x8d, ...randomBytes(3)]);
+  const bText = canary('ble');
+  const macText = hex(bMac).match(/../g)!.join(':').toUpperCase();
+  const canaries: Canary[] = [
+    textCanary('zigbee2mqtt friendly name', zName),
+    addressCanary('zigbee2mqtt IEEE address', zIeee),
+    textCanary('zigbee2mqtt model', zModel),
+    textCanary('zigbee2mqtt vendor', zVendor),
+    textCanary('excluded text field', zNote),
+    textCanary('pseudonymized field', zSerial),
+    textCanary('excluded location', zLocation),
+    numberCanary('excluded number', zNumber),
+    textCanary('Tasmota topic', tTopic),
+    textCanary('Tasmota Wi-Fi name', tSsid),
+    textCanary('Tasmota device name', tName),
+    addressCanary('BTHome MAC', bMac),
+    textCanary('BTHome text object', bText),
+  ];
+
+  let broker: TestBroker | undefined = await startMosquitto();
+  if (!broker) {
+    t.log('mosquitto is not installed: the home broker is aedes in the test process instead (CI uses Mosquitto)');
+    broker = await startAedes();
+  }
+  const monitorBytes: Buffer[] = [];
+  const monitorBroker = await startAedes({ onPublish: (topic, payload) => monitorBytes.push(Buffer.from(topic), payload) });
+  const cloudBytes: { cloud: string; bytes: Uint8Array }[] = [];
+  const records: Record<string, EnvelopeRecord[]> = { mqtt: [], http: [] };
+  const keep = (cloud: 'mqtt' | 'http') => (body: Uint8Array, contentType: string, where: string) => {
+    cloudBytes.push({ cloud, bytes: Buffer.concat([Buffer.from(where), body]) });
+    try {
+      records[cloud]!.push(...decodeEnvelope(body, contentType).records);
+    } catch {
+      // not an envelope: still searched
+    }
+  };
+  const energyCloud = await mqttCloud('canary energy', 'homes/canary', { onRaw: keep('mqtt') });
+  const insurerCloud = await httpCloud('canary insurer', '/ingest/canary', { onRaw: keep('http') });
+  const port = (endpoint: string) => Number(new URL(endpoint).port);
+
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-canary-'));
+  const energy = makeContract({
+    integration: 'canary-energy',
+    purposes: [{ id: 'advice', description: 'Energy advice.', requiresConsent: true }],
+    streams: [
+      { stream: 'power', fields: { power: { purpose: 'advice', transform: { kind: 'round', step: 10 } } } },
+      { stream: 'climate', fields: { temperature: { purpose: 'advice', transform: { kind: 'round', step: 0.5 } } } },
+    ],
+  });
+  energy.delivery = { ...energy.delivery, topic: 'homes/canary', batchSize: 5, credentials: { type: 'mqtt-password', secret: 'energy-token' } };
+  const insurer = makeContract({
+    integration: 'canary-insurer',
+    purposes: [{ id: 'risk', description: 'Risk assessment.', requiresConsent: false }],
+    streams: [
+      {
+        stream: 'power',
+        fields: { 'ENERGY.Current': { purpose: 'risk', transform: { kind: 'keep' } } },
+      },
+      // `serial` has no stream word: it is in `other`, with the excluded `note`, `location` and `consumption_total`.
+      { stream: 'other', fields: { serial: { purpose: 'risk', transform: { kind: 'pseudonymize' } } } },
+      { stream: 'climate', fields: { humidity: { purpose: 'risk', transform: { kind: 'bucket', edges: [40, 60] } } } },
+    ],
+  });
+  insurer.delivery = { endpoint: 'https://ingest.insurer.example', path: '/ingest/canary', maxRatePerMinute: 600, batchSize: 5, credentials: { type: 'bearer', secret: 'insurer-token' } };
+  writeFileSync(join(dir, 'energy.json'), JSON.stringify(energy));
+  writeFileSync(join(dir, 'insurer.json'), JSON.stringify(insurer));
+  writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'energy-token': 'energy-password', 'insurer-token': 'insurer-bearer' }));
+  const frames = [1, 2, 3].map((packetId) =>
+    replayLine(macText, buildBthomeFrame({ packetId, includeMac: macText, objects: [[0x02, 21.5], [0x03, 55.5], [0x53, bText]] }), -60),
+  );
+  writeFileSync(join(dir, 'ble.jsonl'), frames.join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'airlock.json'),
+    JSON.stringify({
+      format: 'airlock-config/1',
+      hubId: HUB,
+      dataDir: join(dir, 'data'),
+      localBroker: { url: broker.url },
+      monitorBroker: { url: monitorBroker.url },
+      secretsFile: 'secrets.json',
+      sources: { bthome: { replayFile: 'ble.jsonl' } },
+      integrations: [
+        { contract: 'energy.json', endpoint: energyCloud.endpoint, consent: { advice: true } },
+        { contract: 'insurer.json', endpoint: insurerCloud.endpoint },
+      ],
+      web: false,
+      monitorIntervalMs: 100,
+    }),
+  );
+
+  // Everything except the home broker: the clouds and the monitoring broker.
+  const pcap = join(dir, 'capture.pcap');
+  let capture: Capture | undefined;
+  try {
+    capture = await startLoopbackCapture(pcap, [port(energyCloud.endpoint), port(insurerCloud.endpoint), monitorBroker.port]);
+    if (!capture) t.log(CAPTURE_SKIP);
+  } catch (error) {
+    t.log(`the packet capture cannot run here (${(error as Error).message}); that part is skipped`);
+  }
+
+  // The home: zigbee2mqtt's retained device list names the plug by its IEEE address.
+  const devices = await mqtt.connectAsync(broker.url);
+  const ieee = `0x${hex(zIeee)}`;
+  await devices.publishAsync(
+    'zigbee2mqtt/bridge/devices',
+    JSON.stringify([{ ieee_address: ieee, friendly_name: zName, type: 'Router', definition: { model: zModel, vendor: zVendor } }]),
+    { retain: true },
+  );
+  const hub = spawn(process.execPath, [cli, 'run', '--config', join(dir, 'airlock.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let hubOutput = '';
+  hub.stderr.on('data', (c) => (hubOutput = (hubOutput + String(c)).slice(-4000)));
+  const hubExited = new Promise<void>((resolve) => hub.once('exit', () => resolve()));
+  try {
+    const has = (cloud: string, field: string) => records[cloud]!.some((r) => (r.data as { f?: Record<string, unknown> })?.f?.[field] !== undefined);
+    const wanted: [string, string][] = [['mqtt', 'power'], ['mqtt', 'temperature'], ['http', 'ENERGY.Current'], ['http', 'serial'], ['http', 'humidity']];
+    for (let i = 0; !wanted.every(([c, f]) => has(c, f)); i++) {
+      if (i > 150) {
+        const missing = wanted.filter(([c, f]) => !has(c, f)).map(([c, f]) => `${f} at the ${c} cloud`);
+        throw new Error(`records did not arrive: ${missing.join(', ')}\n${hubOutput}`);
+      }
+      await devices.publishAsync(
+        `zigbee2mqtt/${zName}`,
+        JSON.stringify({ power: 1234 + i, voltage: 231, note: zNote, serial: zSerial, location: zLocation, consumption_total: zNumber, linkquality: 90 }),
+      );
+      await devices.publishAsync(
+        `tele/${tTopic}/SENSOR`,
+        JSON.stringify({ Time: '2026-03-01T10:00:00', ENERGY: { Current: 0.52, Power: 120 }, Wifi: { SSId: tSsid }, DeviceName: tName }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Let the monitoring publish its state and discovery with these devices known.
+    await waitFor(() => monitorBytes.length > 0, 10_000, 'monitoring messages');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    hub.kill('SIGTERM');
+    await hubExited;
+
+    // The pseudonymized field arrived, but not as itself.
+    const serials = records.http!.map((r) => (r.data as { f: Record<string, unknown> }).f.serial).filter((x) => x !== undefined);
+    t.true(serials.length > 0 && serials.every((s) => s !== zSerial), 'the pseudonymized field arrives as a pseudonym');
+
+    const haystacks: { where: string; bytes: Uint8Array }[] = [
+      { where: 'MQTT cloud (raw publishes)', bytes: Buffer.concat(cloudBytes.filter((c) => c.cloud === 'mqtt').map((c) => c.bytes)) },
+      { where: 'HTTP cloud (raw requests)', bytes: Buffer.concat(cloudBytes.filter((c) => c.cloud === 'http').map((c) => c.bytes)) },
+      { where: 'monitoring broker (topics and payloads)', bytes: Buffer.concat(monitorBytes) },
+      { where: 'records.flash', bytes: readFileSync(join(dir, 'data', 'records.flash')) },
+      { where: 'audit.flash', bytes: readFileSync(join(dir, 'data', 'audit.flash')) },
+    ];
+    if (capture) {
+      const tool = capture.tool.split('/').pop();
+      const bytes = await capture.stop();
+      capture = undefined;
+      // The capture saw the hub's traffic: the vendor topic, the HTTP path and the monitoring topic.
+      for (const marker of ['homes/canary', 'POST /ingest/canary', `airlock/${HUB}/state`]) {
+        t.true(occurrences(bytes, Buffer.from(marker)) > 0, `the capture holds "${marker}"`);
+      }
+      haystacks.push({ where: `loopback capture (${tool})`, bytes });
+    }
+    for (const h of haystacks) t.true(h.bytes.length > 0, `${h.where} is not empty`);
+
+    const hits: string[] = [];
+    let checks = 0;
+    for (const c of canaries) {
+      for (const f of c.forms) {
+        for (const h of haystacks) {
+          checks++;
+          const n = occurrences(h.bytes, f.bytes);
+          if (n > 0) hits.push(`${c.name} (${f.form}) ×${n} in ${h.where}`);
+        }
+      }
+    }
+    t.deepEqual(hits, [], 'no canary anywhere outside the home broker');
+    const forms = canaries.reduce((sum, c) => sum + c.forms.length, 0);
+    t.log(`canaries ${canaries.length} (${forms} byte forms) × ${haystacks.length} places = ${checks} searches, 0 hits`);
+    t.log(`searched: ${haystacks.map((h) => `${h.where} ${h.bytes.length} B`).join('; ')}`);
+    t.log(`records delivered: MQTT cloud ${records.mqtt!.length}, HTTP cloud ${records.http!.length}`);
+  } finally {
+    hub.kill('SIGKILL');
+    if (capture) await capture.stop().catch(() => undefined);
+    await devices.publishAsync('zigbee2mqtt/bridge/devices', '', { retain: true }).catch(() => undefined);
+    await devices.endAsync(true);
+    await energyCloud.close();
+    await insurerCloud.close();
+    await monitorBroker.close();
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
