@@ -10,6 +10,7 @@
 import { toBase64, utf8 } from '../../modules/bytes.js';
 import type { Contract } from '../../modules/contract/types.js';
 import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
+import { plaintextRefusal, refusingTransport } from '../../modules/forward/refusing-transport.js';
 import { DeliveryError, endpointScope, type Transport } from '../../modules/forward/transport.js';
 import type { Logger, Timers } from '../../modules/host.js';
 import { httpsTransport } from './http-client.js';
@@ -26,23 +27,7 @@ export interface TransportContext {
   online(): boolean;
 }
 
-/** A transport that cannot deliver, saying why on every attempt. */
-export function refusingTransport(endpoint: string, reason: string): Transport {
-  let scope: Transport['scope'] = 'internet';
-  try {
-    scope = endpointScope(endpoint);
-  } catch {
-    // not a URL: the reason says so
-  }
-  return {
-    endpoint,
-    scope,
-    send: () => Promise.reject(new DeliveryError('rejected', reason)),
-    state: () => 'disconnected',
-    onStateChange: () => () => undefined,
-    close: () => Promise.resolve(),
-  };
-}
+export { refusingTransport } from '../../modules/forward/refusing-transport.js';
 
 export function makeTransport(integration: string, endpoint: string, contract: Contract, ctx: TransportContext): Transport {
   try {
@@ -52,6 +37,8 @@ export function makeTransport(integration: string, endpoint: string, contract: C
     if (credentials && secret === undefined) {
       ctx.log.warn(`${integration}: credential "${credentials.secret}" is not provisioned; the vendor will likely refuse the hub (docs/esp32.md, "Credentials")`);
     }
+    const refusal = plaintextRefusal(endpoint);
+    if (refusal) return refusingTransport(endpoint, `${integration}: ${refusal}`);
     if (credentials?.type === 'client-certificate') {
       return refusingTransport(endpoint, `${integration}: client certificates are not supported by the ESP32 build yet; ask the vendor for mqtt-password or bearer credentials`);
     }

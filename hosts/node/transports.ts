@@ -3,6 +3,7 @@
  * credential reference (resolved from the secrets file, never from the contract).
  */
 import type { Contract } from '../../modules/contract/types.js';
+import { plaintextRefusal, refusingTransport } from '../../modules/forward/refusing-transport.js';
 import type { Transport } from '../../modules/forward/transport.js';
 import { HttpsTransport } from './https-transport.js';
 import { MqttTransport } from './mqtt-transport.js';
@@ -21,6 +22,8 @@ export function makeTransport(endpoint: string, contract: Contract, ctx: Transpo
   const credentials = contract.delivery.credentials;
   const secret = credentials ? ctx.secret(credentials.secret) : '';
   const ca = ctx.caFile ? readFileSync(ctx.caFile) : undefined;
+  const refusal = plaintextRefusal(endpoint);
+  if (refusal) return refusingTransport(endpoint, `${contract.integration}: ${refusal}`);
   const url = new URL(endpoint);
   if (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') {
     const certificate = credentials?.type === 'client-certificate' && isPem(secret) && url.protocol === 'mqtts:';
