@@ -53,9 +53,9 @@ test('a high finding in a shipped dependency fails; an acknowledged one passes u
 });
 
 test('an unreachable audit endpoint is reported as not checked, not as a finding', (t) => {
-  const npm405 = JSON.stringify({ message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk', statusCode: 405, error: { summary: '', detail: '' } });
+  const npm405 = JSON.stringify({ message: '405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk', statusCode: 405, error: { summary: '', detail: '' } });
   t.like(judgeAudit(npm405, { entries: [] }, today), { kind: 'unavailable' });
-  t.like(judgeAudit(JSON.stringify({ error: { code: 'ENOTFOUND', summary: 'getaddrinfo ENOTFOUND registry.npmjs.org' } }), { entries: [] }, today), { kind: 'unavailable' });
+  t.like(judgeAudit(JSON.stringify({ error: { code: 'ENOTFOUND', summary: 'getaddrinfo ENOTFOUND registry.example' } }), { entries: [] }, today), { kind: 'unavailable' });
   t.like(judgeAudit('npm ERR! network', { entries: [] }, today), { kind: 'unavailable' });
   t.like(judgeAudit(JSON.stringify({ auditReportVersion: 2, vulnerabilities: {} }), { entries: [] }, today), { kind: 'checked', failing: [] });
 });
