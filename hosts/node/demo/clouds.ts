@@ -50,6 +50,36 @@ class Tally {
   }
 }
 
+/** The parts every stand-in shares: counts from its tally, and an online switch over `stop`/`start`. */
+function standIn(
+  identity: { name: string; kind: 'mqtt' | 'http'; endpoint: string },
+  tally: Tally,
+  power: { stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> },
+): DemoCloud {
+  let online = true;
+  return {
+    ...identity,
+    get online() {
+      return online;
+    },
+    get received() {
+      return tally.seen.size;
+    },
+    get duplicates() {
+      return tally.duplicates;
+    },
+    get last() {
+      return tally.last;
+    },
+    async setOnline(next) {
+      if (next === online) return;
+      online = next;
+      await (next ? power.start() : power.stop());
+    },
+    close: () => power.close(),
+  };
+}
+
 async function listen(server: Server | HttpServer, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -78,41 +108,22 @@ export async function mqttCloud(name: string, topic: string, options: CloudOptio
   });
   track(server);
   const port = await listen(server, 0);
-  let online = true;
-  return {
-    name,
-    kind: 'mqtt',
-    endpoint: `mqtt://127.0.0.1:${port}/${topic}`,
-    get online() {
-      return online;
+  return standIn({ name, kind: 'mqtt', endpoint: `mqtt://127.0.0.1:${port}/${topic}` }, tally, {
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-    get received() {
-      return tally.seen.size;
-    },
-    get duplicates() {
-      return tally.duplicates;
-    },
-    get last() {
-      return tally.last;
-    },
-    async setOnline(next) {
-      if (next === online) return;
-      online = next;
-      if (!next) {
-        for (const socket of sockets) socket.destroy();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      } else {
-        server = createServer(broker.handle);
-        track(server);
-        await listen(server, port);
-      }
+    async start() {
+      server = createServer(broker.handle);
+      track(server);
+      await listen(server, port);
     },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  };
+  });
 }
 
 export async function httpCloud(name: string, path: string, options: CloudOptions = {}): Promise<DemoCloud> {
@@ -139,37 +150,16 @@ export async function httpCloud(name: string, path: string, options: CloudOption
   };
   let server = createHttpServer(handler);
   const port = await listen(server, 0);
-  let online = true;
-  return {
-    name,
-    kind: 'http',
-    endpoint: `http://127.0.0.1:${port}${path}`,
-    get online() {
-      return online;
-    },
-    get received() {
-      return tally.seen.size;
-    },
-    get duplicates() {
-      return tally.duplicates;
-    },
-    get last() {
-      return tally.last;
-    },
-    async setOnline(next) {
-      if (next === online) return;
-      online = next;
-      if (!next) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      } else {
-        server = createHttpServer(handler);
-        await listen(server, port);
-      }
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+  const stop = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   };
+  return standIn({ name, kind: 'http', endpoint: `http://127.0.0.1:${port}${path}` }, tally, {
+    stop,
+    async start() {
+      server = createHttpServer(handler);
+      await listen(server, port);
+    },
+    close: stop,
+  });
 }
