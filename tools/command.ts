@@ -12,3 +12,9 @@ export interface Command {
 export function wantsHelp(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }
+
+/** The value after `--name` in the arguments, if any. */
+export function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}

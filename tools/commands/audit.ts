@@ -9,7 +9,7 @@ import { fromHex } from '../../modules/bytes.js';
 import { Keyring } from '../../modules/keyring.js';
 import { verifyExport, type ExportVerdict } from '../../modules/audit/verify-export.js';
 import type { Command } from '../command.js';
-import { wantsHelp } from '../command.js';
+import { option, wantsHelp } from '../command.js';
 
 const USAGE = `usage: airlock audit verify <export.json> [--key-hex <hex> | --store <store.json>] [--json]
        airlock audit export --data <dir> [--out <export.json>]
@@ -30,11 +30,6 @@ Options:
 
 Exit status: 0 valid, 1 invalid (the first broken entry is named), 2 unreadable
 (no such file, not an audit export, or a bad key).`;
-
-function option(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-}
 
 /** The audit key from a hub's key store; refuses a store without a master key instead of inventing one. */
 function keyFromStore(path: string): Uint8Array {

@@ -1,13 +1,8 @@
 import mqtt from 'mqtt';
 import type { Command } from '../command.js';
-import { wantsHelp } from '../command.js';
+import { option, wantsHelp } from '../command.js';
 import { Fleet } from '../dash/fleet.js';
 import { ansi, plain, renderFleet, renderHub } from '../dash/render.js';
-
-function option(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-}
 
 export const dashCommand: Command = {
   name: 'dash',

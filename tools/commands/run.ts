@@ -4,12 +4,7 @@ import { liveSummary, oneLine, renderSummary } from '../../hosts/node/console-su
 import { runDemo } from '../../hosts/node/demo/demo.js';
 import { runHub } from '../../hosts/node/desktop-hub.js';
 import type { Command } from '../command.js';
-import { wantsHelp } from '../command.js';
-
-function option(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-}
+import { option, wantsHelp } from '../command.js';
 
 export const runCommand: Command = {
   name: 'run',

@@ -9,12 +9,7 @@ import { nodeCrypto } from '../../hosts/node/crypto.js';
 import { fromHex, toHex } from '../../modules/bytes.js';
 import { isVersion, parseManifest, signedBytes, UPDATE_KINDS, type UpdateKind } from '../../modules/update/manifest.js';
 import type { Command } from '../command.js';
-import { wantsHelp } from '../command.js';
-
-function option(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-}
+import { option, wantsHelp } from '../command.js';
 
 function rawPublicKey(pem: string): string {
   const jwk = createPublicKey(pem).export({ format: 'jwk' });
