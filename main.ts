@@ -30,11 +30,10 @@ import type { Flash } from './modules/host.js';
 import { parseContractBundle } from './modules/hub/contract-bundle.js';
 import { FlashContractArchive } from './modules/hub/flash-archive.js';
 import { Hub, type ContractArchive } from './modules/hub/hub.js';
-import { auditAuthEvent, createHubFacade } from './modules/hub/web-facade.js';
+import { createHubWebPage } from './modules/hub/web-page.js';
 import { Keyring, KEYRING_DOMAIN } from './modules/keyring.js';
 import { UpdateInstaller } from './modules/update/installer.js';
 import { UpdateTrial, type UpdateStatus } from './modules/update/trial.js';
-import { createWebRouter } from './modules/web/router.js';
 import { startBthomeScan } from './hosts/moddable/ble.js';
 import { openFlashPartition } from './hosts/moddable/flash.js';
 import { makeModdableHost, traceLogger } from './hosts/moddable/host.js';
@@ -250,16 +249,7 @@ export default function main(): void {
   });
   const pageRouter = hub
     ? supervisor.step('web', 'web-assets', 'run `npm run build` before mcconfig so the page is in the image', () => {
-        const router = createWebRouter({
-          clock: host.clock,
-          random: host.random,
-          crypto: host.crypto,
-          store: host.store,
-          log,
-          facade: createHubFacade(hub, { clock: host.clock, timers: host.timers }),
-          assets: resourceWebAssets(),
-          onAuthEvent: auditAuthEvent(hub),
-        });
+        const { router } = createHubWebPage(hub, host, log, resourceWebAssets());
         router.auth.boot(); // logs the first-boot owner setup code on the console
         return router;
       })

@@ -16,8 +16,7 @@ import { FileFlash } from './file-flash.js';
 import { consoleLogger, makeNodeHost, type NodeHost } from './host.js';
 import { connectMonitorBroker, type MonitorConnection } from './mqtt-monitor.js';
 import { makeTransport } from './transports.js';
-import { auditAuthEvent, createHubFacade } from '../../modules/hub/web-facade.js';
-import { createWebRouter } from '../../modules/web/router.js';
+import { createHubWebPage, type HubWebPage } from '../../modules/hub/web-page.js';
 import { startWebServer, type WebServer } from './http-server.js';
 import { loadWebAssets } from './web-assets.js';
 import { readReplayFile } from './ble-replay.js';
@@ -137,20 +136,12 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
 
   let web: WebServer | undefined;
   let setupCode: string | undefined;
-  let facade: ReturnType<typeof createHubFacade> | undefined;
+  let facade: HubWebPage['facade'] | undefined;
   const webConfig = config.file.web;
   if (webConfig !== false) {
-    facade = createHubFacade(hub, { clock: host.clock, timers: host.timers });
-    const router = createWebRouter({
-      clock: host.clock,
-      random: host.random,
-      crypto: host.crypto,
-      store: host.store,
-      log,
-      facade,
-      assets: loadWebAssets(WEB_ASSETS),
-      onAuthEvent: auditAuthEvent(hub),
-    });
+    const page = createHubWebPage(hub, host, log, loadWebAssets(WEB_ASSETS));
+    facade = page.facade;
+    const router = page.router;
     setupCode = router.auth.boot();
     const listenOn = { port: webConfig?.port ?? 8080, host: webConfig?.host ?? '127.0.0.1' };
     try {

@@ -379,7 +379,7 @@ export class Hub {
   }
 
   #uplink(): 'online' | 'local-only' | 'offline' {
-    const states = [...this.#lanes.values()].map((l) => l.forwarder.snapshot().connectivity);
+    const states = [...this.#lanes.values()].map((l) => l.forwarder.connectivity.state);
     if (states.length === 0 || states.some((s) => s === 'online')) return 'online';
     return 'local-only';
   }

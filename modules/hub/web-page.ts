@@ -1,0 +1,30 @@
+/**
+ * The hub's local page over a composed Hub: the facade and the router, wired
+ * the same on the desktop (hosts/node/desktop-hub.ts) and the ESP32 (main.ts).
+ * Only the assets and the server differ per host.
+ */
+import type { Host, Logger } from '../host.js';
+import { createWebRouter, type WebRouter } from '../web/router.js';
+import type { WebAssets } from '../web/static.js';
+import type { Hub } from './hub.js';
+import { auditAuthEvent, createHubFacade } from './web-facade.js';
+
+export interface HubWebPage {
+  facade: ReturnType<typeof createHubFacade>;
+  router: WebRouter;
+}
+
+export function createHubWebPage(hub: Hub, host: Pick<Host, 'clock' | 'timers' | 'random' | 'crypto' | 'store'>, log: Logger, assets: WebAssets): HubWebPage {
+  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers });
+  const router = createWebRouter({
+    clock: host.clock,
+    random: host.random,
+    crypto: host.crypto,
+    store: host.store,
+    log,
+    facade,
+    assets,
+    onAuthEvent: auditAuthEvent(hub),
+  });
+  return { facade, router };
+}
