@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseContractText } from '../../modules/contract/validate.js';
 import type { ContractError } from '../../modules/contract/types.js';
 import type { Command } from '../command.js';
-import { wantsHelp } from '../command.js';
+import { parseOptions } from '../command.js';
 
 interface FileReport {
   file: string;
@@ -37,22 +37,17 @@ Options:
   --json       print one JSON report: [{file, status, errors: [{path, message}]}]
   -h, --help   this text`,
   async run(args) {
-    if (wantsHelp(args)) {
+    const { values, positionals } = parseOptions('contract', args, { json: { type: 'boolean' } });
+    if (values.help) {
       console.log(this.usage);
       return 0;
     }
-    const [sub, ...rest] = args;
+    const [sub, ...files] = positionals;
     if (sub !== 'lint') {
       console.error(`airlock contract: unknown subcommand "${sub ?? ''}"; use "airlock contract lint <file...>"\n\n${this.usage}`);
       return 2;
     }
-    const json = rest.includes('--json');
-    const unknown = rest.filter((a) => a.startsWith('-') && a !== '--json');
-    if (unknown.length > 0) {
-      console.error(`airlock contract lint: unknown option ${unknown[0]}; see --help`);
-      return 2;
-    }
-    const files = rest.filter((a) => !a.startsWith('-'));
+    const json = values.json === true;
     if (files.length === 0) {
       console.error('airlock contract lint: name at least one contract file');
       return 2;
