@@ -10,6 +10,7 @@ import { fromHex, toHex } from '../../modules/bytes.js';
 import { isVersion, parseManifest, signedBytes, UPDATE_KINDS, type UpdateKind } from '../../modules/update/manifest.js';
 import type { Command } from '../command.js';
 import { parseOptions } from '../command.js';
+import { constantTimeEqual } from '../../modules/constant-time.js';
 
 function rawPublicKey(pem: string): string {
   const jwk = createPublicKey(pem).export({ format: 'jwk' });
@@ -83,7 +84,7 @@ Upload to a hub: curl --data-binary @<file> -H "x-airlock-manifest: $(cat <manif
       const problems = [
         nodeCrypto.verifySignature(fromHex(pub), signedBytes(m), fromHex(m.signature)) ? '' : 'the signature does not verify with this key',
         image.length === m.size ? '' : `the image is ${image.length} bytes, the manifest says ${m.size}`,
-        toHex(nodeCrypto.sha256(image)) === m.sha256 ? '' : 'the image SHA-256 differs from the manifest',
+        constantTimeEqual(toHex(nodeCrypto.sha256(image)), m.sha256) ? '' : 'the image SHA-256 differs from the manifest',
       ].filter(Boolean);
       for (const p of problems) console.error(`airlock update verify: ${p}`);
       if (problems.length === 0) console.log(`ok: ${m.kind} ${m.version}, ${m.size} bytes, signed by the given key`);
