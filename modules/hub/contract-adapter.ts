@@ -67,12 +67,42 @@ export function bufferLimits(contract: Contract): QueueLimits {
   };
 }
 
-/** The URL the transport connects to: the contract's endpoint with its topic or path, unless the installer overrides it. */
+/** scheme://authority, then the path, then ?query#fragment; a plain split (no URL class on every host). */
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/is;
+
+/**
+ * The URL the transport delivers to. The contract's endpoint with its topic
+ * (MQTT) or path (HTTPS). An installer's override (a relay, a local stand-in)
+ * replaces where to connect: scheme, host and port. What is addressed stays the
+ * contract's topic or path, unless the override URL carries a path of its own,
+ * which then replaces it (docs/delivery.md, "Endpoint overrides").
+ */
 export function deliveryUrl(contract: Contract, override?: string): string {
-  if (override) return override;
   const d = contract.delivery;
-  if (d.topic) return `${d.endpoint.replace(/\/$/, '')}/${d.topic}`;
-  return d.endpoint.replace(/\/$/, '') + (d.path ?? '');
+  const own = d.topic ? `${d.endpoint.replace(/\/$/, '')}/${d.topic}` : d.endpoint.replace(/\/$/, '') + (d.path ?? '');
+  if (!override) return own;
+  const given = URL_PARTS.exec(override);
+  if (!given) return override; // not a URL: the configuration check names it
+  const [, origin, path, rest] = given as unknown as [string, string, string, string];
+  if (path !== '' && path !== '/') return override;
+  const contractTarget = URL_PARTS.exec(own)?.[2] ?? '';
+  return origin + contractTarget + rest;
+}
+
+/** The MQTT topic a delivery URL names (its path, percent-decoded), or why it names none. */
+export function mqttTopicOf(url: string): { topic: string } | { problem: string } {
+  const [, , path = '', rest = ''] = URL_PARTS.exec(url) ?? [];
+  // A URL parser reads `#` as the start of a fragment; in a topic it is the multi-level wildcard.
+  if (rest.startsWith('?')) return { problem: 'has a query (?...), which an MQTT topic cannot carry' };
+  let topic: string;
+  try {
+    topic = decodeURIComponent(path.replace(/^\//, '')) + rest;
+  } catch {
+    return { problem: `"${path}" is not a valid percent-encoded topic` };
+  }
+  if (/[#+]/.test(topic)) return { problem: `has an MQTT wildcard (+ or #) in "${topic}"; a topic to publish to cannot` };
+  if (topic === '') return { problem: 'names no topic to publish to' };
+  return { topic };
 }
 
 export function deliveryTerms(contract: Contract, endpoint: string): DeliveryTerms {
