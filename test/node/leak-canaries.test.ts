@@ -18,7 +18,8 @@ import { buildBthomeFrame } from '../../hosts/sim/bthome-frames.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
 import { decodeEnvelope, type EnvelopeRecord } from '../../modules/forward/envelope.js';
 import { startAedes, startMosquitto, type TestBroker } from '../support/brokers.js';
-import { CAPTURE_SKIP, startLoopbackCapture, type Capture } from '../support/capture.js';
+import { startLoopbackCapture, type Capture } from '../support/capture.js';
+import { peerMissing } from '../support/peers.js';
 import { makeContract } from '../support/contracts.js';
 import { waitFor } from '../support/receiver-log.js';
 
@@ -111,7 +112,7 @@ test.serial('no canary from excluded fields or device ids leaves the home, in an
 
   let broker: TestBroker | undefined = await startMosquitto();
   if (!broker) {
-    t.log('mosquitto is not installed: the home broker is aedes in the test process instead (CI uses Mosquitto)');
+    peerMissing(t, 'mosquitto', 'the home broker is aedes in the test process instead');
     broker = await startAedes();
   }
   const monitorBytes: Buffer[] = [];
@@ -185,9 +186,9 @@ test.serial('no canary from excluded fields or device ids leaves the home, in an
   let capture: Capture | undefined;
   try {
     capture = await startLoopbackCapture(pcap, [port(energyCloud.endpoint), port(insurerCloud.endpoint), monitorBroker.port]);
-    if (!capture) t.log(CAPTURE_SKIP);
+    if (!capture) peerMissing(t, 'tcpdump', 'neither tcpdump nor tshark is installed: the packet capture is not searched');
   } catch (error) {
-    t.log(`the packet capture cannot run here (${(error as Error).message}); that part is skipped`);
+    peerMissing(t, 'tcpdump', `the packet capture cannot run here (${(error as Error).message}); it is not searched`);
   }
 
   // The home: zigbee2mqtt's retained device list names the plug by its IEEE address.
