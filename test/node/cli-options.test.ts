@@ -1,7 +1,9 @@
 // Every `airlock` subcommand parses strictly: an option it does not know is refused with exit 2
 // and named, never ignored (a typo like `--stor` for `--store` used to turn the MAC check off).
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../hosts/xs/engine.js';
 
@@ -61,4 +63,21 @@ test('every subcommand still answers --help with exit 0', (t) => {
     t.is(run.code, 0, `${args[0]}: ${run.err}`);
     t.regex(run.out, /usage/);
   }
+});
+
+test('a known option is honoured, not just accepted: the demo boots without wall-clock time under --no-wall-clock', async (t) => {
+  const data = mkdtempSync(join(tmpdir(), 'airlock-demo-'));
+  const demo = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, 'run', '--duration', '2', '--data', data, '--no-wall-clock'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+  t.is(demo.code, 0, demo.out);
+  const exported = airlock('audit', 'export', '--data', data);
+  t.is(exported.code, 0, exported.err);
+  const entries = (JSON.parse(exported.out) as { entries: { time: { wall?: number } }[] }).entries;
+  t.true(entries.length > 0);
+  t.true(entries.every((e) => e.time.wall === undefined), 'no entry carries wall-clock time');
 });
