@@ -11,7 +11,8 @@ import * as v from 'valibot';
 import { parseContractText } from '../../modules/contract/validate.js';
 import type { Contract } from '../../modules/contract/types.js';
 import type { HubSources } from '../../modules/hub/hub.js';
-import { deliveryUrl, mqttTopicOf } from '../../modules/hub/contract-adapter.js';
+import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
+import { deliveryUrl } from '../../modules/hub/contract-adapter.js';
 
 export const CONFIG_FORMAT = 'airlock-config/1';
 
@@ -161,16 +162,13 @@ export function checkConfig(json: unknown, path: string, given: { secrets?: Reco
     for (const purpose of Object.keys(entry.consent ?? {})) {
       if (!purposes.has(purpose)) problems.push(`${where}.consent.${purpose}: the contract has no such purpose (it has ${[...purposes].join(', ')})`);
     }
-    // The same rule the hub delivers by (modules/hub/contract-adapter.ts): checked here so a
-    // topic-less MQTT target is refused at start instead of stopping the running hub.
-    const target = deliveryUrl(contract, entry.endpoint);
-    if (/^mqtts?:/i.test(target)) {
-      const topic = mqttTopicOf(target);
-      if ('problem' in topic) {
-        problems.push(entry.endpoint
-          ? `${where}.endpoint: ${target} ${topic.problem}; leave the path off to publish to the contract's delivery.topic, or give the topic as the path (mqtt://host:1883/homes/readings)`
-          : `${where}.contract (${entry.contract}) delivery: ${target} ${topic.problem}; the contract's delivery.topic must name one`);
-      }
+    // Where records go, by the rule the hub delivers by (deliveryUrl), parsed as the firmware's
+    // transports parse it: a target with no usable topic is refused here, at start, instead of
+    // stopping the running hub.
+    try {
+      parseEndpoint(deliveryUrl(contract, entry.endpoint));
+    } catch (error) {
+      problems.push(`${entry.endpoint ? `${where}.endpoint` : `${where}.contract (${entry.contract}) delivery`}: ${(error as Error).message}`);
     }
     const ca = entry.ca ? at(entry.ca) : undefined;
     if (ca && !existsSync(ca)) problems.push(`${where}.ca: ${ca} does not exist`);

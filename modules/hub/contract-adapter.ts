@@ -89,22 +89,6 @@ export function deliveryUrl(contract: Contract, override?: string): string {
   return origin + contractTarget + rest;
 }
 
-/** The MQTT topic a delivery URL names (its path, percent-decoded), or why it names none. */
-export function mqttTopicOf(url: string): { topic: string } | { problem: string } {
-  const [, , path = '', rest = ''] = URL_PARTS.exec(url) ?? [];
-  // A URL parser reads `#` as the start of a fragment; in a topic it is the multi-level wildcard.
-  if (rest.startsWith('?')) return { problem: 'has a query (?...), which an MQTT topic cannot carry' };
-  let topic: string;
-  try {
-    topic = decodeURIComponent(path.replace(/^\//, '')) + rest;
-  } catch {
-    return { problem: `"${path}" is not a valid percent-encoded topic` };
-  }
-  if (/[#+]/.test(topic)) return { problem: `has an MQTT wildcard (+ or #) in "${topic}"; a topic to publish to cannot` };
-  if (topic === '') return { problem: 'names no topic to publish to' };
-  return { topic };
-}
-
 export function deliveryTerms(contract: Contract, endpoint: string): DeliveryTerms {
   const d = contract.delivery;
   const levels = contract.serviceLevels;

@@ -2,7 +2,8 @@
 // "Endpoint overrides"): an installer's override replaces where to connect; the topic or path is
 // the contract's unless the override URL carries a path of its own.
 import test from 'ava';
-import { deliveryUrl, mqttTopicOf } from '../../modules/hub/contract-adapter.js';
+import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
+import { deliveryUrl } from '../../modules/hub/contract-adapter.js';
 import { makeContract } from '../support/contracts.js';
 
 const mqttContract = makeContract(); // mqtts://ingest.wattwise.example:8883, topic homes/readings
@@ -29,11 +30,11 @@ test('an override with a path replaces the topic or path as well', (t) => {
   t.is(deliveryUrl(httpsContract, 'http://127.0.0.1:9000/ingest'), 'http://127.0.0.1:9000/ingest');
 });
 
-test('the topic a delivery URL names, or why it names none', (t) => {
-  t.deepEqual(mqttTopicOf('mqtt://127.0.0.1:1884/homes/readings'), { topic: 'homes/readings' });
-  t.deepEqual(mqttTopicOf('mqtt://h/living%20room'), { topic: 'living room' });
-  t.regex((mqttTopicOf('mqtt://127.0.0.1:1884') as { problem: string }).problem, /no topic/);
-  t.regex((mqttTopicOf('mqtt://127.0.0.1:1884/homes/#') as { problem: string }).problem, /wildcard/);
-  t.regex((mqttTopicOf('mqtt://h/a/+/b') as { problem: string }).problem, /wildcard/);
-  t.regex((mqttTopicOf('mqtt://h/%zz') as { problem: string }).problem, /percent-encoded/);
+test('a delivery target that names no topic to publish to is refused, saying where the topic comes from', (t) => {
+  t.is(parseEndpoint(deliveryUrl(mqttContract, 'mqtt://127.0.0.1:1884')).path, 'homes/readings');
+  t.throws(() => parseEndpoint('mqtt://127.0.0.1:1884'), { message: /names no topic.*delivery\.topic/ });
+  t.throws(() => parseEndpoint(deliveryUrl(mqttContract, 'mqtt://127.0.0.1:1884/homes/#')), { message: /wildcard.*delivery\.topic/ });
+  t.throws(() => parseEndpoint(deliveryUrl(mqttContract, 'mqtt://h/a/+/b')), { message: /wildcard/ });
+  t.throws(() => parseEndpoint('mqtt://h/%zz'), { message: /malformed %-escape/ });
+  t.throws(() => parseEndpoint('https://h/in#part'), { message: /#fragment/ });
 });

@@ -168,5 +168,5 @@ test('an endpoint override with a wildcard topic is refused at start, naming the
     child.on('exit', (code) => resolve({ code, stderr }));
   });
   t.is(result.code, 2, result.stderr);
-  t.regex(result.stderr, /integrations\[0\]\.endpoint: mqtt:\/\/127\.0\.0\.1:1884\/homes\/\+ has an MQTT wildcard/);
+  t.regex(result.stderr, /integrations\[0\]\.endpoint: endpoint "mqtt:\/\/127\.0\.0\.1:1884\/homes\/\+": .*MQTT wildcard/);
 });

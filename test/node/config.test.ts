@@ -56,6 +56,6 @@ test('an endpoint override that names no usable topic is refused at start, with 
   const json = withEndpoint('mqtt://127.0.0.1:1884/homes/#');
   json.integrations.push({ contract: 'nowhere.json', endpoint: 'mqtt://127.0.0.1:1884' });
   const error = t.throws(() => checkConfig(json, at, { secrets: secrets() }), { instanceOf: ConfigError }) as ConfigError;
-  t.true(error.problems.some((p) => /^integrations\[0\]\.endpoint: mqtt:\/\/127\.0\.0\.1:1884\/homes\/# has an MQTT wildcard.*delivery\.topic/.test(p)), error.message);
+  t.true(error.problems.some((p) => /^integrations\[0\]\.endpoint: endpoint "mqtt:\/\/127\.0\.0\.1:1884\/homes\/#": .*MQTT wildcard.*delivery\.topic/.test(p)), error.message);
   t.true(error.problems.some((p) => /^integrations\[1\]\.contract: .*nowhere\.json does not exist/.test(p)), 'reported together');
 });
