@@ -55,6 +55,12 @@ test('an option of another action is refused by name', (t) => {
   const run = airlock('update', 'verify', '--pub', '04', '--manifest', 'm.json', '--image', 'fw.bin', '--out', 'x');
   t.is(run.code, 2);
   t.regex(run.err, /--out is not an option of verify/);
+  const audit = airlock('audit', 'verify', 'export.json', '--out', 'x.json');
+  t.is(audit.code, 2);
+  t.regex(audit.out + audit.err, /--data and --out belong to `airlock audit export`/);
+  const exported = airlock('audit', 'export', '--data', 'data', '--store', 'store.json');
+  t.is(exported.code, 2);
+  t.regex(exported.err, /takes only --data <dir> and --out <file>/);
 });
 
 test('every subcommand still answers --help with exit 0', (t) => {
