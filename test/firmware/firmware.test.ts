@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -21,6 +21,8 @@ const moddable = process.env.MODDABLE ?? '';
 const home = mosquittoOn(PORTS.home, false);
 const vendor = mosquittoOn(PORTS.vendor, true);
 let lab: LabBuild;
+/** Every trace of every boot, for reading after a failure (build/firmware-lab/one/simulator.log). */
+let traceLog = '';
 let sim: Simulator | undefined;
 let homeClient: MqttClient;
 let vendorClient: MqttClient;
@@ -59,15 +61,19 @@ async function untilSubscribed(): Promise<void> {
   const start = Date.now();
   while (readingsCounted() === 0) {
     if (Date.now() - start > 60_000) throw new Error(`firmware: the hub never counted a reading; last traces:\n${sim?.traces.slice(-20).join('\n')}`);
-    await publish('zigbee2mqtt/front_door', { contact: true });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await homeClient.publishAsync('zigbee2mqtt/front_door', JSON.stringify({ contact: true }), { qos: 1 });
+    // One probe at a time: those sent before the subscription was live never count, so the
+    // hub's count is then exactly what it took in.
+    const sent = Date.now();
+    while (readingsCounted() === 0 && Date.now() - sent < 2000) await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  publishedSinceBoot = readingsCounted();
 }
 
 async function boot(): Promise<Simulator> {
   publishedSinceBoot = 0;
   retained.delete(`airlock/${HUB_ID}/state`);
-  const started = await startSimulator({ moddable, app: lab.app });
+  const started = await startSimulator({ moddable, app: lab.app, onTrace: (line) => appendFileSync(traceLog, `${line}\n`) });
   sim = started;
   await started.waitForTrace(/airlock: booted/, 90_000);
   return started;
@@ -83,6 +89,7 @@ async function connect(url: string, clientId: string): Promise<MqttClient> {
 test.before(async () => {
   if (!moddable) throw new Error('MODDABLE is not set; run this suite through `npm run test:firmware`');
   lab = await buildLab(moddable, 'one', 1);
+  traceLog = join(repoRoot, 'build', 'firmware-lab', 'one', 'simulator.log');
   freshFileRoot(lab.fileRoot);
   await home.start();
   await vendor.start();
