@@ -39,10 +39,19 @@ export interface CheckedConfig {
   problems: ConfigProblem[];
 }
 
+/** The shape first (nothing else can be judged without it), then the contents. */
 export function checkRuntimeConfig(raw: unknown, powers: CheckPowers): CheckedConfig {
   const parsed = parseRuntimeConfig(raw);
   if (!parsed.config) return { integrations: [], problems: parsed.problems };
-  const config = parsed.config;
+  return { config: parsed.config, ...checkConfigContents(parsed.config, powers) };
+}
+
+/**
+ * The contents of a configuration whose shape is right. Separate because a
+ * host may need the parsed document to lend these powers (the desktop's
+ * secrets file, the board's NVS seeded from `secrets`).
+ */
+export function checkConfigContents(config: RuntimeConfig, powers: CheckPowers): { integrations: RuntimeIntegration[]; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const integrations: RuntimeIntegration[] = [];
   const seen = new Map<string, number>();
@@ -89,7 +98,7 @@ export function checkRuntimeConfig(raw: unknown, powers: CheckPowers): CheckedCo
   for (const [path, name, what] of secretUses) {
     if (!powers.hasSecret(name)) problems.push({ path, message: `secret "${name}" is not in ${powers.secretsWhere}${what}`, code: 'secret-missing' });
   }
-  return { config, integrations, problems };
+  return { integrations, problems };
 }
 
 /** The sources the hub composes: every adapter on unless switched off, BTHome keys resolved. */

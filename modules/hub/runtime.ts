@@ -103,7 +103,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       connections.push(
         powers.connect(
           { role: 'home', broker: config.localBroker, clientId: `airlock-${hubId}-sources`, subscriptions: composed.subscriptions },
-          { connected: () => host.log.info('home broker connected'), message: (topic, payload) => composed.acceptMqtt(topic, payload) },
+          { connected: () => undefined, message: (topic, payload) => composed.acceptMqtt(topic, payload) },
         ),
       );
     }

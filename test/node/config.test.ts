@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig, ConfigError } from '../../hosts/node/config.js';
+import { hubSources } from '../../modules/hub/runtime-check.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
 
 const example = () => JSON.parse(readFileSync(join(repoRoot, 'docs/examples/config/airlock.json'), 'utf8')) as Record<string, any>;
@@ -15,7 +16,7 @@ test('the documented example configuration loads, with its contracts and secrets
   t.deepEqual(config.integrations.map((i) => i.contract.integration), ['energy-saver', 'leak-insurer']);
   t.deepEqual(config.integrations[1]!.consent, { 'leak-alerts': true });
   t.is(config.secret('energy-saver-token'), 'replace-me');
-  t.deepEqual(Object.keys((config.sources.bthome as { keys: Record<string, string> }).keys), ['A4:C1:38:8D:18:B2']);
+  t.deepEqual(Object.keys((hubSources(config.file, config.secret).bthome as { keys: Record<string, string> }).keys), ['A4:C1:38:8D:18:B2']);
 });
 
 test('every problem is reported at once with where it is', (t) => {

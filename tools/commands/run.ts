@@ -42,10 +42,10 @@ Options:
       throw error;
     }
     const running = await runHub(config, { noWallClock: args.includes('--no-wall-clock') });
-    const stopConsole = liveSummary(() => renderSummary(running.hub.snapshot(), [
+    const stopConsole = liveSummary(() => renderSummary(running.snapshot(), [
           running.web ? `Web page: ${running.web.url}${running.setupCode ? `   first-time setup code: ${running.setupCode}` : ''}` : 'Web page: off',
           `Home broker: ${running.localBrokerUrl}   monitoring: ${running.monitorBrokerUrl}`,
-        ], true), () => oneLine(running.hub.snapshot()));
+        ], true), () => oneLine(running.snapshot()));
     return new Promise<number>((resolve) => {
       const stop = async () => {
         stopConsole();
