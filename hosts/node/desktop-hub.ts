@@ -84,7 +84,7 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
       transport: (integration, endpoint, contract) => makeTransport(endpoint, contract, { hubId: config.hubId, secret: (name) => config.secret(name) ?? '', caFile: caFor.get(integration) }),
       connect: nodeBrokers({ log, secret: config.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
       secret: config.secret,
-      webAssets: () => loadWebAssets(WEB_ASSETS),
+      ...(file.web !== false ? { webAssets: loadWebAssets(WEB_ASSETS) } : {}),
     },
   );
 

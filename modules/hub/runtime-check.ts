@@ -8,6 +8,7 @@
  * and decide what problems mean: the desktop refuses to start, the firmware
  * reports them at boot and runs what is valid.
  */
+import type { BootProblem } from '../boot.js';
 import type { Contract } from '../contract/types.js';
 import { parseContractText } from '../contract/validate.js';
 import type { HubSources } from './hub.js';
@@ -81,7 +82,7 @@ export function checkConfigContents(config: RuntimeConfig, powers: CheckPowers):
     const purposes = contract.purposes.map((p) => p.id);
     for (const purpose of Object.keys(entry.consent ?? {})) {
       if (!purposes.includes(purpose)) {
-        problems.push({ path: `${at}.consent.${purpose}`, message: `the contract has no such purpose (it has ${purposes.join(', ')})`, code: 'config-invalid' });
+        problems.push({ path: `${at}.consent.${purpose}`, message: `the contract has no such purpose (it has ${purposes.join(', ')})`, code: 'consent-unknown' });
       }
     }
     const credential = contract.delivery.credentials?.secret;
@@ -116,4 +117,19 @@ export function hubSources(config: RuntimeConfig, secret: (name: string) => stri
     esphome: sources.esphome ?? {},
     bthome: bthome === false ? false : { keys },
   };
+}
+
+const BOOT_ACTIONS: Record<string, [BootProblem['component'], string]> = {
+  'config-invalid': ['config', 'correct config.airlock in manifest.json (docs/configuration.md) and rebuild; until then the hub is not composed'],
+  'contract-missing': ['contracts', 'add the file to contracts/ (manifest.json "data") and rebuild; the other integrations run'],
+  'contract-invalid': ['contracts', 'fix the file (npx airlock contract lint) and rebuild; the other integrations run'],
+  'contract-duplicate': ['contracts', 'list each integration once in config.airlock.integrations'],
+  'consent-unknown': ['config', 'name only purposes the contract has in integrations[].consent'],
+  'secret-missing': ['config', 'provision the secret in NVS (docs/esp32.md, "Credentials"); the vendor or broker will likely refuse the hub until then'],
+};
+
+/** A configuration problem as the board's boot report shows it: one entry per path. */
+export function bootProblem(problem: ConfigProblem): BootProblem {
+  const [component, action] = BOOT_ACTIONS[problem.code] ?? BOOT_ACTIONS['config-invalid']!;
+  return { component, code: problem.code, message: `${problem.path}: ${problem.message}`, action, path: problem.path };
 }

@@ -21,8 +21,12 @@ const Count = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 /** Secrets are named, never written here: the desktop's secrets file or the board's NVS holds the values. */
 const SecretRef = v.strictObject({ secret: v.pipe(v.string(), v.minLength(1)) });
 
+/** mqtt(s)://host[:port], nothing after: what a broker connection needs (brokerAddress splits it). */
+const BROKER_URL = /^(mqtts?):\/\/(\[[^\]]+\]|[^:/?#@[\]]+)(?::(\d{1,5}))?\/?$/i;
+const BrokerUrl = v.pipe(v.string(), v.regex(BROKER_URL, 'must be mqtt://host[:port] or mqtts://host[:port]'));
+
 const Broker = v.union([
-  v.strictObject({ url: Url(['mqtt', 'mqtts']), username: v.optional(v.string()), password: v.optional(SecretRef), ca: v.optional(v.string()) }),
+  v.strictObject({ url: BrokerUrl, username: v.optional(v.string()), password: v.optional(SecretRef), ca: v.optional(v.string()) }),
   /** Desktop only: an aedes broker inside the hub. */
   v.strictObject({ embedded: v.literal(true), port: v.optional(Port), host: v.optional(v.string()) }),
 ]);
@@ -100,7 +104,7 @@ export type IntegrationConfig = v.InferOutput<typeof Integration>;
 export interface ConfigProblem {
   path: string;
   message: string;
-  /** Stable, for boot reports: `config-invalid`, `contract-missing`, `contract-invalid`, `contract-duplicate`, `secret-missing`. */
+  /** Stable, for boot reports: `config-invalid` (the shape), `contract-missing`, `contract-invalid`, `contract-duplicate`, `consent-unknown`, `secret-missing`. */
   code: string;
 }
 
@@ -119,6 +123,14 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
     path += typeof key === 'number' ? `[${key}]` : path === '' ? String(key) : `.${String(key)}`;
   }
   return path || '(top level)';
+}
+
+/** Host, port and TLS of a broker URL the schema accepted (hosts without a URL parser need the parts). */
+export function brokerAddress(url: string): { host: string; port: number; tls: boolean } {
+  const match = BROKER_URL.exec(url);
+  if (!match) throw new TypeError(`broker URL "${url}" is not mqtt://host[:port] or mqtts://host[:port]`);
+  const tls = match[1]!.toLowerCase() === 'mqtts';
+  return { host: match[2]!.replace(/^\[|\]$/g, ''), port: match[3] === undefined ? (tls ? 8883 : 1883) : Number(match[3]), tls };
 }
 
 /** The problems as the desktop prints them and the firmware logs them, one line each. */

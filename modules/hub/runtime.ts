@@ -43,7 +43,7 @@ export interface RuntimePowers {
   /** Secret values by name (broker passwords, BTHome keys). */
   secret(name: string): string | undefined;
   /** The page's assets; without them (or with `web: false`) there is no page. */
-  webAssets?: () => WebAssets;
+  webAssets?: WebAssets;
   /**
    * Asked after the hub is composed, before it starts: the board judges its
    * key store by the hub's own log scan here. False leaves the hub composed
@@ -111,7 +111,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
 
   let page: HubWebPageHandle | undefined;
   if (config.web !== false && powers.webAssets) {
-    const built = createHubWebPage(composed, host, host.log, powers.webAssets());
+    const built = createHubWebPage(composed, host, host.log, powers.webAssets);
     page = { built, setupCode: built.router.auth.boot() };
   }
 

@@ -5,6 +5,7 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../../hosts/xs/engine.js';
+import { parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
 
 interface Manifest {
   modules: Record<string, string | string[]>;
@@ -55,6 +56,14 @@ test('every npm module and core folder the firmware imports is mapped to a file 
     const key = folder === 'hosts/sim' ? 'hosts/sim/memory-flash' : `${folder}/*`;
     t.truthy(manifest.modules[key], `${folder} is mapped (${key})`);
   }
+});
+
+test('the manifest\'s config.airlock is a valid configuration (the model the desktop\'s file is too)', (t) => {
+  t.deepEqual(parseRuntimeConfig(manifest.config.airlock).problems, []);
+});
+
+test('the firmware does not import the simulated hardware (hosts/sim is for tests)', (t) => {
+  t.false(firmwareImports().folders.has('hosts/sim'));
 });
 
 test('the partitions named in the config exist, are large enough, and the table has no overlaps', (t) => {
