@@ -69,7 +69,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
   const { host } = powers;
   const hubId = config.hubId;
   const connections: BrokerConnection[] = [];
-  let hub: Hub | undefined;
+  let hub: Hub | undefined; // the monitoring connection is opened first: the hub publishes through it
 
   const monitorBroker = config.monitorBroker ?? config.localBroker;
   const monitoring =
@@ -109,15 +109,12 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     }
   }
 
-  let page: HubWebPageHandle | undefined;
-  if (config.web !== false && powers.webAssets) {
-    const built = createHubWebPage(composed, host, host.log, powers.webAssets);
-    page = { built, setupCode: built.router.auth.boot() };
-  }
+  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets) : undefined;
+  const setupCode = page?.router.auth.boot(); // also printed on the console: only someone at the hub has it
 
   let stopped = false;
   return {
-    ...(page ? { page: { router: page.built.router, ...(page.setupCode ? { setupCode: page.setupCode } : {}) } } : {}),
+    ...(page ? { page: { router: page.router, ...(setupCode ? { setupCode } : {}) } } : {}),
     running,
     acceptBle: (mac, serviceData, rssi) => composed.acceptBle(mac, serviceData, rssi),
     acceptReading: (reading) => composed.acceptReading(reading),
@@ -125,17 +122,12 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     async stop() {
       if (stopped) return;
       stopped = true;
-      page?.built.facade.stop();
+      page?.facade.stop();
       await composed.stop();
       composed.monitor.stopping();
       await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
     },
   };
-}
-
-interface HubWebPageHandle {
-  built: ReturnType<typeof createHubWebPage>;
-  setupCode: string | undefined;
 }
 
 /**
