@@ -59,7 +59,8 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
   const auditFlash = new FileFlash({ path: join(config.dataDir, 'audit.flash'), byteLength: flash.auditBytes ?? 16 * 4096, blockSize: flash.blockSize ?? 4096 });
 
   let embedded: EmbeddedBroker | undefined;
-  const embeddedConfig = [file.localBroker, file.monitorBroker].find((b) => b !== undefined && 'embedded' in b);
+  const embeddedAt = (['localBroker', 'monitorBroker'] as const).find((key) => file[key] && 'embedded' in file[key]);
+  const embeddedConfig = embeddedAt && file[embeddedAt];
   if (embeddedConfig && 'embedded' in embeddedConfig) {
     const port = embeddedConfig.port ?? 1883;
     try {
@@ -67,7 +68,7 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
     } catch (error) {
       auditFlash.close();
       host.close();
-      throw new Error(`localBroker: cannot start the embedded broker on port ${port} (${(error as Error).message}); pick another "port" or point "url" at your broker`);
+      throw new Error(`${embeddedAt}: cannot start the embedded broker on port ${port} (${(error as Error).message}); pick another "port" or point "url" at your broker`);
     }
   }
   const localBrokerUrl = file.localBroker && brokerUrl(file.localBroker, embedded?.url);
