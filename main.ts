@@ -14,7 +14,10 @@
  * degraded state, and repeated unfinished boots lead to safe mode (no hub:
  * only the page's status, Wi-Fi setup and signed updates).
  */
+// First: the globals the core and cbor-x expect (hosts/moddable/globals.ts says why).
+import './hosts/moddable/globals.js';
 import config from 'mc/config';
+import Preference from 'preference';
 import { BootSupervisor, checkKeyStore, healthyForConfirmation, listKeysAtBoot, openLogPartition, type BootReport } from './modules/boot.js';
 import { fromHex, utf8 } from './modules/bytes.js';
 import type { Contract } from './modules/contract/types.js';
@@ -59,7 +62,8 @@ function memoryArchive(): ContractArchive {
 
 export default function main(): void {
   const log = traceLogger();
-  const supervisor = new BootSupervisor({ store: preferenceStore, log });
+  const store = preferenceStore(Preference);
+  const supervisor = new BootSupervisor({ store, log });
   supervisor.begin();
   const safe = supervisor.report().mode === 'safe';
   const board = boardSettings(raw);
@@ -67,7 +71,7 @@ export default function main(): void {
   for (const problem of parsed.problems) supervisor.problem(bootProblem(problem));
 
   const recordFlash = openLogPartition(supervisor, () => openFlashPartition(board.partition), { minBytes: board.logMinBytes, blockSize: 4096 });
-  const host = makeModdableHost({ recordFlash: recordFlash ?? new MemoryFlash(VOLATILE_LOG.bytes, VOLATILE_LOG.block) });
+  const host = makeModdableHost(store, { recordFlash: recordFlash ?? new MemoryFlash(VOLATILE_LOG.bytes, VOLATILE_LOG.block) });
   // Listed before the hub's keyring can create a master key: an empty list next to sealed records means the keys were lost.
   const keysAtBoot = listKeysAtBoot(supervisor, host.store, KEYRING_DOMAIN);
 
