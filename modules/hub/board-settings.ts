@@ -6,9 +6,9 @@
  * Same entries as the model (runtime-config.ts), other keys left to it.
  */
 import * as v from 'valibot';
-import { RuntimeConfigSchema } from './runtime-config.js';
+import { runtimeConfigSchemas } from './runtime-config.js';
 
-const BoardSchema = v.object(v.pick(RuntimeConfigSchema, ['version', 'partition', 'logMinBytes', 'auditPartition', 'auditMinBytes', 'archivePartition', 'confirmAfterMs', 'updateKey']).entries);
+const BOARD_KEYS = Object.freeze(['version', 'partition', 'logMinBytes', 'auditPartition', 'auditMinBytes', 'archivePartition', 'confirmAfterMs', 'updateKey'] as const);
 
 export interface BoardSettings {
   version: string;
@@ -40,7 +40,8 @@ export const BOARD_DEFAULTS: Readonly<BoardSettings> = Object.freeze({
 
 /** The board keys with their defaults; if any of them is wrong, all defaults (the model's check reports what). */
 export function boardSettings(raw: unknown): BoardSettings {
-  const parsed = v.safeParse(BoardSchema, raw);
+  // Built here, not at module level: see runtimeConfigSchemas().
+  const parsed = v.safeParse(v.object(v.pick(runtimeConfigSchemas().Config, [...BOARD_KEYS]).entries), raw);
   // Absent optional keys are absent from valibot's output too, so the defaults stay.
   return { ...BOARD_DEFAULTS, ...(parsed.success ? parsed.output : {}) };
 }

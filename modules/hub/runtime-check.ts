@@ -119,17 +119,26 @@ export function hubSources(config: RuntimeConfig, secret: (name: string) => stri
   };
 }
 
-const BOOT_ACTIONS: Record<string, [BootProblem['component'], string]> = {
-  'config-invalid': ['config', 'correct config.airlock in manifest.json (docs/configuration.md) and rebuild; until then the hub is not composed'],
-  'contract-missing': ['contracts', 'add the file to contracts/ (manifest.json "data") and rebuild; the other integrations run'],
-  'contract-invalid': ['contracts', 'fix the file (npx airlock contract lint) and rebuild; the other integrations run'],
-  'contract-duplicate': ['contracts', 'list each integration once in config.airlock.integrations'],
-  'consent-unknown': ['config', 'name only purposes the contract has in integrations[].consent'],
-  'secret-missing': ['config', 'provision the secret in NVS (docs/esp32.md, "Credentials"); the vendor or broker will likely refuse the hub until then'],
-};
+/** Where a configuration problem belongs in the boot report and what fixes it. */
+function bootAction(code: string): [BootProblem['component'], string] {
+  switch (code) {
+    case 'contract-missing':
+      return ['contracts', 'add the file to contracts/ (manifest.json "data") and rebuild; the other integrations run'];
+    case 'contract-invalid':
+      return ['contracts', 'fix the file (npx airlock contract lint) and rebuild; the other integrations run'];
+    case 'contract-duplicate':
+      return ['contracts', 'list each integration once in config.airlock.integrations'];
+    case 'consent-unknown':
+      return ['config', 'name only purposes the contract has in integrations[].consent'];
+    case 'secret-missing':
+      return ['config', 'provision the secret in NVS (docs/esp32.md, "Credentials"); the vendor or broker will likely refuse the hub until then'];
+    default:
+      return ['config', 'correct config.airlock in manifest.json (docs/configuration.md) and rebuild; until then the hub is not composed'];
+  }
+}
 
 /** A configuration problem as the board's boot report shows it: one entry per path. */
 export function bootProblem(problem: ConfigProblem): BootProblem {
-  const [component, action] = BOOT_ACTIONS[problem.code] ?? BOOT_ACTIONS['config-invalid']!;
+  const [component, action] = bootAction(problem.code);
   return { component, code: problem.code, message: `${problem.path}: ${problem.message}`, action, path: problem.path };
 }
