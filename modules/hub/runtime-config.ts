@@ -100,6 +100,8 @@ export function runtimeConfigSchemas() {
     confirmAfterMs: v.optional(Count(1000)),
     /** Hex of the vendor's P-256 update key (65 bytes, uncompressed); empty: updates are refused. */
     updateKey: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.regex(/^04[0-9a-fA-F]{128}$/, 'updateKey must be 130 hex digits starting 04 (an uncompressed P-256 key), or ""'))])),
+    /** Moddable's Linux simulator only: the emulated partitions, name → bytes (hosts/moddable/lin/flash.ts). */
+    simPartitions: v.optional(v.record(v.string(), Count(4096))),
     /** Older manifests listed bundled contracts here; they are `integrations[].contract` now. */
     contracts: v.optional(v.pipe(v.array(v.string()), v.maxLength(0, 'list bundled contracts as integrations: [{"contract": "<file>"}]'))),
   });

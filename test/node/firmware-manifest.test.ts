@@ -58,8 +58,13 @@ test('every npm module and core folder the firmware imports is mapped to a file 
   }
 });
 
-test('the manifest\'s config.airlock is a valid configuration (the model the desktop\'s file is too)', (t) => {
+test('the manifest\'s config.airlock is a valid configuration (the model the desktop\'s file is too), on every platform', (t) => {
   t.deepEqual(parseRuntimeConfig(manifest.config.airlock).problems, []);
+  const platforms = manifest.platforms as unknown as Record<string, { config?: { airlock?: Record<string, unknown> } }>;
+  for (const [name, platform] of Object.entries(platforms)) {
+    const merged = { ...manifest.config.airlock, ...platform.config?.airlock };
+    t.deepEqual(parseRuntimeConfig(merged).problems, [], `as mcconfig merges it for ${name}`);
+  }
 });
 
 test('the firmware does not import the simulated hardware (hosts/sim is for tests)', (t) => {
