@@ -5,6 +5,7 @@
 import test from 'ava';
 import { MemoryFlash } from '../../modules/memory-flash.js';
 import { checkRuntimeConfig, type CheckPowers } from '../../modules/hub/runtime-check.js';
+import { brokerAddress, parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../modules/hub/runtime.js';
 import type { ContractArchive } from '../../modules/hub/hub.js';
 import { makeContract } from '../support/contracts.js';
@@ -195,4 +196,21 @@ test('contracts, duplicates, consent and secrets are judged together, each probl
   t.regex(by('sources.bthome.keys.A4:C1:38:8D:18:B2')[0]!.message, /secret "bedroom"/);
   t.is(checked.problems.length, 6 + by('integrations[2].contract').length);
   t.deepEqual(checked.integrations.map((i) => [i.contract.integration, i.index]), [['energy-saver', 0]], 'the valid integration is kept for a host that runs what it can');
+});
+
+test('older manifests may keep an empty contracts list; a filled one is pointed at integrations', (t) => {
+  t.deepEqual(parseRuntimeConfig({ hubId: 'h', contracts: [] }).problems, []);
+  const filled = parseRuntimeConfig({ hubId: 'h', contracts: ['energy-saver.json'] }).problems;
+  t.deepEqual(filled.map((p) => p.path), ['contracts']);
+  t.regex(filled[0]!.message, /integrations: \[\{"contract"/);
+});
+
+test('a broker URL splits into what a socket client needs; anything after the port is refused by the schema', (t) => {
+  t.deepEqual(brokerAddress('mqtt://home.lan'), { host: 'home.lan', port: 1883, tls: false });
+  t.deepEqual(brokerAddress('mqtts://broker.example:8884/'), { host: 'broker.example', port: 8884, tls: true });
+  t.deepEqual(brokerAddress('MQTT://[fd00::5]:1885'), { host: 'fd00::5', port: 1885, tls: false });
+  t.throws(() => brokerAddress('mqtt://user:pw@home.lan'), { message: /not mqtt:\/\/host/ });
+  const paths = (url: string) => parseRuntimeConfig({ hubId: 'h', localBroker: { url } }).problems.map((p) => p.path);
+  t.deepEqual(paths('mqtt://home.lan/topic'), ['localBroker.url']);
+  t.deepEqual(paths('mqtts://home.lan:8883'), []);
 });

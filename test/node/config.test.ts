@@ -38,3 +38,8 @@ test('shape errors name the field and the rule', (t) => {
   t.true(error.problems.some((p) => p.startsWith('hubId: hubId must be 1-32')));
   t.true(error.problems.some((p) => p.startsWith('localBroker')));
 });
+
+test('secrets may also be written in the configuration itself (the demo, lab boards)', (t) => {
+  const json = { ...example(), dataDir: mkdtempSync(join(tmpdir(), 'airlock-config-')), secretsFile: undefined, secrets: secrets() };
+  t.is(checkConfig(json, at).secret('energy-saver-token'), 'replace-me');
+});
