@@ -44,7 +44,7 @@ Options:
     const running = await runHub(config, { noWallClock: args.includes('--no-wall-clock') });
     const stopConsole = liveSummary(() => renderSummary(running.snapshot(), [
           running.web ? `Web page: ${running.web.url}${running.setupCode ? `   first-time setup code: ${running.setupCode}` : ''}` : 'Web page: off',
-          `Home broker: ${running.localBrokerUrl ?? "none (BTHome only)"}   monitoring: ${running.monitorBrokerUrl ?? "none"}`,
+          `Home broker: ${running.localBrokerUrl ?? 'none (BTHome only)'}   monitoring: ${running.monitorBrokerUrl ?? 'none'}`,
         ], true), () => oneLine(running.snapshot()));
     return new Promise<number>((resolve) => {
       const stop = async () => {
