@@ -9,7 +9,6 @@
  * updates on the board; files, an embedded broker and BLE replay on a computer.
  */
 import { logHeldRecords } from '../boot.js';
-import type { Reading } from '../reading.js';
 import type { Flash, Host } from '../host.js';
 import type { MonitorSnapshot } from '../monitor/status.js';
 import type { WebRouter } from '../web/router.js';
@@ -58,7 +57,6 @@ export interface Runtime {
   /** Whether the hub runs (see `admit`). */
   readonly running: boolean;
   acceptBle(mac: string, serviceData: Uint8Array, rssi?: number): void;
-  acceptReading(reading: Reading): void;
   snapshot(): MonitorSnapshot;
   /** Graceful stop: says `offline`, closes the brokers; the host closes its own files and servers. */
   stop(): Promise<void>;
@@ -117,7 +115,6 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     ...(page ? { page: { router: page.router, ...(setupCode ? { setupCode } : {}) } } : {}),
     running,
     acceptBle: (mac, serviceData, rssi) => composed.acceptBle(mac, serviceData, rssi),
-    acceptReading: (reading) => composed.acceptReading(reading),
     snapshot: () => composed.snapshot(),
     async stop() {
       if (stopped) return;
