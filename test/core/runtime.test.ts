@@ -8,6 +8,7 @@ import { checkRuntimeConfig, type CheckPowers } from '../../modules/hub/runtime-
 import { brokerAddress, parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../modules/hub/runtime.js';
 import type { ContractArchive } from '../../modules/hub/hub.js';
+import type { WebAssets } from '../../modules/web/static.js';
 import { makeContract } from '../support/contracts.js';
 import { fakeBrokers } from '../support/fake-brokers.js';
 import { FakeTransport, settle } from '../support/fake-transport.js';
@@ -36,8 +37,8 @@ const goodConfig = {
   integrations: [{ contract: 'energy-saver.json', consent: { 'energy-advice': true } }],
 };
 
-function start(host: TestHost, extra: Partial<RuntimeOptions> = {}) {
-  const checked = checkRuntimeConfig(goodConfig, checkPowers());
+function start(host: TestHost, extra: Partial<RuntimeOptions> = {}, config: Record<string, unknown> = goodConfig, webAssets?: WebAssets) {
+  const checked = checkRuntimeConfig(config, checkPowers());
   if (!checked.config) throw new Error(JSON.stringify(checked.problems));
   const brokers = fakeBrokers();
   const transports: FakeTransport[] = [];
@@ -54,6 +55,7 @@ function start(host: TestHost, extra: Partial<RuntimeOptions> = {}) {
       },
       connect: brokers.connect,
       secret: () => 't',
+      ...(webAssets ? { webAssets } : {}),
     },
   );
   return { runtime, brokers, transports, monitor: brokers.role('monitor') };
@@ -213,4 +215,11 @@ test('a broker URL splits into what a socket client needs; anything after the po
   const paths = (url: string) => parseRuntimeConfig({ hubId: 'h', localBroker: { url } }).problems.map((p) => p.path);
   t.deepEqual(paths('mqtt://home.lan/topic'), ['localBroker.url']);
   t.deepEqual(paths('mqtts://home.lan:8883'), []);
+});
+
+test('the page is built when the host has its assets, with the owner setup code; web: false leaves it out', (t) => {
+  const withPage = start(makeTestHost(), {}, goodConfig, new Map()).runtime;
+  t.regex(withPage.page?.setupCode ?? '', /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  t.is(start(makeTestHost(), {}, { ...goodConfig, web: false }, new Map()).runtime.page, undefined);
+  t.is(start(makeTestHost()).runtime.page, undefined, 'no assets, no page');
 });
