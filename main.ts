@@ -20,11 +20,10 @@ import config from 'mc/config';
 import Preference from 'preference';
 import { BootSupervisor, checkKeyStore, healthyForConfirmation, listKeysAtBoot, openLogPartition, type BootReport } from './modules/boot.js';
 import { fromHex, utf8 } from './modules/bytes.js';
-import type { Contract } from './modules/contract/types.js';
 import type { Flash } from './modules/host.js';
 import { boardSettings } from './modules/hub/board-settings.js';
 import { FlashContractArchive } from './modules/hub/flash-archive.js';
-import type { ContractArchive } from './modules/hub/hub.js';
+import { memoryContractArchive } from './modules/hub/memory-archive.js';
 import { bootProblem, checkConfigContents } from './modules/hub/runtime-check.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './modules/hub/runtime-config.js';
 import { startRuntime, type Runtime } from './modules/hub/runtime.js';
@@ -53,12 +52,6 @@ const raw: unknown = (config as unknown as { airlock?: unknown }).airlock;
 /** RAM stand-ins when a partition is missing: the hub still enforces, but keeps nothing across a restart. */
 const VOLATILE_LOG = { bytes: 4 * 1024, block: 1024 };
 const VOLATILE_AUDIT = { bytes: 2 * 1024, block: 1024 };
-
-/** An archive that forgets on restart, when its partition is missing. */
-function memoryArchive(): ContractArchive {
-  const kept = new Map<string, Contract>();
-  return { load: (id, version) => kept.get(`${id}@${version}`), save: (c) => void kept.set(`${c.integration}@${c.version}`, c) };
-}
 
 export default function main(): void {
   const log = traceLogger();
@@ -102,7 +95,7 @@ export default function main(): void {
     const archive =
       supervisor.step('contracts', 'archive-missing', 'flash the firmware with its partition table (airlockctr); earlier contract versions are kept in RAM until then', () =>
         new FlashContractArchive(openFlashPartition(board.archivePartition), log),
-      ) ?? memoryArchive();
+      ) ?? memoryContractArchive();
     const secret = secretStore(host.store, host.crypto, log, settings.secrets);
     const checked = checkConfigContents(settings, {
       readContract: (name) => {

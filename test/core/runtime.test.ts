@@ -7,7 +7,7 @@ import { MemoryFlash } from '../../modules/memory-flash.js';
 import { checkRuntimeConfig, type CheckPowers } from '../../modules/hub/runtime-check.js';
 import { brokerAddress, parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../modules/hub/runtime.js';
-import type { ContractArchive } from '../../modules/hub/hub.js';
+import { memoryContractArchive } from '../../modules/hub/memory-archive.js';
 import type { WebAssets } from '../../modules/web/static.js';
 import { makeContract } from '../support/contracts.js';
 import { fakeBrokers } from '../support/fake-brokers.js';
@@ -17,11 +17,6 @@ import { makeTestHost, type TestHost } from '../support/test-host.js';
 const STATUS = 'airlock/home-1/status';
 const VERSION = 'airlock/home-1/version';
 const DISCOVERY = 'homeassistant/device/home-1/config';
-
-function memoryArchive(): ContractArchive {
-  const kept = new Map<string, ReturnType<typeof makeContract>>();
-  return { load: (id, version) => kept.get(`${id}@${version}`), save: (c) => void kept.set(`${c.integration}@${c.version}`, c) };
-}
 
 const contracts: Record<string, string> = { 'energy-saver.json': JSON.stringify(makeContract()) };
 const checkPowers = (secrets: Record<string, string> = { 'energy-saver-token': 't' }): CheckPowers => ({
@@ -47,7 +42,7 @@ function start(host: TestHost, extra: Partial<RuntimeOptions> = {}, config: Reco
     {
       host,
       auditFlash: new MemoryFlash(8 * 4096, 4096),
-      archive: memoryArchive(),
+      archive: memoryContractArchive(),
       transport: (_, endpoint) => {
         const transport = new FakeTransport(endpoint);
         transports.push(transport);
@@ -141,7 +136,7 @@ test('a hub the host does not admit is composed but not started, and does not li
     {
       host,
       auditFlash: new MemoryFlash(8 * 4096, 4096),
-      archive: memoryArchive(),
+      archive: memoryContractArchive(),
       transport: (_, endpoint) => new FakeTransport(endpoint),
       connect: brokers.connect,
       secret: () => undefined,
@@ -222,4 +217,12 @@ test('the page is built when the host has its assets, with the owner setup code;
   t.regex(withPage.page?.setupCode ?? '', /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   t.is(start(makeTestHost(), {}, { ...goodConfig, web: false }, new Map()).runtime.page, undefined);
   t.is(start(makeTestHost()).runtime.page, undefined, 'no assets, no page');
+});
+
+test('the RAM contract archive returns what was saved, by integration and version', (t) => {
+  const archive = memoryContractArchive();
+  const contract = makeContract();
+  archive.save(contract);
+  t.is(archive.load('energy-saver', '1.0.0'), contract);
+  t.is(archive.load('energy-saver', '2.0.0'), undefined);
 });
