@@ -11,6 +11,8 @@
 import type { BootProblem } from '../boot.js';
 import type { Contract } from '../contract/types.js';
 import { parseContractText } from '../contract/validate.js';
+import { parseEndpoint } from '../forward/endpoint-url.js';
+import { deliveryUrl } from './contract-adapter.js';
 import type { HubSources } from './hub.js';
 import { parseRuntimeConfig, type ConfigProblem, type RuntimeConfig } from './runtime-config.js';
 
@@ -85,6 +87,15 @@ export function checkConfigContents(config: RuntimeConfig, powers: CheckPowers):
         problems.push({ path: `${at}.consent.${purpose}`, message: `the contract has no such purpose (it has ${purposes.join(', ')})`, code: 'consent-unknown' });
       }
     }
+    // Where records go, by the rule the hub delivers by, parsed as the transports parse it: a target
+    // with no usable topic is a problem now, not a transport that fails later.
+    try {
+      parseEndpoint(deliveryUrl(contract, entry.endpoint));
+    } catch (error) {
+      const where = entry.endpoint ? { path: `${at}.endpoint`, message: (error as Error).message } : { path: `${at}.contract`, message: `${entry.contract} delivery: ${(error as Error).message}` };
+      problems.push({ ...where, code: 'endpoint-invalid' });
+      return;
+    }
     const credential = contract.delivery.credentials?.secret;
     if (credential) secretUses.push([at, credential, ` (${contract.integration}'s delivery.credentials)`]);
     integrations.push({ contract, index, ...(entry.endpoint ? { endpoint: entry.endpoint } : {}), consent: entry.consent ?? {} });
@@ -128,6 +139,8 @@ function bootAction(code: string): [BootProblem['component'], string] {
       return ['contracts', 'fix the file (npx airlock contract lint) and rebuild; the other integrations run'];
     case 'contract-duplicate':
       return ['contracts', 'list each integration once in config.airlock.integrations'];
+    case 'endpoint-invalid':
+      return ['config', 'correct integrations[].endpoint, or the contract\'s delivery endpoint and topic/path; the other integrations run'];
     case 'consent-unknown':
       return ['config', 'name only purposes the contract has in integrations[].consent'];
     case 'secret-missing':

@@ -118,7 +118,7 @@ export type IntegrationConfig = v.InferOutput<Schemas['Integration']>;
 export interface ConfigProblem {
   path: string;
   message: string;
-  /** Stable, for boot reports: `config-invalid` (the shape), `contract-missing`, `contract-invalid`, `contract-duplicate`, `consent-unknown`, `secret-missing`. */
+  /** Stable, for boot reports: `config-invalid` (the shape), `contract-missing`, `contract-invalid`, `contract-duplicate`, `endpoint-invalid`, `consent-unknown`, `secret-missing`. */
   code: string;
 }
 

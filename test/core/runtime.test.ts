@@ -226,3 +226,13 @@ test('the RAM contract archive returns what was saved, by integration and versio
   t.is(archive.load('energy-saver', '1.0.0'), contract);
   t.is(archive.load('energy-saver', '2.0.0'), undefined);
 });
+
+test('a delivery the transports cannot use is a problem with its path, on both hosts, and that integration is left out', (t) => {
+  const checked = checkRuntimeConfig(
+    { hubId: 'h', integrations: [{ contract: 'energy-saver.json', endpoint: 'mqtt://relay.lan/homes/#' }] },
+    checkPowers(),
+  );
+  t.deepEqual(checked.problems.map((p) => [p.path, p.code]), [['integrations[0].endpoint', 'endpoint-invalid']]);
+  t.regex(checked.problems[0]!.message, /wildcard/);
+  t.deepEqual(checked.integrations, []);
+});
