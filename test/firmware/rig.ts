@@ -54,12 +54,12 @@ export async function buildLab(moddable: string, name: string, integrations: num
     config: {
       file: { root: fileRoot },
       airlock: {
+        // The configuration model (modules/hub/runtime-config.ts), as the desktop's file has it.
         hubId: HUB_ID,
-        contracts: contracts.map((c) => c.name),
-        homeBroker: { host: '127.0.0.1', port: PORTS.home },
-        endpoints: Object.fromEntries(contracts.map((c) => [c.integration, `mqtt://127.0.0.1:${PORTS.vendor}/${c.topic}`])),
+        localBroker: { url: `mqtt://127.0.0.1:${PORTS.home}` },
+        integrations: contracts.map((c) => ({ contract: c.name, endpoint: `mqtt://127.0.0.1:${PORTS.vendor}/${c.topic}` })),
         secrets: Object.fromEntries(contracts.map((c) => [c.secretName, `token-${c.integration}`])),
-        webPort: PORTS.web,
+        web: { port: PORTS.web },
         confirmAfterMs: 600000,
       },
     },

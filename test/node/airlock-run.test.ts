@@ -66,6 +66,7 @@ test.serial('the hub reports over MQTT with discovery, matching counters and a l
     const forwarded = discovery.cmps?.['airlock_test-home_energy-saver_forwarded'];
     t.like(forwarded, { p: 'sensor', state_class: 'total_increasing', entity_category: 'diagnostic', state_topic: 'airlock/test-home/integration/energy-saver/state' });
     t.is(discovery.availability_topic, 'airlock/test-home/status');
+    t.like(JSON.parse(seen.get('airlock/test-home/version') ?? '{}'), { running: '0.1.0' }, 'the version, retained');
 
     hub.kill('SIGKILL');
     await waitFor(() => seen.get('airlock/test-home/status') === 'offline', 15_000, 'the last will to say offline');
@@ -112,6 +113,40 @@ test('a configuration with problems is refused at start with one message per pro
   t.is(result.code, 2);
   t.regex(result.stderr, /integrations\[0\]\.contract: .*missing\.json does not exist/);
   t.regex(result.stderr, /secret "leak-insurer-api" is not in any secrets file/);
+});
+
+test.serial('monitoring on a computer: online once per connect, the version retained, and Home Assistant\'s birth message answered', async (t) => {
+  const published: { topic: string; payload: string }[] = [];
+  const broker = await startAedes({ onPublish: (topic, payload) => published.push({ topic, payload: payload.toString() }) });
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-run-'));
+  writeFileSync(
+    join(dir, 'airlock.json'),
+    JSON.stringify({ format: 'airlock-config/1', hubId: 'ha-home', dataDir: join(dir, 'data'), localBroker: { url: broker.url }, integrations: [], web: false }),
+  );
+  const hub = spawn(process.execPath, [cli, 'run', '--config', join(dir, 'airlock.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  hub.stdout.on('data', (c) => (output += c));
+  hub.stderr.on('data', (c) => (output += c));
+  const on = (topic: string) => published.filter((p) => p.topic === topic);
+  const ha = await mqtt.connectAsync(broker.url);
+  try {
+    await waitFor(() => on('airlock/ha-home/version').length > 0 && on('homeassistant/device/ha-home/config').length > 0, 20_000, 'version and discovery').catch((e) => {
+      t.log(output);
+      throw e;
+    });
+    t.deepEqual(JSON.parse(on('airlock/ha-home/version')[0]!.payload), { running: '0.1.0' });
+    t.deepEqual(on('airlock/ha-home/status').map((p) => p.payload), ['online'], 'online once for one connect');
+    const before = on('homeassistant/device/ha-home/config').length;
+    await ha.publishAsync('homeassistant/status', 'online');
+    await waitFor(() => on('homeassistant/device/ha-home/config').length > before, 10_000, 'discovery again after the birth message');
+    t.deepEqual(on('airlock/ha-home/status').map((p) => p.payload), ['online']);
+    hub.kill('SIGTERM');
+    await waitFor(() => on('airlock/ha-home/status').at(-1)?.payload === 'offline', 10_000, 'a graceful stop to say offline');
+  } finally {
+    hub.kill('SIGKILL');
+    await ha.endAsync(true);
+    await broker.close();
+  }
 });
 
 /** `airlock run` with one energy-saver integration whose endpoint the configuration overrides. */

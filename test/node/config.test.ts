@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig, ConfigError } from '../../hosts/node/config.js';
+import { hubSources } from '../../modules/hub/runtime-check.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
 import { deliveryUrl } from '../../modules/hub/contract-adapter.js';
 
@@ -16,7 +17,7 @@ test('the documented example configuration loads, with its contracts and secrets
   t.deepEqual(config.integrations.map((i) => i.contract.integration), ['energy-saver', 'leak-insurer']);
   t.deepEqual(config.integrations[1]!.consent, { 'leak-alerts': true });
   t.is(config.secret('energy-saver-token'), 'replace-me');
-  t.deepEqual(Object.keys((config.sources.bthome as { keys: Record<string, string> }).keys), ['A4:C1:38:8D:18:B2']);
+  t.deepEqual(Object.keys((hubSources(config.file, config.secret).bthome as { keys: Record<string, string> }).keys), ['A4:C1:38:8D:18:B2']);
 });
 
 test('every problem is reported at once with where it is', (t) => {
@@ -37,6 +38,11 @@ test('shape errors name the field and the rule', (t) => {
   const error = t.throws(() => checkConfig({ format: 'airlock-config/1', hubId: 'bad id!', localBroker: { url: 'http://x' }, integrations: [] }, at)) as ConfigError;
   t.true(error.problems.some((p) => p.startsWith('hubId: hubId must be 1-32')));
   t.true(error.problems.some((p) => p.startsWith('localBroker')));
+});
+
+test('secrets may also be written in the configuration itself (the demo, lab boards)', (t) => {
+  const json = { ...example(), dataDir: mkdtempSync(join(tmpdir(), 'airlock-config-')), secretsFile: undefined, secrets: secrets() };
+  t.is(checkConfig(json, at).secret('energy-saver-token'), 'replace-me');
 });
 
 const withEndpoint = (endpoint: string) => ({

@@ -60,10 +60,10 @@ Options:
       throw error;
     }
     const running = await runHub(config, { noWallClock: values['no-wall-clock'] === true });
-    const stopConsole = liveSummary(() => renderSummary(running.hub.snapshot(), [
+    const stopConsole = liveSummary(() => renderSummary(running.snapshot(), [
           running.web ? `Web page: ${running.web.url}${running.setupCode ? `   first-time setup code: ${running.setupCode}` : ''}` : 'Web page: off',
-          `Home broker: ${running.localBrokerUrl}   monitoring: ${running.monitorBrokerUrl}`,
-        ], true), () => oneLine(running.hub.snapshot()));
+          `Home broker: ${running.localBrokerUrl ?? 'none (BTHome only)'}   monitoring: ${running.monitorBrokerUrl ?? 'none'}`,
+        ], true), () => oneLine(running.snapshot()));
     return new Promise<number>((resolve) => {
       const stop = async () => {
         stopConsole();

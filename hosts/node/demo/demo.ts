@@ -70,12 +70,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (const cloud of clouds) await cloud.close().catch(() => undefined);
     throw error;
   }
-  const hub = running.hub;
 
-  const devices = mqtt.connect(running.localBrokerUrl, { clientId: 'demo-devices' });
+  const devices = mqtt.connect(running.localBrokerUrl!, { clientId: 'demo-devices' });
   const simulator = new DeviceSimulator({
     client: devices,
-    bthomeFrame: (mac, frame) => hub.acceptBle(mac, frame, -67),
+    bthomeFrame: (mac, frame) => running.acceptBle(mac, frame, -67),
     buildBthome: (v, packetId) =>
       buildBthomeFrame({ packetId, objects: [[0x01, v.battery], [0x02, v.temperature], [0x03, v.humidity]] }),
   });
@@ -105,7 +104,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ...(options.extra?.(running) ?? []),
     `Data: ${options.dataDir}   keys: 1-3 take a cloud offline/online, q quits`,
   ];
-  const stopConsole = liveSummary(() => renderSummary(hub.snapshot(), extra(), true), () => oneLine(hub.snapshot()), options.intervalMs ?? 1000);
+  const stopConsole = liveSummary(() => renderSummary(running.snapshot(), extra(), true), () => oneLine(running.snapshot()), options.intervalMs ?? 1000);
 
   return new Promise<number>((resolve) => {
     let done = false;
@@ -119,7 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       await devices.endAsync(true).catch(() => undefined);
       await running.stop();
       for (const cloud of clouds) await cloud.close().catch(() => undefined);
-      console.log(`\n${oneLine(hub.snapshot())}\n${cloudLines().join('\n')}`);
+      console.log(`\n${oneLine(running.snapshot())}\n${cloudLines().join('\n')}`);
       resolve(0);
     };
     process.once('SIGINT', () => void stop());
