@@ -337,6 +337,8 @@ export class RecordLog implements IntegrationQueue {
     }
     found.sort((a, b) => a.generation - b.generation);
     const refs = new Map<number, Map<number, RecordRef>>();
+    /** Per tag, the highest committed record seq: a torn record's seq is sealed but its record is lost (inside the gap). */
+    const committed = new Map<number, number>();
     for (const { index, entries } of found) {
       for (const e of entries) {
         const h = e.header;
@@ -368,6 +370,7 @@ export class RecordLog implements IntegrationQueue {
         }
         this.#proveHigh(stream, h.seq, index);
         if (h.seq > stream.sealed) stream.sealed = h.seq;
+        if (h.seq > (committed.get(h.tag) ?? 0)) committed.set(h.tag, h.seq);
         let bySeq = refs.get(h.tag);
         if (!bySeq) refs.set(h.tag, (bySeq = new Map()));
         const existing = bySeq.get(h.seq);
@@ -401,7 +404,7 @@ export class RecordLog implements IntegrationQueue {
     for (const stream of this.#streams.values()) {
       // Reserved seqs above everything accounted for: a RAM window's records that the power cut took
       // (and reserved seqs never given out: the gap is an upper bound).
-      const accounted = Math.max(stream.floor, stream.sealed, stream.settled);
+      const accounted = Math.max(stream.floor, committed.get(stream.tag) ?? 0, stream.settled);
       if (stream.high > accounted) {
         stream.gapFrom = accounted + 1;
         stream.gapTo = stream.high;
@@ -613,7 +616,7 @@ export class RecordLog implements IntegrationQueue {
     const stream = this.#validName(integration) ? this.#streams.get(this.#tagOf(integration)) : undefined;
     if (!stream) return;
     stream.gapFrom = stream.gapTo = 0;
-    if (stream.settled >= stream.high || Math.max(stream.floor, stream.sealed) >= stream.high) return;
+    if (stream.settled >= stream.high || stream.floor >= stream.high) return;
     stream.settled = stream.high;
     this.#ensureRoom(ENTRY_HEADER_BYTES + MARK_BODY_BYTES);
     this.#programSettled(stream);
@@ -913,9 +916,13 @@ export class RecordLog implements IntegrationQueue {
     return false;
   }
 
-  /** A settled proof matters only while nothing newer (a floor, a sealed record) accounts for as much. */
+  /**
+   * A settled proof matters until the floor passes it. (A record above it does
+   * not retire it: a torn one is no proof, and a live one may yet be dropped
+   * by a flipped bit.)
+   */
   #settledNeeded(stream: Stream): boolean {
-    return stream.settled > Math.max(stream.floor, stream.sealed);
+    return stream.settled > stream.floor;
   }
 
   #erase(s: number): void {
