@@ -24,7 +24,8 @@ export interface ScannedEntry {
 
 export type SectorFinding =
   | { state: 'blank' }
-  | { state: 'log'; generation: number; entries: ScannedEntry[]; used: number; damagedRegions: number }
+  /** tailDamaged: the last bytes written are no valid entry (a header torn by a power cut): never append after them. */
+  | { state: 'log'; generation: number; entries: ScannedEntry[]; used: number; damagedRegions: number; tailDamaged: boolean }
   /** Needs erasing before use: half-erased, torn header, another key's log, or not a log at all. */
   | { state: 'unusable'; why: 'not-a-log' | 'damaged' | 'version' | 'foreign' };
 
@@ -55,5 +56,5 @@ export function scanSector(bytes: Uint8Array, base: number, fingerprint: number)
     entries.push({ header: h, at: base + p, size, high });
     p += size;
   }
-  return { state: 'log', generation: header.header.generation, entries, used: Math.max(p, SECTOR_HEADER_BYTES), damagedRegions };
+  return { state: 'log', generation: header.header.generation, entries, used: Math.max(p, SECTOR_HEADER_BYTES), damagedRegions, tailDamaged: inDamage };
 }

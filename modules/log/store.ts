@@ -330,7 +330,9 @@ export class RecordLog implements IntegrationQueue {
       } else if (finding.state === 'log') {
         sectors.status[s] = STATUS_LOG;
         sectors.generation[s] = finding.generation;
-        sectors.used[s] = finding.used;
+        // Bytes programmed after a torn header could complete it into something that parses:
+        // a sector whose tail is damaged takes no more entries (compaction empties it in its turn).
+        sectors.used[s] = finding.tailDamaged ? this.#blockSize : finding.used;
         report.damagedRegions += finding.damagedRegions;
         found.push({ index: s, generation: finding.generation, entries: finding.entries });
       }

@@ -26,13 +26,13 @@ const WINDOW = { records: 8, bytes: 400, spillDelayMs: 2000, spillBytes: 120, re
 /** `burst`: no time passes after it (a restart burst fills the window before any delay runs out). */
 type Op = { do: 'append'; n: number; burst?: boolean } | { do: 'ack' } | { do: 'tick' } | { do: 'shutdown' };
 
-/** Online (acks every 3 records), offline from 25 to 60 (spills on delay and high-water), online again, then a clean shutdown. */
+/** Online but slow (acks every 7 records, so some spill first), offline from 25 to 60 (spills on delay and high-water), online again, then a clean shutdown. */
 function workload(): Op[] {
   const ops: Op[] = [];
   for (let n = 1; n <= 80; n++) {
     ops.push({ do: 'append', n, burst: n >= 40 && n < 52 });
     if (n % 2 === 0) ops.push({ do: 'tick' });
-    if ((n < 25 || n > 60) && n % 3 === 0) ops.push({ do: 'ack' });
+    if ((n < 25 || n > 60) && n % 7 === 0) ops.push({ do: 'ack' });
   }
   ops.push({ do: 'ack' }, { do: 'append', n: 81 }, { do: 'append', n: 82 }, { do: 'shutdown' });
   return ops;
@@ -128,7 +128,7 @@ function check(host: TestHost, flash: FaultyFlash, oracle: Oracle): string | und
   if (fresh.seq <= Math.max(highest, last, gap?.to ?? 0)) return `seq ${fresh.seq} reused after recovery (highest given ${highest})`;
   // The gap was reported once: the next boot (the fresh record lost in RAM) reports only what is new.
   const later = open(host, flash).buffer.settleGap(WHO);
-  if (later && later.from <= Math.max(highest, gap?.to ?? 0)) return `the gap ${later.from}..${later.to} is reported again`;
+  if (later && later.from <= Math.max(highest, gap?.to ?? 0)) return `the gap ${later.from}..${later.to} is reported again (first ${gap ? `${gap.from}..${gap.to}` : 'none'}, highest given ${highest}, fresh ${fresh.seq})`;
   return undefined;
 }
 
