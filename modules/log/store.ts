@@ -316,6 +316,7 @@ export class RecordLog implements IntegrationQueue {
       seqGaps: 0,
     };
     const found: { index: number; generation: number; entries: ScannedEntry[] }[] = [];
+    const tailDamage = new Map<number, number>();
     let otherData = 0;
     for (let s = 0; s < this.#sectorCount; s++) {
       const bytes = asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize));
@@ -330,9 +331,8 @@ export class RecordLog implements IntegrationQueue {
       } else if (finding.state === 'log') {
         sectors.status[s] = STATUS_LOG;
         sectors.generation[s] = finding.generation;
-        // Bytes programmed after a torn header could complete it into something that parses:
-        // a sector whose tail is damaged takes no more entries (compaction empties it in its turn).
-        sectors.used[s] = finding.tailDamaged ? this.#blockSize : finding.used;
+        sectors.used[s] = finding.used;
+        if (finding.tailDamageAt >= 0) tailDamage.set(s, finding.tailDamageAt);
         report.damagedRegions += finding.damagedRegions;
         found.push({ index: s, generation: finding.generation, entries: finding.entries });
       }
@@ -433,9 +433,32 @@ export class RecordLog implements IntegrationQueue {
     // A power cut between opening a head and erasing the sector after it leaves that compaction unfinished.
     if (this.#head >= 0) {
       const after = (this.#head + 1) % this.#sectorCount;
-      if (this.#sectors.status[after] === STATUS_LOG) this.#compact(after);
+      const unfinished = this.#sectors.status[after] === STATUS_LOG;
+      const damageAt = tailDamage.get(this.#head);
+      if (damageAt !== undefined) this.#stepOverTornHeader(damageAt, unfinished ? after : -1);
+      if (unfinished) this.#compact(after);
     }
     return report;
+  }
+
+  /**
+   * The head ends in a torn header at `at`: new entries start past its 22
+   * bytes, so no byte they program can complete it into a header that parses
+   * (found by the spill-path power-cut sweep: a commit byte landed on a torn
+   * header's missing checksum byte). A compaction to finish (`compacting`)
+   * needs its room first; without room enough the head is used as found.
+   */
+  #stepOverTornHeader(at: number, compacting: number): void {
+    const head = this.#head;
+    const past = Math.max(this.#sectors.used[head]!, at + ENTRY_HEADER_BYTES);
+    let need = 0;
+    if (compacting >= 0) {
+      for (const stream of this.#streams.values()) {
+        for (const ref of stream.queue) if (this.#sectorOf(ref.at) === compacting) need += ref.size;
+        if (stream.highSector === compacting || stream.floorSector === compacting || stream.settledSector === compacting) need += 2 * (ENTRY_HEADER_BYTES + MARK_BODY_BYTES);
+      }
+    }
+    if (compacting < 0 || past + need <= this.#blockSize) this.#sectors.used[head] = Math.min(this.#blockSize, past);
   }
 
   #recoveryState(report: RecoveryReport, otherData: number): RecoveryReport['state'] {
