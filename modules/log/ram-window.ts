@@ -4,7 +4,7 @@
  *
  * Packed on purpose: a board keeps up to eight of these in a ~96 KB XS
  * budget, so there is no object per record. Payload bytes live in one byte
- * ring (`bytes`); everything else is one slot of a few typed arrays (34 bytes
+ * ring (`bytes`); everything else is one slot of a few typed arrays (42 bytes
  * a record). Both are allocated once, at the sizes given, and never grow.
  */
 import type { Stamp } from '../reading.js';
