@@ -21,6 +21,13 @@ import { startWebServer, type WebServer } from './http-server.js';
 import { loadWebAssets } from './web-assets.js';
 import { readReplayFile } from './ble-replay.js';
 
+/**
+ * Each integration's RAM window on the desktop: memory is plentiful, so the
+ * window holds a restart burst (1 000 records/s for 2 s) without spilling;
+ * the spill delay is the core's (5 s). A board profile sets smaller ones.
+ */
+const DESKTOP_WINDOW = { records: 4096, bytes: 512 * 1024 } as const;
+
 /** The page's assets, built by tools/build-web-assets.ts next to the compiled code. */
 const WEB_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web-assets');
 
@@ -84,6 +91,7 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
       integrations: config.integrations.map((i) => ({ contract: i.contract, endpoint: i.endpoint })),
       sources: config.sources,
       monitorIntervalMs: config.file.monitorIntervalMs,
+      buffer: DESKTOP_WINDOW,
     },
     {
       host,
@@ -115,7 +123,8 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
   local.on('connect', () => {
     warned = false;
     log.info('home broker connected', { url: localBrokerUrl });
-    local.subscribe(hub.subscriptions, { qos: 0 });
+    // QoS 1: the home broker redelivers what a dropped connection lost (it grants what the publisher used).
+    local.subscribe(hub.subscriptions, { qos: 1 });
   });
   local.on('error', (error) => {
     if (!warned) log.warn('home broker unreachable; retrying (enforcement, buffering and the page keep running)', { url: localBrokerUrl, error: error.message });

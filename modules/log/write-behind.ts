@@ -120,7 +120,7 @@ export class WriteBehind implements IntegrationQueue {
   append(integration: string, payload: Uint8Array, stamp: Stamp, purposes = 0): AppendResult {
     const lane = this.#lane(integration);
     const o = this.#options;
-    if (lane.durability === 'flash' || payload.length === 0 || payload.length > o.bytes / 4) {
+    if (lane.durability === 'flash' || payload.length === 0 || payload.length > Math.min(o.bytes / 4, this.#log.maxPayloadBytes)) {
       return this.#log.append(integration, payload, stamp, { purposes });
     }
     const now = this.#clock.monotonic();
