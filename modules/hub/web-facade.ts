@@ -386,6 +386,8 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
         return `Consent withdrawn from ${who} for "${str(d.purpose)}".`;
       case 'data.purged':
         return `${str(d.records, '0')} buffered record(s) of ${who} purged and its keys destroyed (${str(d.reason, 'purge')}).`;
+      case 'data.lost':
+        return `A power cut took up to ${str(d.atMost, '0')} record(s) of ${who} from RAM before they reached flash (seqs ${str(d.fromSeq)}–${str(d.toSeq)} skipped).`;
       case 'retention.expired':
         return `${str(d.records, '0')} record(s) waited longer than their contract allows and were deleted.`;
       case 'export.created':

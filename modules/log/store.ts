@@ -729,10 +729,19 @@ export class RecordLog implements IntegrationQueue {
     if (!stream) return [];
     const out: PendingRecord[] = [];
     const after = afterSeq ?? -1;
-    for (const ref of [...stream.queue]) {
-      if (out.length >= max) break;
-      if (ref.seq <= after) continue;
+    const q = stream.queue;
+    // Seqs increase along the queue: find the first after `after` by bisection, not by copying a long backlog.
+    let lo = 0;
+    for (let hi = q.length; lo < hi; ) {
+      const mid = (lo + hi) >>> 1;
+      if (q[mid]!.seq <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < q.length && out.length < max; ) {
+      const ref = q[i]!;
       const payload = this.#open(integration, stream, ref);
+      // A record that does not open is dropped from the queue: the next one moved to index i.
+      if (q[i] === ref) i++;
       if (!payload) continue;
       const record: PendingRecord = { integration, seq: ref.seq, payload, stamp: this.#stampOf(ref) };
       if (ref.purposes !== 0) record.purposes = ref.purposes;
