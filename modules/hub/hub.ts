@@ -550,11 +550,13 @@ export class Hub {
   /** Seqs a power cut took from a RAM window (at the last boot): audited and counted once, so a vendor can tell a gap from a bug. */
   #reportLostSeqs(): void {
     for (const id of this.#lanes.keys()) {
-      const gap = this.buffer.settleGap(id);
+      const gap = this.log.gap(id);
       if (!gap) continue;
       const seqs = gap.to - gap.from + 1;
       this.#host.log.warn(`record log: ${id} seqs ${gap.from}..${gap.to} were reserved but not found after a power cut (records lost from RAM, at most ${seqs})`);
+      // Audited before the log is settled: a cut in between reports the gap twice, never not at all.
       this.audit.record('hub', 'data.lost', id, { fromSeq: gap.from, toSeq: gap.to, atMost: seqs, reason: 'power cut before the RAM window spilled' });
+      this.buffer.settleGap(id);
     }
   }
 
