@@ -15,7 +15,8 @@ export function targetMet(row: BenchRow): boolean | undefined {
   return m[1] === '>=' ? row.value >= bound : row.value <= bound;
 }
 
-const fmt = (n: number) => (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Math.round(n * 100) / 100));
+/** Thousands grouped with a space, as the docs write them (no locale: the same text on every machine). */
+const fmt = (n: number) => (Math.abs(n) >= 1000 ? String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ' ') : String(Math.round(n * 100) / 100));
 const k = (n: number) => `${Math.round(n / 1000)}k`;
 const pct = (part: number, whole: number) => `${Math.round((part / whole) * 100)} %`;
 
