@@ -215,7 +215,7 @@ export class Hub {
     for (const [id, lane] of this.#lanes) if (!this.#paused.has(id)) lane.forwarder.start();
     this.#reportLostSeqs();
     const { timers } = this.#host;
-    this.#timers.push(timers.repeat(() => this.buffer.tick(), this.buffer.tickMs));
+    this.#timers.push(timers.repeat(() => this.#guard('spilling RAM windows', () => this.buffer.tick()), this.buffer.tickMs));
     this.#timers.push(timers.repeat(() => this.#pipeline?.tick(), TICK_MS));
     this.#timers.push(timers.repeat(() => this.#housekeeping(), EXPIRE_MS));
     this.#timers.push(timers.repeat(() => this.volume.rollHour(), HOUR_MS));
@@ -230,7 +230,7 @@ export class Hub {
     this.#pipeline?.close();
     await Promise.all([...this.#lanes.values()].map((lane) => lane.forwarder.stop()));
     // A clean shutdown loses nothing: RAM windows go to flash and the seqs are settled.
-    this.buffer.shutdown();
+    this.#guard('spilling RAM windows at shutdown', () => this.buffer.shutdown());
     // Transports hold connections (MQTT sessions, HTTP agents): close them so the host can shut down.
     await Promise.all([...this.#lanes.values()].map((lane) => lane.transport.close().catch(() => undefined)));
   }
@@ -557,6 +557,15 @@ export class Hub {
       // Audited before the log is settled: a cut in between reports the gap twice, never not at all.
       this.audit.record('hub', 'data.lost', id, { fromSeq: gap.from, toSeq: gap.to, atMost: seqs, reason: 'power cut before the RAM window spilled' });
       this.buffer.settleGap(id);
+    }
+  }
+
+  /** A flash failure in housekeeping is logged, not thrown into a timer (or out of stop()). */
+  #guard(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.#host.log.error(`record log: ${what} failed`, { error: (error as Error)?.message ?? String(error) });
     }
   }
 
