@@ -11,6 +11,8 @@ import * as v from 'valibot';
 import { parseContractText } from '../../modules/contract/validate.js';
 import type { Contract } from '../../modules/contract/types.js';
 import type { HubSources } from '../../modules/hub/hub.js';
+import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
+import { deliveryUrl } from '../../modules/hub/contract-adapter.js';
 
 export const CONFIG_FORMAT = 'airlock-config/1';
 
@@ -159,6 +161,14 @@ export function checkConfig(json: unknown, path: string, given: { secrets?: Reco
     const purposes = new Set(contract.purposes.map((p) => p.id));
     for (const purpose of Object.keys(entry.consent ?? {})) {
       if (!purposes.has(purpose)) problems.push(`${where}.consent.${purpose}: the contract has no such purpose (it has ${[...purposes].join(', ')})`);
+    }
+    // Where records go, by the rule the hub delivers by (deliveryUrl), parsed as the firmware's
+    // transports parse it: a target with no usable topic is refused here, at start, instead of
+    // stopping the running hub.
+    try {
+      parseEndpoint(deliveryUrl(contract, entry.endpoint));
+    } catch (error) {
+      problems.push(`${entry.endpoint ? `${where}.endpoint` : `${where}.contract (${entry.contract}) delivery`}: ${(error as Error).message}`);
     }
     const ca = entry.ca ? at(entry.ca) : undefined;
     if (ca && !existsSync(ca)) problems.push(`${where}.ca: ${ca} does not exist`);

@@ -17,6 +17,7 @@ import { repoRoot } from '../../hosts/xs/engine.js';
 import { decodeEnvelope } from '../../modules/forward/envelope.js';
 import { makeContract } from '../support/contracts.js';
 import { startAedes, startMosquitto, type TestBroker } from '../support/brokers.js';
+import { peerMissing } from '../support/peers.js';
 import { inspectDataDir } from '../support/flash-inspect.js';
 import { waitFor } from '../support/receiver-log.js';
 
@@ -91,7 +92,7 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
 
   let broker: TestBroker | undefined = await startMosquitto();
   if (!broker) {
-    t.log('mosquitto is not installed: the home broker is aedes in the test process instead (CI uses Mosquitto)');
+    peerMissing(t, 'mosquitto', 'the home broker is aedes in the test process instead');
     broker = await startAedes();
   }
   // Everything the cloud received, as sent: seq → JSON of {at, data} of every copy.

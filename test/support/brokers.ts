@@ -100,7 +100,6 @@ export function mosquittoPath(): string | undefined {
   return ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p));
 }
 
-export const MOSQUITTO_SKIP = 'mosquitto is not installed (apt-get install -y mosquitto); the Mosquitto cases are skipped here but run in CI';
 
 /**
  * Mosquitto on 127.0.0.1:<random port> with a generated config. Persistence is

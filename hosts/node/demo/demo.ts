@@ -19,6 +19,8 @@ export interface DemoOptions {
   dataDir: string;
   /** Stop by itself after this many seconds (scripts, CI smoke runs). */
   durationS?: number;
+  /** Boot as if the hub had no wall-clock time yet (`--no-wall-clock`). */
+  noWallClock?: boolean;
   /** Home broker port; 1883 by default, a free one if that is taken. */
   port?: number;
   /** Extra lines for the console (the web page's address). */
@@ -58,11 +60,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     const config = checkConfig(configJson, join(repoRoot, 'demo.config.json'), { secrets: DEMO_SECRETS });
     try {
-      running = await runHub(config, { log, webPortFallback: true });
+      running = await runHub(config, { log, webPortFallback: true, noWallClock: options.noWallClock === true });
     } catch (error) {
       if (options.port !== undefined || !/EADDRINUSE/.test((error as Error).message)) throw error;
       config.file.localBroker = { embedded: true, port: 0 }; // 1883 is taken (a real broker?): use a free port
-      running = await runHub(config, { log, webPortFallback: true });
+      running = await runHub(config, { log, webPortFallback: true, noWallClock: options.noWallClock === true });
     }
   } catch (error) {
     for (const cloud of clouds) await cloud.close().catch(() => undefined);
