@@ -19,6 +19,13 @@ import { startWebServer, type WebServer } from './http-server.js';
 import { loadWebAssets } from './web-assets.js';
 import { readReplayFile } from './ble-replay.js';
 
+/**
+ * Each integration's RAM window on the desktop: memory is plentiful, so the
+ * window holds a restart burst (1 000 records/s for 2 s) without spilling;
+ * the spill delay is the core's (5 s). A board profile sets smaller ones.
+ */
+const DESKTOP_WINDOW = { records: 4096, bytes: 512 * 1024 } as const;
+
 /** The page's assets, built by tools/build-web-assets.ts next to the compiled code. */
 const WEB_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web-assets');
 
@@ -77,7 +84,7 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
 
   const caFor = new Map(config.integrations.map((i) => [i.contract.integration, i.ca]));
   const runtime = startRuntime(
-    { config: file, integrations: config.integrations, version: VERSION, model: 'desktop host' },
+    { config: file, integrations: config.integrations, version: VERSION, model: 'desktop host', buffer: DESKTOP_WINDOW },
     {
       host,
       auditFlash,

@@ -47,7 +47,8 @@ export function nodeBrokers(ctx: NodeBrokerContext): ConnectBroker {
     client.on('connect', () => {
       warned = false;
       ctx.log.info(`${request.role} broker connected`, { url });
-      if (request.subscriptions.length > 0) client.subscribe([...request.subscriptions], { qos: request.role === 'monitor' ? 1 : 0 });
+      if (request.subscriptions.length > 0) // QoS 1 both ways: the home broker redelivers what a dropped connection lost (it grants what the publisher used).
+      client.subscribe([...request.subscriptions], { qos: 1 });
       handlers.connected();
     });
     client.on('error', (error) => {

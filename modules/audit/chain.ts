@@ -29,6 +29,7 @@ export type AuditAction =
   | 'consent.given'
   | 'consent.withdrawn'
   | 'data.purged'
+  | 'data.lost'
   | 'retention.expired'
   | 'export.created'
   | 'integration.deleted'
@@ -48,7 +49,7 @@ export type AuditAction =
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
   'contract.installed', 'contract.updated', 'contract.approved', 'contract.rejected', 'contract.reverted',
-  'consent.given', 'consent.withdrawn', 'data.purged', 'retention.expired', 'export.created',
+  'consent.given', 'consent.withdrawn', 'data.purged', 'data.lost', 'retention.expired', 'export.created',
   'integration.deleted', 'incident.opened', 'incident.notified', 'incident.resolved', 'incident.overdue',
   'sla.violation', 'anomaly.volume', 'anomaly.out-of-contract-request', 'anomaly.login-burst',
   'anomaly.forged-command', 'audit-rights.overdue', 'auth.login', 'auth.login-failed', 'config.changed',

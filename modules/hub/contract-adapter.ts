@@ -7,7 +7,7 @@
 import type { ContractLike, TransformLike } from '../audit/contract-shape.js';
 import type { Contract, Transform } from '../contract/types.js';
 import type { DeliveryTerms } from '../forward/terms.js';
-import type { QueueLimits } from '../log/store.js';
+import type { BufferLimits } from '../log/write-behind.js';
 
 const UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
@@ -59,11 +59,12 @@ export function contractLike(contract: Contract): ContractLike {
   };
 }
 
-export function bufferLimits(contract: Contract): QueueLimits {
+export function bufferLimits(contract: Contract): BufferLimits {
   return {
     maxBytes: contract.hubBuffer.maxBytes,
     maxAgeMs: contract.hubBuffer.maxAgeSeconds * 1000,
     whenFull: contract.hubBuffer.whenFull,
+    durability: contract.hubBuffer.durability ?? 'ram-first',
   };
 }
 

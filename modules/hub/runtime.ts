@@ -13,6 +13,7 @@ import type { Flash, Host } from '../host.js';
 import type { MonitorSnapshot } from '../monitor/status.js';
 import type { WebRouter } from '../web/router.js';
 import type { WebAssets } from '../web/static.js';
+import type { WindowOptions } from '../log/write-behind.js';
 import { Hub, type ContractArchive, type HubPowers } from './hub.js';
 import { connectMonitoring, type BrokerConnection, type ConnectBroker } from './runtime-brokers.js';
 import { hubSources, type RuntimeIntegration } from './runtime-check.js';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   model: string;
   /** The retained version document (the board adds its update trial's state); `{running: version}` without it. */
   versions?: () => unknown;
+  /** Each integration's RAM window (records and bytes held before they spill to flash); the core's default without it. */
+  buffer?: WindowOptions;
 }
 
 export interface RuntimePowers {
@@ -84,10 +87,12 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       integrations: options.integrations.map((i) => ({ contract: i.contract, ...(i.endpoint ? { endpoint: i.endpoint } : {}) })),
       sources: hubSources(config, powers.secret),
       ...(config.monitorIntervalMs ? { monitorIntervalMs: config.monitorIntervalMs } : {}),
+      ...(options.buffer ? { buffer: options.buffer } : {}),
     },
     { host, auditFlash: powers.auditFlash, archive: powers.archive, transport: powers.transport, ...(monitoring ? { publish: monitoring.publish } : {}) },
   );
   hub = composed;
+  if (composed.recovery.error) host.log.warn(`flash log: ${composed.recovery.error}`);
 
   const running =
     powers.admit?.({

@@ -27,6 +27,8 @@ export const UNCOMMITTED = 0xff;
 const KINDS = [KIND_RECORD, KIND_MARK] as const;
 
 export const FLAG_WALL = 0x1; // the time field holds wall ms (else monotonic ms of that boot)
+/** On a mark: its seq field is "every seq up to here is accounted for" (a clean shutdown, a reported gap), not a floor. */
+export const FLAG_SETTLED = 0x2;
 const LENGTH_BITS = 13;
 export const MAX_BODY_BYTES = (1 << LENGTH_BITS) - 1;
 /** Times are 40-bit ms: monotonic ms since boot, or wall ms since WALL_EPOCH (2020-01-01, good until 2054). */

@@ -283,7 +283,7 @@ if (!existsSync(CHROMIUM)) {
       await shot('03-consent');
       await page.locator('#withdraw-energy-saver-energy-advice').click();
       await page.getByText('4 waiting record(s) deleted').waitFor();
-      t.is(hub.log.stats('energy-saver').records, 0, 'the hub purged the buffered records');
+      t.is(hub.buffer.stats('energy-saver').records, 0, 'the hub purged the buffered records');
 
       await page.getByRole('link', { name: 'Contracts' }).click();
       await page.getByText('Proposed change: 1.0.0 → 1.1.0').waitFor();
