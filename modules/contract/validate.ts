@@ -11,14 +11,14 @@ import type { Contract, ContractError, ParseResult } from './types.js';
 
 type Path = (string | number)[];
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const IDENTIFIER = (): RegExp => /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** `['streams', 0, 'fields', 'temperature']` → `streams[0].fields.temperature`. */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else if (IDENTIFIER.test(key)) out += out ? `.${key}` : key;
+    else if (IDENTIFIER().test(key)) out += out ? `.${key}` : key;
     else out += `[${JSON.stringify(key)}]`;
   }
   return out;
@@ -127,7 +127,7 @@ function crossChecks(json: Record<string, unknown>): ContractError[] {
 }
 
 const SCHEMES = ['mqtt:', 'mqtts:', 'https:'];
-const SECRET_PARAM = /(^|[?&])(token|access_token|api[_-]?key|key|password|passwd|pwd|secret|sig|signature|auth)=/i;
+const SECRET_PARAM = (): RegExp => /(^|[?&])(token|access_token|api[_-]?key|key|password|passwd|pwd|secret|sig|signature|auth)=/i;
 
 function checkDelivery(delivery: Record<string, unknown>): ContractError[] {
   const errors: ContractError[] = [];
@@ -150,7 +150,7 @@ function checkDelivery(delivery: Record<string, unknown>): ContractError[] {
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(authority.replace(/^.*@/, ''))) {
     errors.push({ path: at('endpoint'), message: 'endpoint host must be a host name or address with an optional :port' });
   }
-  if (SECRET_PARAM.test(rest.replace(/^[^?]*/, ''))) {
+  if (SECRET_PARAM().test(rest.replace(/^[^?]*/, ''))) {
     errors.push({ path: at('endpoint'), message: 'endpoint query carries what looks like a secret; reference a named secret in delivery.credentials' });
   }
   if (scheme === 'mqtt:' || scheme === 'mqtts:') {
@@ -165,14 +165,14 @@ function checkDelivery(delivery: Record<string, unknown>): ContractError[] {
 }
 
 /** Keys whose string value would be a secret written into the contract itself. */
-const SECRET_KEY = /^(password|passwd|pwd|pass|token|access[_-]?token|refresh[_-]?token|bearer|api[_-]?key|apikey|key|secret[_-]?key|private[_-]?key|client[_-]?secret|shared[_-]?secret)$/i;
+const SECRET_KEY = (): RegExp => /^(password|passwd|pwd|pass|token|access[_-]?token|refresh[_-]?token|bearer|api[_-]?key|apikey|key|secret[_-]?key|private[_-]?key|client[_-]?secret|shared[_-]?secret)$/i;
 const MAX_DEPTH = 16;
 
 function findInlineSecrets(value: unknown, path: Path, errors: ContractError[], depth: number): void {
   if (depth > MAX_DEPTH || typeof value !== 'object' || value === null) return;
   const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((item, i) => [i, item]) : Object.entries(value);
   for (const [key, item] of entries) {
-    if (typeof key === 'string' && SECRET_KEY.test(key) && (typeof item === 'string' || typeof item === 'number')) {
+    if (typeof key === 'string' && SECRET_KEY().test(key) && (typeof item === 'string' || typeof item === 'number')) {
       errors.push({
         path: formatPath([...path, key]),
         message: `"${key}" looks like an inline credential; contracts never carry secrets: store it on the hub and reference it by name in delivery.credentials.secret`,

@@ -16,11 +16,11 @@ export interface EndpointParts {
 
 const DEFAULT_PORTS: Record<EndpointParts['scheme'], number> = { mqtt: 1883, mqtts: 8883, http: 80, https: 443 };
 // The rest keeps any `#`: in an MQTT topic it is the wildcard, which deserves its own message.
-const SHAPE = /^([a-z]+):\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)(?::(\d+))?(.*)$/i;
+const SHAPE = (): RegExp => /^([a-z]+):\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)(?::(\d+))?(.*)$/i;
 const WHERE_TOPICS_COME_FROM = "the contract's delivery.topic names it, or an endpoint override's path (mqtts://host:8883/airlock/energy)";
 
 export function parseEndpoint(endpoint: string): EndpointParts {
-  const match = SHAPE.exec(endpoint);
+  const match = SHAPE().exec(endpoint);
   if (!match) throw new TypeError(`endpoint "${endpoint}" is not a URL like mqtts://host:8883/topic or https://host/path`);
   const scheme = match[1]!.toLowerCase();
   if (!(scheme in DEFAULT_PORTS)) throw new TypeError(`endpoint "${endpoint}": scheme "${scheme}" is not one of mqtt, mqtts, http, https`);

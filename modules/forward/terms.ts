@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { PromisedLevels } from './service-levels.js';
+import { matches } from '../contract/pattern.js';
 
 export type PayloadFormat = 'cbor' | 'json';
 
@@ -32,7 +33,7 @@ const positive = v.pipe(v.number(), v.gtValue(0), v.finite());
 
 const TermsSchema = v.object({
   integration: v.pipe(v.string(), v.minLength(1)),
-  endpoint: v.pipe(v.string(), v.regex(/^(mqtts?|https?):\/\/[^/]+/, 'must be an mqtt://, mqtts://, http:// or https:// URL')),
+  endpoint: v.pipe(v.string(), matches(() => /^(mqtts?|https?):\/\/[^/]+/, 'must be an mqtt://, mqtts://, http:// or https:// URL')),
   format: v.picklist(['cbor', 'json']),
   batchSize: positiveInt,
   maxBatchBytes: v.optional(positiveInt),

@@ -91,14 +91,14 @@ export class StateListeners {
   }
 }
 
-const PRIVATE_V4 = [
+const PRIVATE_V4 = (): RegExp[] => [
   /^127\./,
   /^10\./,
   /^192\.168\./,
   /^172\.(1[6-9]|2\d|3[01])\./,
   /^169\.254\./,
 ];
-const LOCAL_NAME = /(^localhost$)|(\.local$)|(\.lan$)|(\.home\.arpa$)|(\.internal$)/i;
+const LOCAL_NAME = (): RegExp => /(^localhost$)|(\.local$)|(\.lan$)|(\.home\.arpa$)|(\.internal$)/i;
 
 /**
  * Classifies an endpoint URL's host: loopback, RFC 1918, link-local, ULA
@@ -113,6 +113,6 @@ export function endpointScope(endpoint: string): EndpointScope {
     const v6 = host.slice(1, -1);
     return v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) ? 'local' : 'internet';
   }
-  if (PRIVATE_V4.some((re) => re.test(host)) || LOCAL_NAME.test(host)) return 'local';
+  if (PRIVATE_V4().some((re) => re.test(host)) || LOCAL_NAME().test(host)) return 'local';
   return 'internet';
 }

@@ -69,7 +69,7 @@ export function bufferLimits(contract: Contract): BufferLimits {
 }
 
 /** scheme://authority, then the path, then ?query#fragment; a plain split (no URL class on every host). */
-const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/is;
+const URL_PARTS = (): RegExp => /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/is;
 
 /**
  * The URL the transport delivers to. The contract's endpoint with its topic
@@ -82,11 +82,11 @@ export function deliveryUrl(contract: Contract, override?: string): string {
   const d = contract.delivery;
   const own = d.topic ? `${d.endpoint.replace(/\/$/, '')}/${d.topic}` : d.endpoint.replace(/\/$/, '') + (d.path ?? '');
   if (!override) return own;
-  const given = URL_PARTS.exec(override);
+  const given = URL_PARTS().exec(override);
   if (!given) return override; // not a URL: the configuration check names it
   const [, origin, path, rest] = given as unknown as [string, string, string, string];
   if (path !== '' && path !== '/') return override;
-  const contractTarget = URL_PARTS.exec(own)?.[2] ?? '';
+  const contractTarget = URL_PARTS().exec(own)?.[2] ?? '';
   return origin + contractTarget + rest;
 }
 

@@ -215,7 +215,11 @@ export class Hub {
     for (const [id, lane] of this.#lanes) if (!this.#paused.has(id)) lane.forwarder.start();
     this.#reportLostSeqs();
     const { timers } = this.#host;
-    this.#timers.push(timers.repeat(() => this.#guard('spilling RAM windows', () => this.buffer.tick()), this.buffer.tickMs));
+    const spill = (): void => {
+      // What a power cut could take changed (ram_records): the state documents say so.
+      if (this.buffer.tick() > 0) this.monitor.changed();
+    };
+    this.#timers.push(timers.repeat(() => this.#guard('spilling RAM windows', spill), this.buffer.tickMs));
     this.#timers.push(timers.repeat(() => this.#pipeline?.tick(), TICK_MS));
     this.#timers.push(timers.repeat(() => this.#housekeeping(), EXPIRE_MS));
     this.#timers.push(timers.repeat(() => this.volume.rollHour(), HOUR_MS));
@@ -379,6 +383,7 @@ export class Hub {
       retried: f.counters.retried,
       bufferedRecords: f.buffered.records,
       bufferedBytes: f.buffered.bytes,
+      ramRecords: this.buffer.inRam(id),
       oldestBufferedAgeS: f.oldestAgeMs === undefined ? null : Math.floor(f.oldestAgeMs / 1000),
       lastDelivery: wallOf === undefined ? null : new Date(wallOf).toISOString(),
       lastError: f.counters.lastError ?? null,

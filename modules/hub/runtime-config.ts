@@ -8,11 +8,12 @@
  * editors' copy of the same rules.
  */
 import * as v from 'valibot';
+import { matches } from '../contract/pattern.js';
 
 export const CONFIG_FORMAT = 'airlock-config/1';
 
 /** mqtt(s)://host[:port], nothing after: what a broker connection needs (brokerAddress splits it). */
-const BROKER_URL = /^(mqtts?):\/\/(\[[^\]]+\]|[^:/?#@[\]]+)(?::(\d{1,5}))?\/?$/i;
+const BROKER_URL = (): RegExp => /^(mqtts?):\/\/(\[[^\]]+\]|[^:/?#@[\]]+)(?::(\d{1,5}))?\/?$/i;
 
 /**
  * The schemas, built when a configuration is checked (once per boot) rather
@@ -31,7 +32,7 @@ export function runtimeConfigSchemas() {
   /** Secrets are named, never written here: the desktop's secrets file or the board's NVS holds the values. */
   const SecretRef = v.strictObject({ secret: v.pipe(v.string(), v.minLength(1)) });
 
-  const BrokerUrl = v.pipe(v.string(), v.regex(BROKER_URL, 'must be mqtt://host[:port] or mqtts://host[:port]'));
+  const BrokerUrl = v.pipe(v.string(), matches(BROKER_URL, 'must be mqtt://host[:port] or mqtts://host[:port]'));
 
   const Broker = v.union([
     v.strictObject({ url: BrokerUrl, username: v.optional(v.string()), password: v.optional(SecretRef), ca: v.optional(v.string()) }),
@@ -66,7 +67,7 @@ export function runtimeConfigSchemas() {
   const Config = v.strictObject({
     $schema: v.optional(v.string()),
     format: v.optional(v.literal(CONFIG_FORMAT, `format must be "${CONFIG_FORMAT}"`)),
-    hubId: v.pipe(v.string(), v.regex(/^[a-zA-Z0-9_-]{1,32}$/, 'hubId must be 1-32 letters, digits, "_" or "-"')),
+    hubId: v.pipe(v.string(), matches(() => /^[a-zA-Z0-9_-]{1,32}$/, 'hubId must be 1-32 letters, digits, "_" or "-"')),
     /** The home's broker (zigbee2mqtt, Tasmota, ESPHome); without it only BTHome feeds the hub. */
     localBroker: v.optional(Broker),
     /** Where monitoring and Home Assistant discovery go; the home's broker when absent. */
@@ -99,7 +100,7 @@ export function runtimeConfigSchemas() {
     archivePartition: v.optional(v.string()),
     confirmAfterMs: v.optional(Count(1000)),
     /** Hex of the vendor's P-256 update key (65 bytes, uncompressed); empty: updates are refused. */
-    updateKey: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.regex(/^04[0-9a-fA-F]{128}$/, 'updateKey must be 130 hex digits starting 04 (an uncompressed P-256 key), or ""'))])),
+    updateKey: v.optional(v.union([v.literal(''), v.pipe(v.string(), matches(() => /^04[0-9a-fA-F]{128}$/, 'updateKey must be 130 hex digits starting 04 (an uncompressed P-256 key), or ""'))])),
     /** Moddable's Linux simulator only: the emulated partitions, name → bytes (hosts/moddable/lin/flash.ts). */
     simPartitions: v.optional(v.record(v.string(), Count(4096))),
     /** Older manifests listed bundled contracts here; they are `integrations[].contract` now. */
@@ -141,7 +142,7 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
 
 /** Host, port and TLS of a broker URL the schema accepted (hosts without a URL parser need the parts). */
 export function brokerAddress(url: string): { host: string; port: number; tls: boolean } {
-  const match = BROKER_URL.exec(url);
+  const match = BROKER_URL().exec(url);
   if (!match) throw new TypeError(`broker URL "${url}" is not mqtt://host[:port] or mqtts://host[:port]`);
   const tls = match[1]!.toLowerCase() === 'mqtts';
   return { host: match[2]!.replace(/^\[|\]$/g, ''), port: match[3] === undefined ? (tls ? 8883 : 1883) : Number(match[3]), tls };

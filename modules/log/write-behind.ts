@@ -172,10 +172,17 @@ export class WriteBehind implements IntegrationQueue {
     return { records: window.count, bytes: window.payloadBytes, oldestSeq: window.seq(0), oldestStamp: window.stamp(0) };
   }
 
-  /** Spills every window whose oldest record waited past the spill delay; run every `tickMs`. */
-  tick(): void {
+  /** Records held only in the integration's RAM window: what a power cut could take (docs/flash-log.md). */
+  inRam(integration: string): number {
+    return this.#lanes.get(integration)?.window?.count ?? 0;
+  }
+
+  /** Spills every window whose oldest record waited past the spill delay; run every `tickMs`. Returns how many spills it made. */
+  tick(): number {
+    const before = this.#counters.spills;
     const now = this.#clock.monotonic();
     for (const [integration, lane] of this.#lanes) this.#spillDue(integration, lane, now);
+    return this.#counters.spills - before;
   }
 
   /**

@@ -27,6 +27,7 @@ const INTEGRATION_METRICS: readonly Metric[] = [
   { key: 'retried', name: 'retried', kind: 'counter', unit: 'attempts', icon: 'mdi:refresh' },
   { key: 'buffered_records', name: 'buffered records', kind: 'gauge', unit: 'records', icon: 'mdi:database' },
   { key: 'buffered_bytes', name: 'buffered bytes', kind: 'gauge', unit: 'B', deviceClass: 'data_size' },
+  { key: 'ram_records', name: 'records in RAM only', kind: 'gauge', unit: 'records', icon: 'mdi:memory' },
   { key: 'oldest_buffered_age_s', name: 'oldest buffered age', kind: 'gauge', unit: 's', deviceClass: 'duration' },
   { key: 'last_delivery', name: 'last delivery', kind: 'time', deviceClass: 'timestamp' },
   { key: 'last_error', name: 'last error', kind: 'text', icon: 'mdi:alert-circle-outline' },

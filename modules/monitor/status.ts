@@ -24,6 +24,8 @@ export interface IntegrationStatus {
   retried: number;
   bufferedRecords: number;
   bufferedBytes: number;
+  /** Of the buffered records, those held only in RAM (not yet spilled to flash): a power cut can lose these. */
+  ramRecords: number;
   /** Seconds since the oldest undelivered record entered the buffer, or null when empty. */
   oldestBufferedAgeS: number | null;
   /** ISO time of the last acknowledged delivery, or null. */
@@ -69,6 +71,7 @@ export function integrationStateJson(status: IntegrationStatus): Record<string, 
     retried: status.retried,
     buffered_records: status.bufferedRecords,
     buffered_bytes: status.bufferedBytes,
+    ram_records: status.ramRecords,
     oldest_buffered_age_s: status.oldestBufferedAgeS,
     last_delivery: status.lastDelivery,
     last_error: status.lastError,

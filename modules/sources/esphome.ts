@@ -25,7 +25,7 @@ export interface EsphomeConfig {
 
 const SOURCE = 'esphome';
 const COMPONENTS: readonly string[] = Object.freeze(['sensor', 'binary_sensor', 'switch', 'text_sensor']);
-const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NUMBER = (): RegExp => /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 interface Parsed {
   prefix: string;
@@ -85,7 +85,7 @@ export function createEsphome(config: EsphomeConfig, context: SourceContext): Mq
       let value: FieldValue;
       const trimmed = text.value.trim();
       if (parsed.component === 'sensor') {
-        if (!NUMBER.test(trimmed)) return drop('not-number');
+        if (!NUMBER().test(trimmed)) return drop('not-number');
         value = Number(trimmed);
         if (!Number.isFinite(value)) return drop('not-number');
       } else if (parsed.component === 'text_sensor') {

@@ -37,7 +37,7 @@ interface KnownDevice {
 }
 
 const SOURCE = 'zigbee2mqtt';
-const COMMAND = /\/(set|get)(\/.*)?$/;
+const COMMAND = (): RegExp => /\/(set|get)(\/.*)?$/;
 
 export function createZigbee2Mqtt(config: Zigbee2MqttConfig, context: SourceContext): Zigbee2MqttDecoder {
   const base = config.baseTopic ?? 'zigbee2mqtt';
@@ -136,7 +136,7 @@ export function createZigbee2Mqtt(config: Zigbee2MqttConfig, context: SourceCont
         handleBridge(rest.slice('bridge/'.length), payload);
         return [];
       }
-      if (COMMAND.test(rest)) {
+      if (COMMAND().test(rest)) {
         counters.ignored(SOURCE);
         return [];
       }

@@ -7,6 +7,7 @@
  */
 import * as v from 'valibot';
 import { utf8 } from '../bytes.js';
+import { matches } from '../contract/pattern.js';
 
 export const UPDATE_KINDS = ['firmware', 'contracts'] as const;
 export type UpdateKind = (typeof UPDATE_KINDS)[number];
@@ -23,14 +24,14 @@ export interface UpdateManifest {
   signature: string;
 }
 
-const VERSION = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
+const VERSION = (): RegExp => /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
 
 const ManifestSchema = v.strictObject({
   kind: v.picklist(UPDATE_KINDS, 'kind must be "firmware" or "contracts"'),
-  version: v.pipe(v.string('version must be a string'), v.regex(VERSION, 'version must be MAJOR.MINOR.PATCH (digits, no leading zeros)')),
+  version: v.pipe(v.string('version must be a string'), matches(VERSION, 'version must be MAJOR.MINOR.PATCH (digits, no leading zeros)')),
   size: v.pipe(v.number('size must be a number'), v.integer('size must be a whole number of bytes'), v.minValue(1, 'size must be at least 1 byte')),
-  sha256: v.pipe(v.string('sha256 must be a string'), v.regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits')),
-  signature: v.pipe(v.string('signature must be a string'), v.regex(/^[0-9a-f]{128}$/, 'signature must be 128 lowercase hex digits (r || s)')),
+  sha256: v.pipe(v.string('sha256 must be a string'), matches(() => /^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits')),
+  signature: v.pipe(v.string('signature must be a string'), matches(() => /^[0-9a-f]{128}$/, 'signature must be 128 lowercase hex digits (r || s)')),
 });
 
 export type ManifestResult = { ok: true; manifest: UpdateManifest } | { ok: false; message: string };
@@ -62,5 +63,5 @@ export function compareVersions(a: string, b: string): number {
 }
 
 export function isVersion(text: string): boolean {
-  return VERSION.test(text);
+  return VERSION().test(text);
 }

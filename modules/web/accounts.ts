@@ -19,7 +19,7 @@ const INVITES_KEY = 'invites';
 const ACCOUNT_PREFIX = 'u.';
 
 /** Account names: short, lowercase, so the store key ("u." + name) fits NVS's 15 characters. */
-export const ACCOUNT_NAME_RULE = /^[a-z][a-z0-9_-]{0,11}$/;
+export const ACCOUNT_NAME_RULE = (): RegExp => /^[a-z][a-z0-9_-]{0,11}$/;
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 128;
 
@@ -80,7 +80,7 @@ export class AccountStore {
   // ----- accounts -----
 
   get(name: string): Account | undefined {
-    if (!ACCOUNT_NAME_RULE.test(name)) return undefined;
+    if (!ACCOUNT_NAME_RULE().test(name)) return undefined;
     const raw = this.#store.get(DOMAIN, ACCOUNT_PREFIX + name);
     if (typeof raw !== 'string') return undefined;
     try {

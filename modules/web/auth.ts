@@ -149,7 +149,7 @@ export class WebAuth {
     const totpCode = requireString(body, 'totp', 16);
     const invitation = this.#checkCode(code, remote);
     const name = invitation.name || (typeof body.name === 'string' ? body.name.trim().toLowerCase() : 'owner');
-    if (!ACCOUNT_NAME_RULE.test(name)) {
+    if (!ACCOUNT_NAME_RULE().test(name)) {
       throw new HttpError(400, 'bad-name', 'The account name must be 1-12 lowercase letters, digits, "-" or "_", starting with a letter.');
     }
     if (this.accounts.get(name)) throw new HttpError(409, 'name-taken', `An account named "${name}" already exists; choose another name.`);
@@ -242,7 +242,7 @@ export class WebAuth {
 
   invite(body: Record<string, unknown>, by: Session, remote?: string): { name: string; role: Role; code: string; expiresAt: string; accessHours: number | null } {
     const name = requireString(body, 'name', 32).trim().toLowerCase();
-    if (!ACCOUNT_NAME_RULE.test(name)) {
+    if (!ACCOUNT_NAME_RULE().test(name)) {
       throw new HttpError(400, 'bad-name', 'The account name must be 1-12 lowercase letters, digits, "-" or "_", starting with a letter.');
     }
     const role = body.role;

@@ -124,6 +124,25 @@ test('monitoring publishes the state after the last delivery, not only after the
   await r.hub.stop();
 });
 
+test('the state document says what only RAM holds, and publishes the spill that puts it on flash', async (t) => {
+  const published = new Map<string, string>();
+  const r = rig([plugContract()], undefined, (topic, payload) => void published.set(topic, payload));
+  r.hub.start();
+  r.hub.giveConsent('energy-saver', 'energy-advice', 'owner');
+  r.transports.get('energy-saver')!.fallback = 'unreachable';
+  const state = () => JSON.parse(published.get('airlock/home-1/integration/energy-saver/state') ?? '{}') as Record<string, number>;
+  r.plug(100);
+  r.plug(110);
+  await r.run(1000);
+  t.is(r.hub.snapshot().integrations[0]!.ramRecords, 2, 'before the spill delay: a power cut could take both');
+  t.is(r.hub.log.stats('energy-saver').records, 0);
+  await r.run(12_000); // past the spill delay and the monitor's minimum interval, with no new reading
+  t.is(r.hub.log.stats('energy-saver').records, 2);
+  t.is(state().ram_records, 0, 'the spill itself published the state');
+  t.is(state().buffered_records, 2);
+  await r.hub.stop();
+});
+
 test('a dead vendor buffers sealed records on flash and nothing is lost when it returns', async (t) => {
   const r = rig([makeContract()]);
   r.hub.start();

@@ -66,6 +66,7 @@ test('a slow vendor: the oldest record spills once it waited past the spill dela
   host.clock.advance(10_000);
   buffer.tick();
   t.is(log.stats('energy').records, 2, 'all that waited is on flash');
+  t.is(buffer.inRam('energy'), 0, 'nothing left that a power cut could take');
   t.deepEqual(buffer.pending('energy', 50).map((r) => r.seq), [5, 6]);
 });
 
@@ -73,6 +74,7 @@ test('the window is bounded: past the high-water mark the oldest records spill',
   const { host, log, buffer } = setup(makeTestHost({ seed: 3, flashBytes: 32 * 512, blockSize: 512 }));
   for (let i = 1; i <= 100; i++) add(buffer, host, 'energy', i);
   const inRam = buffer.stats('energy').records - log.stats('energy').records;
+  t.is(buffer.inRam('energy'), inRam, 'inRam() counts the records not on flash');
   t.true(inRam <= 12, `${inRam} records in RAM (high-water 12 of 16)`);
   t.true(buffer.counters().spilled['high-water'] >= 88 - 12);
   t.deepEqual(buffer.pending('energy', 1000).map((r) => r.seq), Array.from({ length: 100 }, (_, k) => k + 1));

@@ -186,6 +186,12 @@ test.serial('records and the audit log survive a restart of the firmware', async
   await vendor.stop();
   for (const temperature of [22.2, 22.8]) await publish('zigbee2mqtt/living_room', { temperature });
   await untilAllTakenIn();
+  // RAM first (docs/flash-log.md): records wait in RAM until the spill delay; the power cut
+  // comes once the hub reports them on flash, none left in RAM alone.
+  await until('the waiting records spilled to flash', () => {
+    const state = integrationState();
+    return state !== undefined && state.buffered_records! >= 2 && state.ram_records === 0;
+  });
   await sim!.stop(); // a power cut: no clean shutdown
 
   await boot();

@@ -146,6 +146,7 @@ export class DemoFacade implements HubFacade {
         retried: i.retried,
         bufferedRecords: i.buffered,
         bufferedBytes: i.buffered * 96,
+        ramRecords: 0,
         oldestBufferedAgeS: i.buffered > 0 ? 240 : null,
         lastDelivery: new Date(forwardedAt).toISOString(),
         lastError: i.connectivity === 'online' ? null : 'connect ETIMEDOUT ingest.safehome.example:8883',

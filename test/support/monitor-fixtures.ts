@@ -11,6 +11,7 @@ export function integrationStatus(id: string, overrides: Partial<IntegrationStat
     retried: 0,
     bufferedRecords: 0,
     bufferedBytes: 0,
+    ramRecords: 0,
     oldestBufferedAgeS: null,
     lastDelivery: null,
     lastError: null,

@@ -175,7 +175,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const port = (server.address() as AddressInfo).port;
 
   const mcsim = join(options.moddable, 'build', 'bin', 'lin', 'release', 'mcsim');
-  const child: ChildProcess = spawn('xvfb-run', ['-a', 'dbus-run-session', '--', mcsim, options.app], {
+  // AIRLOCK_SIM_GDB=1 runs the simulator under gdb: a native crash (XS itself) prints its backtrace as trace lines.
+  const command = process.env.AIRLOCK_SIM_GDB === '1' ? ['gdb', '-batch', '-ex', 'run', '-ex', 'bt', '--args', mcsim, options.app] : [mcsim, options.app];
+  const child: ChildProcess = spawn('xvfb-run', ['-a', 'dbus-run-session', '--', ...command], {
     env: { ...process.env, ...options.env, XSBUG_HOST: '127.0.0.1', XSBUG_PORT: String(port), MODDABLE: options.moddable },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
