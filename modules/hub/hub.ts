@@ -9,7 +9,7 @@ import { AuditRights } from '../audit/audit-rights.js';
 import { ChangeManager } from '../audit/changes.js';
 import type { ContractLike } from '../audit/contract-shape.js';
 import { deleteIntegration, exportIntegration, type DeletionReceipt, type ExitExport } from '../audit/exit.js';
-import { FlashAuditStorage } from '../audit/flash-storage.js';
+import { sealedFlashAudit } from '../audit/sealed-storage.js';
 import { IncidentDesk, type Incident, type IncidentReport } from '../audit/incidents.js';
 import { AuditLog } from '../audit/log.js';
 import { LoginMonitor, VolumeMonitor } from '../audit/anomaly.js';
@@ -142,7 +142,7 @@ export class Hub {
     this.recovery = opened.report;
     if (opened.report.error) host.log.warn(`record log: ${opened.report.error}`);
     this.audit = AuditLog.open({
-      storage: new FlashAuditStorage(powers.auditFlash),
+      storage: sealedFlashAudit(powers.auditFlash, { crypto: host.crypto, random: host.random, keyring: this.keyring }),
       crypto: host.crypto,
       key: this.keyring.hubKey('audit'),
       clock: host.clock,

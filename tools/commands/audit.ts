@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeCrypto } from '../../hosts/node/crypto.js';
 import { FileFlash } from '../../hosts/node/file-flash.js';
-import { FlashAuditStorage } from '../../modules/audit/flash-storage.js';
+import { sealedFlashAudit } from '../../modules/audit/sealed-storage.js';
 import { AuditLog } from '../../modules/audit/log.js';
 import { FileStore } from '../../hosts/node/file-store.js';
 import { fromHex } from '../../modules/bytes.js';
@@ -32,12 +33,16 @@ Exit status: 0 valid, 1 invalid (the first broken entry is named), 2 unreadable
 (no such file, not an audit export, or a bad key).`;
 
 /** The audit key from a hub's key store; refuses a store without a master key instead of inventing one. */
-function keyFromStore(path: string): Uint8Array {
+function keyringFromStore(path: string): Keyring {
   if (!existsSync(path)) throw new Error(`--store: ${path} does not exist`);
   const store = new FileStore(path);
   if (!(store.get('keyring', 'master') instanceof Uint8Array)) throw new Error(`--store: ${path} holds no keyring master key; is it the hub's store.json?`);
   const noRandom = { bytes: (): Uint8Array => { throw new Error('--store: the key store would need a new key; it is not a hub store'); } };
-  return new Keyring({ store, crypto: nodeCrypto, random: noRandom }).hubKey('audit');
+  return new Keyring({ store, crypto: nodeCrypto, random: noRandom });
+}
+
+function keyFromStore(path: string): Uint8Array {
+  return keyringFromStore(path).hubKey('audit');
 }
 
 function describe(verdict: ExportVerdict, file: string): string {
@@ -109,9 +114,9 @@ function exportFromData(args: string[]): number {
     console.error(`airlock audit export: ${flashPath} does not exist; is ${dir} a hub's data folder?`);
     return 2;
   }
-  let key: Uint8Array;
+  let keyring: Keyring;
   try {
-    key = keyFromStore(join(dir, 'store.json'));
+    keyring = keyringFromStore(join(dir, 'store.json'));
   } catch (error) {
     console.error(`airlock audit export: ${(error as Error).message}`);
     return 2;
@@ -120,7 +125,9 @@ function exportFromData(args: string[]): number {
   const flash = new FileFlash({ path: flashPath, byteLength: size, blockSize: 4096 });
   try {
     const clock = { bootCount: 0, wallTime: () => Date.now(), monotonic: () => 0 };
-    const audit = AuditLog.open({ storage: new FlashAuditStorage(flash), crypto: nodeCrypto, key, clock });
+    // The hub seals its audit records on flash (modules/audit/sealed-storage.ts): opening them needs its key store.
+    const storage = sealedFlashAudit(flash, { crypto: nodeCrypto, random: { bytes: (n) => new Uint8Array(randomBytes(n)) }, keyring });
+    const audit = AuditLog.open({ storage, crypto: nodeCrypto, key: keyring.hubKey('audit'), clock });
     const text = JSON.stringify(audit.exportChain(), null, 2);
     const out = option(args, '--out');
     if (out) writeFileSync(out, text);
