@@ -105,26 +105,9 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
     }
   }
 
-  const local = mqtt.connect(localBrokerUrl, {
-    clientId: `airlock-${config.hubId}-sources`,
-    reconnectPeriod: 2000,
-    connectTimeout: 5000,
-    ...('url' in localConfig && localConfig.username ? { username: localConfig.username, password: config.secret(localConfig.password?.secret ?? '') } : {}),
-  });
-  let warned = false;
-  local.on('connect', () => {
-    warned = false;
-    log.info('home broker connected', { url: localBrokerUrl });
-    local.subscribe(hub.subscriptions, { qos: 0 });
-  });
-  local.on('error', (error) => {
-    if (!warned) log.warn('home broker unreachable; retrying (enforcement, buffering and the page keep running)', { url: localBrokerUrl, error: error.message });
-    warned = true;
-  });
-  local.on('message', (topic, payload) => hub.acceptMqtt(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length)));
-
   hub.start();
   monitor.attach(hub.monitor);
+  const local = connectSources(hub, localBrokerUrl, config, log);
 
   // The desktop has no BLE radio: `sources.bthome.replayFile` feeds recorded advertisements once at start.
   if (config.bthomeReplay) {
@@ -180,4 +163,53 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
       host.close();
     },
   };
+}
+
+/** The client id the hub uses on the home broker: stable across restarts, so the broker keeps its session. */
+export function sourceClientId(hubId: string): string {
+  return `airlock-${hubId}-sources`;
+}
+
+/**
+ * Subscribes to the home broker so that readings survive a hub restart: QoS 1 with a persistent
+ * session (clean: false) under a client id derived from the hub id, so the broker queues what
+ * devices publish while the hub is down and delivers it on reconnect. A device message is
+ * acknowledged (PUBACK) only after the hub has taken it: MQTT.js sends the PUBACK when
+ * `handleMessage` calls back, and `hub.acceptMqtt` returns once the message's records are appended
+ * to the flash log or counted as dropped. A kill between the append and the PUBACK makes the broker
+ * deliver that message again: at least once, never lost. Connect after `hub.start()`: the broker
+ * delivers the queued messages right after CONNACK.
+ */
+function connectSources(hub: Hub, url: string, config: LoadedConfig, log: Logger): MqttClient {
+  const localConfig = config.file.localBroker;
+  const local = mqtt.connect(url, {
+    clientId: sourceClientId(config.hubId),
+    clean: false,
+    reconnectPeriod: 2000,
+    connectTimeout: 5000,
+    ...('url' in localConfig && localConfig.username ? { username: localConfig.username, password: config.secret(localConfig.password?.secret ?? '') } : {}),
+  });
+  local.handleMessage = (packet, done) => {
+    try {
+      if (packet.cmd === 'publish') {
+        const payload = typeof packet.payload === 'string' ? new TextEncoder().encode(packet.payload) : packet.payload;
+        hub.acceptMqtt(packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
+      }
+    } catch (error) {
+      // acceptMqtt counts and skips bad input; a throw is a defect. Acknowledge anyway: redelivery would repeat it forever.
+      log.error('home broker message: the hub threw (a defect)', { topic: packet.cmd === 'publish' ? packet.topic : '', error: String(error) });
+    }
+    done();
+  };
+  let warned = false;
+  local.on('connect', (connack) => {
+    warned = false;
+    log.info('home broker connected', { url, session: connack.sessionPresent ? 'resumed' : 'new' });
+    local.subscribe(hub.subscriptions, { qos: 1 });
+  });
+  local.on('error', (error) => {
+    if (!warned) log.warn('home broker unreachable; retrying (enforcement, buffering and the page keep running)', { url, error: error.message });
+    warned = true;
+  });
+  return local;
 }
