@@ -659,7 +659,8 @@ export class RecordLog implements IntegrationQueue {
         ref.boot = stamp.boot;
         ref.time = stamp.flags & FLAG_WALL ? stamp.time + WALL_EPOCH : stamp.time;
       }
-      return plain.subarray(STAMP_BYTES);
+      // A copy, not a view: a transport that sends `payload.buffer` must not send the stamp with it.
+      return plain.slice(STAMP_BYTES);
     }
     this.#dropOne(stream, ref, 'corrupt');
     this.#log?.warn('flash log: a record failed authentication and was dropped', { integration, seq: ref.seq });
