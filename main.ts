@@ -1,47 +1,42 @@
 /**
  * Firmware entry for the ESP32 and Moddable's simulator (built by mcconfig
- * from manifest.json). It composes the same Hub as the desktop
- * (hosts/node/desktop-hub.ts, `airlock run`) over the Moddable bindings.
+ * from manifest.json): the board's boot sequence around the core runtime
+ * (modules/hub/runtime.ts), which the desktop's `airlock run` calls too.
  *
  * Boot order (docs/esp32.md, "Boot and degraded states"): the supervisor
- * counts the boot; the log, audit and archive partitions are opened; the key
- * store is listed before anything creates keys; the firmware's update trial
- * starts; the bundled contracts are parsed; the hub is composed and the key
- * check judged by its own log scan; then BLE, Wi-Fi, SNTP, the brokers and
- * the page come up. Nothing here throws out of main or restarts the hub:
- * failures become a reported degraded state, and repeated unfinished boots
- * lead to safe mode (no hub: only the page's status, Wi-Fi setup and
- * signed updates).
+ * counts the boot; `config.airlock` is checked against the configuration
+ * model (every problem becomes a boot problem with its path); the log, audit
+ * and archive partitions are opened; the key store is listed before anything
+ * creates keys; the firmware's update trial starts; the runtime composes the
+ * hub over the Moddable bindings and the key check is judged by its own log
+ * scan; then BLE, Wi-Fi, SNTP, the brokers and the page come up. Nothing here
+ * throws out of main or restarts the hub: failures become a reported
+ * degraded state, and repeated unfinished boots lead to safe mode (no hub:
+ * only the page's status, Wi-Fi setup and signed updates).
  */
 // First: the globals the core and cbor-x expect (hosts/moddable/globals.ts says why).
 import './hosts/moddable/globals.js';
 import config from 'mc/config';
 import Preference from 'preference';
-import { MemoryFlash } from './hosts/sim/memory-flash.js';
-import {
-  BootSupervisor,
-  checkKeyStore,
-  healthyForConfirmation,
-  listKeysAtBoot,
-  logHeldRecords,
-  openLogPartition,
-  type BootReport,
-} from './modules/boot.js';
+import { BootSupervisor, checkKeyStore, healthyForConfirmation, listKeysAtBoot, openLogPartition, type BootReport } from './modules/boot.js';
 import { fromHex, utf8 } from './modules/bytes.js';
-import type { Contract } from './modules/contract/types.js';
 import type { Flash } from './modules/host.js';
-import { parseContractBundle } from './modules/hub/contract-bundle.js';
+import { boardSettings } from './modules/hub/board-settings.js';
 import { FlashContractArchive } from './modules/hub/flash-archive.js';
-import { Hub, type ContractArchive } from './modules/hub/hub.js';
-import { createHubWebPage } from './modules/hub/web-page.js';
+import { memoryContractArchive } from './modules/hub/memory-archive.js';
+import { bootProblem, checkConfigContents } from './modules/hub/runtime-check.js';
+import { parseRuntimeConfig, type RuntimeConfig } from './modules/hub/runtime-config.js';
+import { startRuntime, type Runtime } from './modules/hub/runtime.js';
 import { Keyring, KEYRING_DOMAIN } from './modules/keyring.js';
+import { MemoryFlash } from './modules/memory-flash.js';
 import { UpdateInstaller } from './modules/update/installer.js';
 import { UpdateTrial, type UpdateStatus } from './modules/update/trial.js';
 import { startBthomeScan } from './hosts/moddable/ble.js';
+import { boardBrokers } from './hosts/moddable/brokers.js';
 import { openFlashPartition } from './hosts/moddable/flash.js';
 import { makeModdableHost, traceLogger } from './hosts/moddable/host.js';
 import { startWebServer, type WebRequest, type WebResponse } from './hosts/moddable/http-server.js';
-import { MqttConnection, monitorPublish } from './hosts/moddable/mqtt.js';
+import type { MqttConnection } from './hosts/moddable/mqtt.js';
 import { bundledContracts, resourceWebAssets } from './hosts/moddable/resources.js';
 import { secretStore } from './hosts/moddable/secrets.js';
 import { startTimeSync } from './hosts/moddable/sntp.js';
@@ -51,54 +46,12 @@ import { otaFirmwareSlot } from './hosts/moddable/update-slot.js';
 import { updateUploads } from './hosts/moddable/update-upload.js';
 import { startWifi } from './hosts/moddable/wifi.js';
 
-interface BrokerSettings {
-  host: string;
-  port?: number;
-  tls?: boolean;
-  username?: string;
-  password?: string;
-}
-
-interface AirlockConfig {
-  version: string;
-  /** The sealed record log's partition. */
-  partition: string;
-  /** Smallest usable log partition, bytes. */
-  logMinBytes: number;
-  /** The audit log's partition (its own, so a full record log never touches the audit chain). */
-  auditPartition: string;
-  auditMinBytes: number;
-  /** Earlier contract versions (modules/hub/flash-archive.ts). */
-  archivePartition: string;
-  /** Bundled contract files (manifest.json `data`), by resource name. */
-  contracts: string[];
-  /** Uptime after which a healthy trial image is confirmed. */
-  confirmAfterMs: number;
-  /** The home's broker (zigbee2mqtt, Tasmota, ESPHome); without it only BTHome feeds the hub. */
-  homeBroker?: BrokerSettings;
-  /** Where monitoring goes (Home Assistant's broker); defaults to the home broker. */
-  monitor?: BrokerSettings;
-  hubId?: string;
-  /** Per-integration endpoint overrides (an installer's relay). */
-  endpoints?: Record<string, string>;
-  /** Lab builds only: credential values copied into NVS on first boot (hosts/moddable/secrets.ts). */
-  secrets?: Record<string, string>;
-  webPort?: number;
-  /** Hex of the vendor's P-256 update public key (65 bytes, uncompressed); without it updates are refused. */
-  updateKey?: string;
-}
-
-const settings = (config as unknown as { airlock: AirlockConfig }).airlock;
+/** The manifest's `config.airlock`: the configuration model (modules/hub/runtime-config.ts), checked at boot. */
+const raw: unknown = (config as unknown as { airlock?: unknown }).airlock;
 
 /** RAM stand-ins when a partition is missing: the hub still enforces, but keeps nothing across a restart. */
 const VOLATILE_LOG = { bytes: 4 * 1024, block: 1024 };
 const VOLATILE_AUDIT = { bytes: 2 * 1024, block: 1024 };
-
-/** An archive that forgets on restart, when its partition is missing. */
-function memoryArchive(): ContractArchive {
-  const kept = new Map<string, Contract>();
-  return { load: (id, version) => kept.get(`${id}@${version}`), save: (c) => void kept.set(`${c.integration}@${c.version}`, c) };
-}
 
 export default function main(): void {
   const log = traceLogger();
@@ -106,104 +59,92 @@ export default function main(): void {
   const supervisor = new BootSupervisor({ store, log });
   supervisor.begin();
   const safe = supervisor.report().mode === 'safe';
-  const hubId = settings.hubId ?? 'airlock';
+  const board = boardSettings(raw);
+  const parsed = parseRuntimeConfig(raw);
+  for (const problem of parsed.problems) supervisor.problem(bootProblem(problem));
 
-  const recordFlash = openLogPartition(supervisor, () => openFlashPartition(settings.partition), { minBytes: settings.logMinBytes, blockSize: 4096 });
+  const recordFlash = openLogPartition(supervisor, () => openFlashPartition(board.partition), { minBytes: board.logMinBytes, blockSize: 4096 });
   const host = makeModdableHost(store, { recordFlash: recordFlash ?? new MemoryFlash(VOLATILE_LOG.bytes, VOLATILE_LOG.block) });
   // Listed before the hub's keyring can create a master key: an empty list next to sealed records means the keys were lost.
   const keysAtBoot = listKeysAtBoot(supervisor, host.store, KEYRING_DOMAIN);
 
   const firmwareSlot = otaFirmwareSlot();
   const trial = supervisor.step('update', 'update-state', 'erase the NVS partition if this repeats', () => {
-    const t = new UpdateTrial('firmware', { store: host.store, control: firmwareSlot, log }, { runningVersion: settings.version });
+    const t = new UpdateTrial('firmware', { store: host.store, control: firmwareSlot, log }, { runningVersion: board.version });
     t.start();
     return t;
   });
   const firmwareInstaller =
     trial &&
     supervisor.step('update', 'update-key', 'set airlock.updateKey in manifest.json to the vendor\'s P-256 public key (docs/esp32.md)', () =>
-      new UpdateInstaller('firmware', fromHex(settings.updateKey ?? ''), { crypto: host.crypto, slot: firmwareSlot, trial, log }),
+      new UpdateInstaller('firmware', fromHex(board.updateKey), { crypto: host.crypto, slot: firmwareSlot, trial, log }),
     );
   // Contract bundles arrive as signed updates too once a contract slot exists; today they ship in the image.
   const uploads = updateUploads(firmwareInstaller ? [firmwareInstaller] : [], () => host.timers.set(() => firmwareSlot.restart(), 2000));
   const report = (): BootReport => supervisor.report();
-  const versions = (): UpdateStatus | undefined => trial?.status();
+  const versions = (): UpdateStatus | { running: string } => trial?.status() ?? { running: board.version };
 
-  // Monitoring connection first: the hub publishes through it.
-  const monitorBroker = settings.monitor ?? settings.homeBroker;
-  const monitor =
-    monitorBroker && !safe
-      ? new MqttConnection(
-          { ...monitorBroker, clientId: `airlock-${hubId}-monitor`, will: { topic: `airlock/${hubId}/status`, message: 'offline', retain: true } },
-          { timers: host.timers, log },
-        )
-      : undefined;
-  const publish = monitor ? monitorPublish(monitor, log) : undefined;
-
-  const connections: MqttConnection[] = [];
+  const connections: MqttConnection[] = []; // opened once Wi-Fi is up
   let online = false;
-  const hub = safe ? undefined : composeHub();
+  const runtime = safe || !parsed.config ? undefined : startBoardRuntime(parsed.config);
 
-  function composeHub(): Hub | undefined {
+  function startBoardRuntime(settings: RuntimeConfig): Runtime | undefined {
     const auditFlash =
-      openLogPartition(supervisor, () => openFlashPartition(settings.auditPartition), { minBytes: settings.auditMinBytes, blockSize: 4096 }) ??
+      openLogPartition(supervisor, () => openFlashPartition(board.auditPartition), { minBytes: board.auditMinBytes, blockSize: 4096 }) ??
       volatileAudit();
     const archive =
       supervisor.step('contracts', 'archive-missing', 'flash the firmware with its partition table (airlockctr); earlier contract versions are kept in RAM until then', () =>
-        new FlashContractArchive(openFlashPartition(settings.archivePartition), log),
-      ) ?? memoryArchive();
-    const bundle = bundledContracts(settings.contracts ?? []);
-    if (bundle.missing.length > 0) {
-      supervisor.problem({
-        component: 'contracts',
-        code: 'contract-missing',
-        message: `config.airlock.contracts names files the image does not carry: ${bundle.missing.join(', ')}`,
-        action: 'add them to manifest.json "data" (contracts/) and rebuild',
-      });
-    }
-    const contracts = parseContractBundle(bundle.files, supervisor);
+        new FlashContractArchive(openFlashPartition(board.archivePartition), log),
+      ) ?? memoryContractArchive();
     const secret = secretStore(host.store, host.crypto, log, settings.secrets);
-    const built = supervisor.step('hub', 'hub-unavailable', 'see the other problems (keys, store); restore NVS or reset the keys from the page', () =>
-      new Hub(
-        {
-          hubId,
-          version: versions()?.running ?? settings.version,
-          model: 'ESP32',
-          integrations: contracts.map((contract) => ({ contract, endpoint: settings.endpoints?.[contract.integration] })),
-          // BTHome over BLE plus the MQTT sources on the home broker (all default on).
-        },
+    const checked = checkConfigContents(settings, {
+      readContract: (name) => {
+        const file = bundledContracts([name]).files[0];
+        return file ? { text: file.text } : { error: `${name} is not in the image` };
+      },
+      hasSecret: (name) => secret(name) !== undefined,
+      secretsWhere: 'NVS',
+    });
+    for (const problem of checked.problems) supervisor.problem(bootProblem(problem));
+    const webAssets =
+      settings.web === false ? undefined : supervisor.step('web', 'web-assets', 'run `npm run build` before mcconfig so the page is in the image', resourceWebAssets);
+    const hubId = settings.hubId;
+    const started = supervisor.step('hub', 'hub-unavailable', 'see the other problems (keys, store); restore NVS or reset the keys from the page', () =>
+      startRuntime(
+        { config: settings, integrations: checked.integrations, version: versions().running, model: 'ESP32', versions },
         {
           host,
           auditFlash,
           archive,
           transport: (integration, endpoint, contract) =>
             makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online }),
-          ...(publish ? { publish } : {}),
+          connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
+          secret,
+          ...(webAssets ? { webAssets } : {}),
+          admit: (check) => {
+            checkKeyStore(supervisor, host.store, KEYRING_DOMAIN, { logHasRecords: check.logHeldRecords, keysAtBoot, probe: check.probeKeys });
+            return report().capabilities.forwarding;
+          },
         },
       ),
     );
-    checkKeyStore(supervisor, host.store, KEYRING_DOMAIN, {
-      logHasRecords: built ? logHeldRecords(built.recovery) : false,
-      keysAtBoot,
-      probe: () => (built?.keyring ?? new Keyring(host)).hubKey('boot-check'),
-    });
-    if (built && report().capabilities.forwarding) built.start();
-    return built;
+    if (!started) checkKeyStore(supervisor, host.store, KEYRING_DOMAIN, { logHasRecords: false, keysAtBoot, probe: () => new Keyring(host).hubKey('boot-check') });
+    return started;
   }
 
   function volatileAudit(): Flash {
     supervisor.problem({
       component: 'audit',
       code: 'audit-volatile',
-      message: `the audit partition "${settings.auditPartition}" is unusable; audit entries are kept in RAM until the next restart`,
+      message: `the audit partition "${board.auditPartition}" is unusable; audit entries are kept in RAM until the next restart`,
       action: 'flash the firmware with its partition table (hosts/moddable/partitions.csv)',
     });
     return new MemoryFlash(VOLATILE_AUDIT.bytes, VOLATILE_AUDIT.block);
   }
 
-  if (hub && report().capabilities.forwarding) {
+  if (runtime?.running) {
     supervisor.step('ble', 'ble-unavailable', 'rebuild with the BLE client enabled', () =>
-      startBthomeScan((mac, serviceData, rssi) => hub.acceptBle(mac, serviceData, rssi), log),
+      startBthomeScan((mac, serviceData, rssi) => runtime.acceptBle(mac, serviceData, rssi), log),
     );
   }
 
@@ -213,26 +154,6 @@ export default function main(): void {
   const time = startTimeSync({ timers: host.timers, log, supervisor });
   if (host.clock.wallTime() === undefined) {
     supervisor.problem({ component: 'time', code: 'time-unknown', message: 'wall time not known yet (waiting for SNTP)', action: 'connect the hub to the internet' });
-  }
-
-  // The home's broker: device messages in (subscriptions are the hub's decoders' topics).
-  const home =
-    hub && settings.homeBroker && report().capabilities.forwarding
-      ? new MqttConnection({ ...settings.homeBroker, clientId: `airlock-${hubId}-sources` }, { timers: host.timers, log })
-      : undefined;
-  if (home && hub) {
-    for (const topic of hub.subscriptions) home.subscribe(topic, 0);
-    home.onMessage = (topic, payload) => hub.acceptMqtt(topic, payload);
-    connections.push(home);
-  }
-
-  if (monitor) {
-    monitor.onConnected = () => {
-      publish!(`airlock/${hubId}/status`, 'online', { retain: true, qos: 1 });
-      publish!(`airlock/${hubId}/version`, JSON.stringify(versions() ?? { running: settings.version }), { retain: true, qos: 1 });
-      hub?.monitor.connected(); // discovery and the full state, again after every reconnect
-    };
-    connections.push(monitor);
   }
 
   wifi?.onOnline(() => {
@@ -249,15 +170,9 @@ export default function main(): void {
   const status = (): WebResponse => ({
     status: 200,
     headers: [['content-type', 'application/json'], ['cache-control', 'no-store']],
-    body: utf8(JSON.stringify({ boot: report(), firmware: versions() ?? { running: settings.version } })),
+    body: utf8(JSON.stringify({ boot: report(), firmware: versions() })),
   });
-  const pageRouter = hub
-    ? supervisor.step('web', 'web-assets', 'run `npm run build` before mcconfig so the page is in the image', () => {
-        const { router } = createHubWebPage(hub, host, log, resourceWebAssets());
-        router.auth.boot(); // logs the first-boot owner setup code on the console
-        return router;
-      })
-    : undefined;
+  const pageRouter = runtime?.page?.router; // its setup code went to the console when it was built
   const route = async (request: WebRequest): Promise<WebResponse> => {
     if (request.path === '/api/status' && (request.method === 'GET' || request.method === 'HEAD')) return status();
     if (pageRouter) return pageRouter.handle(request);
@@ -267,18 +182,19 @@ export default function main(): void {
       body: utf8(JSON.stringify({ error: safe ? 'safe-mode' : 'hub-unavailable', message: 'The hub is not running; GET /api/status says why.' })),
     };
   };
-  supervisor.step('web', 'web-unavailable', 'port taken; rebuild with another config.airlock.webPort', () =>
-    startWebServer(route, log, { uploads, ...(settings.webPort ? { port: settings.webPort } : {}) }),
+  const web = parsed.config?.web;
+  supervisor.step('web', 'web-unavailable', 'port taken; rebuild with another config.airlock.web.port', () =>
+    startWebServer(route, log, { uploads, ...(web && web.port ? { port: web.port } : {}) }),
   );
 
   const ready = supervisor.ready();
-  log.info('airlock: booted', { version: settings.version, mode: ready.mode, boot: host.clock.bootCount, integrations: hub?.integrations.length ?? 0 });
+  log.info('airlock: booted', { version: board.version, mode: ready.mode, boot: host.clock.bootCount, integrations: runtime?.snapshot().integrations.length ?? 0 });
 
   // A trial image is kept only after it has run healthy for a while: a crash soon after boot still reverts.
-  if (trial && versions()?.state === 'trial') {
+  if (trial && trial.status().state === 'trial') {
     host.timers.set(() => {
       if (healthyForConfirmation(report())) trial.confirm();
-      else trial.fail(`unhealthy after ${settings.confirmAfterMs} ms: ${report().problems.map((p) => p.code).join(', ')}`);
-    }, settings.confirmAfterMs);
+      else trial.fail(`unhealthy after ${board.confirmAfterMs} ms: ${report().problems.map((p) => p.code).join(', ')}`);
+    }, board.confirmAfterMs);
   }
 }

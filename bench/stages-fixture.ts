@@ -15,9 +15,11 @@
  *  seal         AES-256-GCM of the encoded record (the log's nonce and AAD sizes)
  *  append       the flash log's own work for one record (framing, program, quota
  *               bookkeeping, acknowledgement mark), sealing excluded
- *  readBack     what delivery reads: flash read, GCM open, CBOR decode for the
- *               consent check (the hub's ConsentFilteredQueue over the log), and
- *               the acknowledgement mark; one call reads a batch of 50
+ *  readBack     what delivery reads from flash (durability "flash", or records
+ *               spilled while the vendor was away): flash read, GCM open, the
+ *               consent check on the purpose mask (the hub's ConsentFilteredQueue
+ *               over the log; no decode), and the acknowledgement mark; one call
+ *               reads a batch of 50
  *  deliver      the forwarder: batch of 50 from a queue, CBOR envelope, send over
  *               an in-memory transport that acknowledges, ack bookkeeping
  *
@@ -69,7 +71,7 @@ export function plugMessage(i: number): Uint8Array {
  * minute, 50 records each) so the bench measures the hub, not the pacing a
  * contract imposes; the buffer quota is 1 MB.
  */
-export function benchContract(): Contract {
+export function benchContract(durability: 'flash' | 'ram-first' = 'ram-first'): Contract {
   const c = makeContract({
     integration: INTEGRATION,
     streams: [
@@ -87,6 +89,7 @@ export function benchContract(): Contract {
   c.delivery.maxRatePerMinute = 1_000_000;
   c.delivery.batchSize = DELIVERY_BATCH;
   c.hubBuffer.maxBytes = 1024 * 1024;
+  c.hubBuffer.durability = durability;
   return c;
 }
 
@@ -213,6 +216,8 @@ export function stageRig(crypto: Crypto): StageRig {
   const readLog = RecordLog.open({ flash: new MemoryFlash(256 * 4096, 4096), keyring, crypto, clock }).log;
   readLog.configure(INTEGRATION, { maxBytes: 1024 * 1024 });
   const readQueue = new ConsentFilteredQueue(readLog, { allowed: () => true, fieldPurpose: () => 'energy-advice' });
+  // As the hub appends: the record's purpose mask beside it, so consent is checked without decoding.
+  const purposes = readQueue.purposeMask(INTEGRATION, record.p);
 
   return {
     run: {
@@ -231,7 +236,7 @@ export function stageRig(crypto: Crypto): StageRig {
         // A backlog of READ_BACKLOG records, written when empty: filling it is not this
         // stage's work, so measure fewer records than that (a refill would be counted).
         if (readLog.stats(INTEGRATION).records === 0) {
-          for (let i = 0; i < READ_BACKLOG; i++) readLog.append(INTEGRATION, payload, stamp);
+          for (let i = 0; i < READ_BACKLOG; i++) readLog.append(INTEGRATION, payload, stamp, { purposes });
         }
         // As the forwarder reads: a batch from the front, then one acknowledgement for it.
         const got = readQueue.pending(INTEGRATION, DELIVERY_BATCH);
@@ -297,8 +302,18 @@ export interface HubRig {
   run(count: number): Promise<void>;
 }
 
-/** The composed Hub over simulated hardware (as test/core/hub.test.ts builds it) with a sink transport. */
-export function hubRig(crypto: Crypto, options: { wrapFlash?: (flash: Flash) => Flash } = {}): HubRig {
+/**
+ * A RAM window that holds what arrives between two deliveries here: the rig
+ * feeds 50 messages before the forwarder runs (the board default, 32 records,
+ * would spill half of each batch at its high-water mark).
+ */
+export const RIG_WINDOW = { records: 100, bytes: 12 * 1024 } as const;
+
+/**
+ * The composed Hub over simulated hardware (as test/core/hub.test.ts builds it) with a sink transport.
+ * `durability`: the contract's; ram-first (the default) keeps acknowledged records off flash.
+ */
+export function hubRig(crypto: Crypto, options: { wrapFlash?: (flash: Flash) => Flash; durability?: 'flash' | 'ram-first' } = {}): HubRig {
   const wrap = options.wrapFlash ?? ((flash: Flash) => flash);
   const clock = new ManualClock({ wallTime: Date.UTC(2026, 0, 1, 12) });
   const timers = new ManualTimers(clock);
@@ -315,7 +330,7 @@ export function hubRig(crypto: Crypto, options: { wrapFlash?: (flash: Flash) => 
   const saved = new Map<string, Contract>();
   const archive: ContractArchive = { load: (id, v) => saved.get(`${id}@${v}`), save: (c) => void saved.set(`${c.integration}@${c.version}`, c) };
   const hub = new Hub(
-    { hubId: 'bench-hub', version: '0.1.0', model: 'bench', integrations: [{ contract: benchContract() }], sources: { zigbee2mqtt: {} } },
+    { hubId: 'bench-hub', version: '0.1.0', model: 'bench', integrations: [{ contract: benchContract(options.durability) }], sources: { zigbee2mqtt: {} }, buffer: RIG_WINDOW },
     { host, auditFlash: wrap(new MemoryFlash(8 * 4096, 4096)), archive, transport: () => transport },
   );
   hub.start();

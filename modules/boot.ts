@@ -19,7 +19,7 @@
  */
 import type { Flash, KeyValueStore, Logger } from './host.js';
 
-export type BootComponent = 'store' | 'keys' | 'flash' | 'wifi' | 'time' | 'update' | 'ble' | 'mqtt' | 'web' | 'contracts' | 'audit' | 'hub';
+export type BootComponent = 'store' | 'keys' | 'flash' | 'wifi' | 'time' | 'update' | 'ble' | 'mqtt' | 'web' | 'contracts' | 'audit' | 'hub' | 'config';
 
 export interface BootProblem {
   component: BootComponent;
@@ -28,6 +28,8 @@ export interface BootProblem {
   message: string;
   /** What a person can do about it. */
   action: string;
+  /** Where in the configuration, for problems of the configuration (`integrations[1].contract`): one problem per place. */
+  path?: string;
 }
 
 export interface BootCapabilities {
@@ -55,7 +57,7 @@ const UNFINISHED = 'unfinished';
 const SAFE = 'safe';
 
 /** Problems that stop sealing or buffering; the others only pause something (Wi-Fi, time) or are warnings. */
-const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged', 'hub-unavailable'];
+const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged', 'hub-unavailable', 'config-invalid'];
 const STOPS_BUFFERING: readonly string[] = [...STOPS_SEALING, 'flash-missing', 'flash-size'];
 
 export class BootSupervisor {
@@ -103,7 +105,7 @@ export class BootSupervisor {
 
   /** Records a problem found at boot or later (Wi-Fi lost, time unknown). */
   problem(problem: BootProblem): void {
-    const key = `${problem.component}/${problem.code}`;
+    const key = `${problem.component}/${problem.code}/${problem.path ?? ''}`;
     if (!this.#problems.has(key)) this.#log.warn(`boot: ${problem.message}`, { component: problem.component, code: problem.code });
     this.#problems.set(key, problem);
   }

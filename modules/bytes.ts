@@ -42,6 +42,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Stops at the first difference: for public data only; secrets and their checks use constant-time.ts. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

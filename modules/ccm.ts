@@ -13,6 +13,7 @@
  * Checked against RFC 3610's packet vectors and BTHome's on every host.
  */
 import { checkCcmParameters, maxCcmMessageBytes } from './ccm-rules.js';
+import { constantTimeEqual } from './constant-time.js';
 
 /** The host's AES modes, as the composition needs them. */
 export interface AesModes {
@@ -98,9 +99,9 @@ function ccmOpen(
   const stream = modes.ctrXor(key, counterBlockZero(nonce), input);
   const plaintext = stream.slice(BLOCK);
   const mac = cbcMac(modes, key, nonce, plaintext, aad, tagLength);
-  let difference = 0;
-  for (let i = 0; i < tagLength; i++) difference |= (mac[i]! ^ stream[i]!) ^ sealed[messageLength + i]!;
-  if (difference !== 0) {
+  const expected = new Uint8Array(tagLength);
+  for (let i = 0; i < tagLength; i++) expected[i] = mac[i]! ^ stream[i]!;
+  if (!constantTimeEqual(expected, sealed.subarray(messageLength))) {
     plaintext.fill(0);
     return undefined;
   }

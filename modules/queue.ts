@@ -13,6 +13,8 @@ export interface PendingRecord {
   payload: Uint8Array;
   /** When the record entered the log. */
   stamp: Stamp;
+  /** The purposes the record serves, as a bitmask the consent filter assigned; absent when unknown (decode to check). */
+  purposes?: number;
 }
 
 export interface QueueStats {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `airlock`: the command-line entry. Each subcommand lives in tools/commands/. */
-import type { Command } from './command.js';
+import { UsageError, type Command } from './command.js';
 import { auditCommand } from './commands/audit.js';
 import { contractCommand } from './commands/contract.js';
 import { dashCommand } from './commands/dash.js';
@@ -42,6 +42,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exitCode = 2;
+      return;
+    }
     console.error(`airlock: ${(error as Error)?.message ?? error}`);
     process.exitCode = 1;
   },

@@ -11,16 +11,25 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { judgeAudit } from './supply-chain.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function main(args: string[]): number {
-  const at = args.indexOf('--report');
-  const allowPath = args.includes('--allowlist') ? args[args.indexOf('--allowlist') + 1]! : join(root, 'audit-allowlist.json');
+  // Strict: a misspelt --allowlist would otherwise judge against the default list, a misspelt
+  // --report would quietly run a live audit instead of judging the saved one.
+  let values: { report?: string; allowlist?: string };
+  try {
+    ({ values } = parseArgs({ args, strict: true, options: { report: { type: 'string' }, allowlist: { type: 'string' } } }));
+  } catch (error) {
+    console.error(`audit:deps: ${(error as Error).message.replace(/^(Unknown option '[^']*')\..*$/s, '$1')}; it takes --report <npm-audit.json> and --allowlist <file>`);
+    return 2;
+  }
+  const allowPath = values.allowlist ?? join(root, 'audit-allowlist.json');
   let report: string;
-  if (at >= 0) {
-    report = readFileSync(args[at + 1]!, 'utf8');
+  if (values.report !== undefined) {
+    report = readFileSync(values.report, 'utf8');
   } else {
     const run = spawnSync('npm', ['audit', '--omit=dev', '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     report = run.stdout || run.stderr || String(run.error ?? '');

@@ -2,13 +2,18 @@
  * What the firmware image carries besides code (manifest.json `data`): the
  * page's gzipped assets with their table (tools/build-web-assets.ts writes
  * build/web-assets/esp32/), and the bundled contract files named in
- * `config.airlock.contracts`. Resources are read in place from flash.
+ * `config.airlock.integrations[].contract`. Resources are read in place from flash.
  */
 import Resource from 'Resource';
-import type { BundledContract } from '../../modules/hub/contract-bundle.js';
 import type { WebAsset, WebAssets } from '../../modules/web/static.js';
 
 const ASSET_TABLE = 'web-assets.json';
+
+export interface BundledContract {
+  /** The file's name in the image. */
+  name: string;
+  text: string;
+}
 
 function text(resource: Resource): string {
   return new TextDecoder().decode(new Uint8Array(resource));

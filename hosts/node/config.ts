@@ -1,96 +1,34 @@
 /**
- * The desktop hub's configuration file (`airlock run --config <file>`),
- * format "airlock-config/1", documented by docs/config.schema.json and
- * docs/configuration.md. Loading checks everything that can be checked
- * before start and reports one clear message per problem: a missing or
- * invalid contract, an unknown secret reference, an unwritable data folder.
+ * The desktop hub's configuration file (`airlock run --config <file>`). The
+ * document is the core's one configuration model (modules/hub/runtime-config.ts,
+ * the same the firmware's `config.airlock` is), checked by the core with the
+ * same rules as on the board (modules/hub/runtime-check.ts). Here is only what
+ * a computer adds: paths relative to the file, the secrets file, the data
+ * folder, certificate and replay files. Every problem is reported at once,
+ * one line each with its path, and the hub does not start.
  */
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import * as v from 'valibot';
-import { parseContractText } from '../../modules/contract/validate.js';
-import type { Contract } from '../../modules/contract/types.js';
-import type { HubSources } from '../../modules/hub/hub.js';
+import { checkConfigContents, type RuntimeIntegration } from '../../modules/hub/runtime-check.js';
+import { describeProblem, parseRuntimeConfig, type RuntimeConfig } from '../../modules/hub/runtime-config.js';
 
-export const CONFIG_FORMAT = 'airlock-config/1';
+export { CONFIG_FORMAT, type BrokerConfig } from '../../modules/hub/runtime-config.js';
 
-const Url = (schemes: string[]) =>
-  v.pipe(
-    v.string(),
-    v.check((s) => schemes.some((scheme) => s.startsWith(`${scheme}://`)), `must start with ${schemes.map((s) => `${s}://`).join(' or ')}`),
-  );
-const Port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
-const SecretRef = v.strictObject({ secret: v.pipe(v.string(), v.minLength(1)) });
-
-const Broker = v.union([
-  v.strictObject({ url: Url(['mqtt', 'mqtts']), username: v.optional(v.string()), password: v.optional(SecretRef), ca: v.optional(v.string()) }),
-  v.strictObject({ embedded: v.literal(true), port: v.optional(Port), host: v.optional(v.string()) }),
-]);
-
-const ConfigSchema = v.strictObject({
-  $schema: v.optional(v.string()),
-  format: v.literal(CONFIG_FORMAT, `format must be "${CONFIG_FORMAT}"`),
-  hubId: v.pipe(v.string(), v.regex(/^[a-zA-Z0-9_-]{1,32}$/, 'hubId must be 1-32 letters, digits, "_" or "-"')),
-  dataDir: v.optional(v.string()),
-  flash: v.optional(
-    v.strictObject({
-      recordBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8 * 4096))),
-      auditBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(4 * 4096))),
-      blockSize: v.optional(v.picklist([4096])),
-    }),
-  ),
-  localBroker: Broker,
-  monitorBroker: v.optional(Broker),
-  secretsFile: v.optional(v.string()),
-  sources: v.optional(
-    v.strictObject({
-      zigbee2mqtt: v.optional(v.union([v.literal(false), v.strictObject({ baseTopic: v.optional(v.string()) })])),
-      tasmota: v.optional(v.union([v.literal(false), v.strictObject({ fullTopic: v.optional(v.string()), telemetryPrefix: v.optional(v.string()) })])),
-      esphome: v.optional(v.union([v.literal(false), v.strictObject({ nodes: v.optional(v.array(v.string())) })])),
-      bthome: v.optional(
-        v.union([
-          v.literal(false),
-          v.strictObject({ keys: v.optional(v.record(v.string(), SecretRef)), replayFile: v.optional(v.string()) }),
-        ]),
-      ),
-    }),
-  ),
-  integrations: v.array(
-    v.strictObject({
-      contract: v.string(),
-      /** Overrides the contract's endpoint: an installer's relay, or a local stand-in. */
-      endpoint: v.optional(Url(['mqtt', 'mqtts', 'https', 'http'])),
-      ca: v.optional(v.string()),
-      consent: v.optional(v.record(v.string(), v.boolean())),
-    }),
-  ),
-  web: v.optional(v.union([v.literal(false), v.strictObject({ port: v.optional(Port), host: v.optional(v.string()) })])),
-  monitorIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100))),
-});
-
-export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
-export type BrokerConfig = v.InferOutput<typeof Broker>;
-
-export interface LoadedIntegration {
-  contract: Contract;
-  contractPath: string;
-  endpoint?: string;
+export interface LoadedIntegration extends RuntimeIntegration {
+  /** The vendor's CA certificate file, resolved. */
   ca?: string;
-  consent: Record<string, boolean>;
 }
 
 /** A configuration that passed every check, with paths resolved and secrets read. */
 export interface LoadedConfig {
-  file: ConfigFile;
+  file: RuntimeConfig;
   path: string;
   dataDir: string;
   hubId: string;
   integrations: LoadedIntegration[];
-  sources: HubSources;
   bthomeReplay?: string;
-  secrets: Record<string, string>;
-  /** Resolves a secret reference; the loader has checked every reference exists. */
-  secret(name: string): string;
+  /** Resolves a secret reference; the check made sure every reference exists. */
+  secret(name: string): string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -102,16 +40,12 @@ export class ConfigError extends Error {
   }
 }
 
-function pathOf(issue: v.BaseIssue<unknown>): string {
-  return v.getDotPath(issue) ?? '(top level)';
-}
-
-/** Parses and checks an already-read configuration object; `base` resolves relative paths. */
+/** Parses and checks an already-read configuration object; relative paths are resolved against `path`'s folder. */
 export function checkConfig(json: unknown, path: string, given: { secrets?: Record<string, string> } = {}): LoadedConfig {
   const base = dirname(resolve(path));
-  const parsed = v.safeParse(ConfigSchema, json);
-  if (!parsed.success) throw new ConfigError(path, parsed.issues.map((issue) => `${pathOf(issue)}: ${issue.message}`));
-  const file = parsed.output;
+  const parsed = parseRuntimeConfig(json);
+  if (!parsed.config) throw new ConfigError(path, parsed.problems.map(describeProblem));
+  const file = parsed.config;
   const problems: string[] = [];
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
 
@@ -123,72 +57,41 @@ export function checkConfig(json: unknown, path: string, given: { secrets?: Reco
     problems.push(`dataDir: ${dataDir} is not a writable folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the flash image and key store live there`);
   }
 
-  let secrets: Record<string, string> = { ...given.secrets };
+  const secrets: Record<string, string> = { ...given.secrets, ...file.secrets };
   if (file.secretsFile) {
     const secretsPath = at(file.secretsFile);
     try {
       const raw = JSON.parse(readFileSync(secretsPath, 'utf8')) as unknown;
       if (!raw || typeof raw !== 'object' || Array.isArray(raw) || Object.values(raw).some((x) => typeof x !== 'string')) {
         problems.push(`secretsFile: ${secretsPath} must be a JSON object of name → string`);
-      } else secrets = raw as Record<string, string>;
+      } else Object.assign(secrets, raw);
     } catch (error) {
       problems.push(`secretsFile: cannot read ${secretsPath}: ${(error as Error).message}`);
     }
   }
-  const references: [string, string][] = [];
-  const ref = (where: string, name: string | undefined) => name && references.push([where, name]);
+
+  const checked = checkConfigContents(file, {
+    readContract: (reference) => {
+      const contractPath = at(reference);
+      return existsSync(contractPath) ? { text: readFileSync(contractPath, 'utf8') } : { error: `${contractPath} does not exist` };
+    },
+    hasSecret: (name) => secrets[name] !== undefined,
+    secretsWhere: file.secretsFile ? 'the secrets file' : 'any secrets file (set "secretsFile")',
+  });
+  problems.push(...checked.problems.map(describeProblem));
 
   const integrations: LoadedIntegration[] = [];
-  const seen = new Set<string>();
-  file.integrations.forEach((entry, i) => {
-    const where = `integrations[${i}]`;
-    const contractPath = at(entry.contract);
-    if (!existsSync(contractPath)) {
-      problems.push(`${where}.contract: ${contractPath} does not exist`);
-      return;
-    }
-    const result = parseContractText(readFileSync(contractPath, 'utf8'));
-    if (!result.ok) {
-      for (const e of result.errors) problems.push(`${where}.contract (${entry.contract}) ${e.path || '(document)'}: ${e.message}`);
-      return;
-    }
-    const contract = result.contract;
-    if (seen.has(contract.integration)) problems.push(`${where}: integration "${contract.integration}" is configured twice`);
-    seen.add(contract.integration);
-    ref(`${where} (${contract.integration}) delivery.credentials`, contract.delivery.credentials?.secret);
-    const purposes = new Set(contract.purposes.map((p) => p.id));
-    for (const purpose of Object.keys(entry.consent ?? {})) {
-      if (!purposes.has(purpose)) problems.push(`${where}.consent.${purpose}: the contract has no such purpose (it has ${[...purposes].join(', ')})`);
-    }
-    const ca = entry.ca ? at(entry.ca) : undefined;
-    if (ca && !existsSync(ca)) problems.push(`${where}.ca: ${ca} does not exist`);
-    integrations.push({ contract, contractPath, endpoint: entry.endpoint, ca, consent: entry.consent ?? {} });
-  });
-
+  for (const integration of checked.integrations) {
+    const ca = file.integrations?.[integration.index]?.ca;
+    if (ca && !existsSync(at(ca))) problems.push(`integrations[${integration.index}].ca: ${at(ca)} does not exist`);
+    integrations.push({ ...integration, ...(ca ? { ca: at(ca) } : {}) });
+  }
   for (const [name, broker] of [['localBroker', file.localBroker], ['monitorBroker', file.monitorBroker]] as const) {
-    if (broker && 'url' in broker) {
-      ref(`${name}.password`, broker.password?.secret);
-      if (broker.ca && !existsSync(at(broker.ca))) problems.push(`${name}.ca: ${at(broker.ca)} does not exist`);
-    }
+    if (broker && 'url' in broker && broker.ca && !existsSync(at(broker.ca))) problems.push(`${name}.ca: ${at(broker.ca)} does not exist`);
   }
-  const sources = file.sources ?? {};
-  let bthomeReplay: string | undefined;
-  const bthomeKeys: Record<string, string> = {};
-  if (sources.bthome) {
-    for (const [mac, key] of Object.entries(sources.bthome.keys ?? {})) {
-      ref(`sources.bthome.keys.${mac}`, key.secret);
-      if (secrets[key.secret] !== undefined) bthomeKeys[mac] = secrets[key.secret]!;
-    }
-    if (sources.bthome.replayFile) {
-      bthomeReplay = at(sources.bthome.replayFile);
-      if (!existsSync(bthomeReplay)) problems.push(`sources.bthome.replayFile: ${bthomeReplay} does not exist`);
-    }
-  }
-  for (const [where, name] of references) {
-    if (secrets[name] === undefined) {
-      problems.push(`${where}: secret "${name}" is not in ${file.secretsFile ? 'the secrets file' : 'any secrets file (set "secretsFile")'}`);
-    }
-  }
+  const bthome = file.sources?.bthome;
+  const bthomeReplay = bthome && bthome.replayFile ? at(bthome.replayFile) : undefined;
+  if (bthomeReplay && !existsSync(bthomeReplay)) problems.push(`sources.bthome.replayFile: ${bthomeReplay} does not exist`);
   if (problems.length > 0) throw new ConfigError(path, problems);
 
   return {
@@ -197,15 +100,8 @@ export function checkConfig(json: unknown, path: string, given: { secrets?: Reco
     dataDir,
     hubId: file.hubId,
     integrations,
-    bthomeReplay,
-    secrets,
-    secret: (name) => secrets[name] ?? '',
-    sources: {
-      zigbee2mqtt: sources.zigbee2mqtt ?? {},
-      tasmota: sources.tasmota ?? {},
-      esphome: sources.esphome ?? {},
-      bthome: sources.bthome === false ? false : { keys: bthomeKeys },
-    },
+    ...(bthomeReplay ? { bthomeReplay } : {}),
+    secret: (name) => secrets[name],
   };
 }
 

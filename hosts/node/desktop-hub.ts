@@ -1,25 +1,30 @@
 /**
- * `airlock run`: the hub on a desktop. The same composition root as the
- * ESP32 (modules/hub/hub.ts) over the desktop host: a file as NOR flash, the
- * home's broker through MQTT.js (or an embedded aedes broker), transports
- * over MQTT.js and node:https, monitoring with a last will.
+ * `airlock run`: the hub on a desktop. The same runtime as the ESP32
+ * (modules/hub/runtime.ts) over the desktop's bindings: a file as NOR flash,
+ * brokers through MQTT.js (or an embedded aedes broker), transports over
+ * MQTT.js and node:https, the page over node:http.
  */
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mqtt, { type MqttClient } from 'mqtt';
-import { Hub } from '../../modules/hub/hub.js';
 import type { Logger } from '../../modules/host.js';
-import type { LoadedConfig, BrokerConfig } from './config.js';
+import { startRuntime, type Runtime } from '../../modules/hub/runtime.js';
+import type { LoadedConfig } from './config.js';
 import { fileContractArchive } from './contract-archive.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { FileFlash } from './file-flash.js';
-import { consoleLogger, makeNodeHost, type NodeHost } from './host.js';
-import { connectMonitorBroker, type MonitorConnection } from './mqtt-monitor.js';
+import { consoleLogger, makeNodeHost } from './host.js';
+import { brokerUrl, nodeBrokers } from './mqtt-brokers.js';
 import { makeTransport } from './transports.js';
-import { createHubWebPage, type HubWebPage } from '../../modules/hub/web-page.js';
 import { startWebServer, type WebServer } from './http-server.js';
 import { loadWebAssets } from './web-assets.js';
 import { readReplayFile } from './ble-replay.js';
+
+/**
+ * Each integration's RAM window on the desktop: memory is plentiful, so the
+ * window holds a restart burst (1 000 records/s for 2 s) without spilling;
+ * the spill delay is the core's (5 s). A board profile sets smaller ones.
+ */
+const DESKTOP_WINDOW = { records: 4096, bytes: 512 * 1024 } as const;
 
 /** The page's assets, built by tools/build-web-assets.ts next to the compiled code. */
 const WEB_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web-assets');
@@ -27,14 +32,13 @@ const WEB_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'we
 export const VERSION = '0.1.0';
 
 export interface RunningHub {
-  hub: Hub;
-  host: NodeHost;
+  /** The hub's state, as monitoring publishes it (the console's summary). */
+  snapshot: Runtime['snapshot'];
+  /** A BTHome advertisement (the demo's simulated thermometer). */
+  acceptBle: Runtime['acceptBle'];
   /** The home broker's URL (the embedded one's, when embedded). */
-  localBrokerUrl: string;
-  monitorBrokerUrl: string;
-  embedded?: EmbeddedBroker;
-  local: MqttClient;
-  monitor: MonitorConnection;
+  localBrokerUrl?: string;
+  monitorBrokerUrl?: string;
   web?: WebServer;
   /** The one-time code that creates the owner account, while there is none. */
   setupCode?: string;
@@ -49,167 +53,92 @@ export interface RunOptions {
   webPortFallback?: boolean;
 }
 
-function brokerUrl(broker: BrokerConfig, embedded: EmbeddedBroker | undefined): string {
-  return 'url' in broker ? broker.url : embedded!.url;
-}
-
+/**
+ * The desktop's boot: the data folder's flash files and key store, an
+ * embedded broker when configured, then the core runtime
+ * (modules/hub/runtime.ts) over the Node bindings, and the page's server.
+ */
 export async function runHub(config: LoadedConfig, options: RunOptions = {}): Promise<RunningHub> {
   const log = options.log ?? consoleLogger();
-  const flash = config.file.flash ?? {};
+  const file = config.file;
+  const flash = file.flash ?? {};
   const host = makeNodeHost({ dataDir: config.dataDir, flashBytes: flash.recordBytes, blockSize: flash.blockSize, noWallClock: options.noWallClock, log });
   const auditFlash = new FileFlash({ path: join(config.dataDir, 'audit.flash'), byteLength: flash.auditBytes ?? 16 * 4096, blockSize: flash.blockSize ?? 4096 });
 
   let embedded: EmbeddedBroker | undefined;
-  const localConfig = config.file.localBroker;
-  if ('embedded' in localConfig) {
+  const embeddedAt = (['localBroker', 'monitorBroker'] as const).find((key) => file[key] && 'embedded' in file[key]);
+  const embeddedConfig = embeddedAt && file[embeddedAt];
+  if (embeddedConfig && 'embedded' in embeddedConfig) {
+    const port = embeddedConfig.port ?? 1883;
     try {
-      embedded = await startEmbeddedBroker({ port: localConfig.port ?? 1883, host: localConfig.host ?? '127.0.0.1' });
+      embedded = await startEmbeddedBroker({ port, host: embeddedConfig.host ?? '127.0.0.1' });
     } catch (error) {
-      throw new Error(`localBroker: cannot start the embedded broker on port ${localConfig.port ?? 1883} (${(error as Error).message}); pick another "port" or point "url" at your broker`);
+      auditFlash.close();
+      host.close();
+      throw new Error(`${embeddedAt}: cannot start the embedded broker on port ${port} (${(error as Error).message}); pick another "port" or point "url" at your broker`);
     }
   }
-  const localBrokerUrl = brokerUrl(localConfig, embedded);
-  const monitorConfig = config.file.monitorBroker ?? localConfig;
-  const monitorBrokerUrl = 'url' in monitorConfig ? monitorConfig.url : localBrokerUrl;
-  const monitor = connectMonitorBroker(monitorBrokerUrl, config.hubId, log, {
-    ...('url' in monitorConfig && monitorConfig.username ? { username: monitorConfig.username, password: config.secret(monitorConfig.password?.secret ?? '') } : {}),
-  });
+  const localBrokerUrl = file.localBroker && brokerUrl(file.localBroker, embedded?.url);
+  const monitorBroker = file.monitorBroker ?? file.localBroker;
+  const monitorBrokerUrl = monitorBroker && brokerUrl(monitorBroker, embedded?.url);
 
   const caFor = new Map(config.integrations.map((i) => [i.contract.integration, i.ca]));
-  const hub = new Hub(
-    {
-      hubId: config.hubId,
-      version: VERSION,
-      model: 'desktop host',
-      integrations: config.integrations.map((i) => ({ contract: i.contract, endpoint: i.endpoint })),
-      sources: config.sources,
-      monitorIntervalMs: config.file.monitorIntervalMs,
-    },
+  const runtime = startRuntime(
+    { config: file, integrations: config.integrations, version: VERSION, model: 'desktop host', buffer: DESKTOP_WINDOW },
     {
       host,
       auditFlash,
       archive: fileContractArchive(join(config.dataDir, 'contracts')),
-      transport: (integration, endpoint, contract) => makeTransport(endpoint, contract, { hubId: config.hubId, secret: config.secret, caFile: caFor.get(integration) }),
-      publish: monitor.publish,
+      transport: (integration, endpoint, contract) => makeTransport(endpoint, contract, { hubId: config.hubId, secret: (name) => config.secret(name) ?? '', caFile: caFor.get(integration) }),
+      connect: nodeBrokers({ log, secret: config.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
+      secret: config.secret,
+      ...(file.web !== false ? { webAssets: loadWebAssets(WEB_ASSETS) } : {}),
     },
   );
-  if (hub.recovery.error) log.warn(`flash log: ${hub.recovery.error}`);
-
-  // Consent the configuration states is given once, by the installer, and audited;
-  // later changes belong to the homeowner (the web page), so they are not overwritten.
-  for (const integration of config.integrations) {
-    const id = integration.contract.integration;
-    if (!hub.integrations.includes(id)) continue;
-    for (const [purpose, given] of Object.entries(integration.consent)) {
-      if (given && !hub.consent.isDecided(id, purpose)) hub.giveConsent(id, purpose, 'installer (configuration)');
-    }
-  }
-
-  hub.start();
-  monitor.attach(hub.monitor);
-  const local = connectSources(hub, localBrokerUrl, config, log);
 
   // The desktop has no BLE radio: `sources.bthome.replayFile` feeds recorded advertisements once at start.
   if (config.bthomeReplay) {
     const replay = readReplayFile(config.bthomeReplay);
     if (replay.badLines.length > 0) log.warn('BLE replay: lines skipped (not {"mac", "data"} objects)', { file: config.bthomeReplay, lines: replay.badLines.join(',') });
-    for (const frame of replay.frames) hub.acceptBle(frame.mac, frame.data, frame.rssi);
+    for (const frame of replay.frames) runtime.acceptBle(frame.mac, frame.data, frame.rssi);
     log.info('BLE replay', { file: config.bthomeReplay, frames: replay.frames.length });
   }
 
   let web: WebServer | undefined;
-  let setupCode: string | undefined;
-  let facade: HubWebPage['facade'] | undefined;
-  const webConfig = config.file.web;
-  if (webConfig !== false) {
-    const page = createHubWebPage(hub, host, log, loadWebAssets(WEB_ASSETS));
-    facade = page.facade;
-    const router = page.router;
-    setupCode = router.auth.boot();
+  const webConfig = file.web;
+  if (runtime.page && webConfig !== false) {
     const listenOn = { port: webConfig?.port ?? 8080, host: webConfig?.host ?? '127.0.0.1' };
     try {
-      web = await startWebServer(router, listenOn);
+      web = await startWebServer(runtime.page.router, listenOn);
     } catch (error) {
       if (!options.webPortFallback) {
-        await hub.stop();
+        await runtime.stop();
+        await embedded?.close();
+        auditFlash.close();
+        host.close();
         throw new Error(`web: cannot listen on ${listenOn.host}:${listenOn.port} (${(error as Error).message}); set "web": {"port": ...} or "web": false`);
       }
-      web = await startWebServer(router, { ...listenOn, port: 0 });
+      web = await startWebServer(runtime.page.router, { ...listenOn, port: 0 });
     }
     log.info('web page', { url: web.url });
   }
 
   let stopped = false;
   return {
-    hub,
-    host,
-    localBrokerUrl,
-    monitorBrokerUrl,
-    embedded,
-    local,
-    monitor,
-    web,
-    setupCode,
+    snapshot: () => runtime.snapshot(),
+    acceptBle: (mac, data, rssi) => runtime.acceptBle(mac, data, rssi),
+    ...(localBrokerUrl ? { localBrokerUrl } : {}),
+    ...(monitorBrokerUrl ? { monitorBrokerUrl } : {}),
+    ...(web ? { web } : {}),
+    ...(runtime.page?.setupCode ? { setupCode: runtime.page.setupCode } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
       await web?.close();
-      facade?.stop();
-      await hub.stop();
-      await local.endAsync(true).catch(() => undefined);
-      await monitor.close().catch(() => undefined);
+      await runtime.stop();
       await embedded?.close();
       auditFlash.close();
       host.close();
     },
   };
-}
-
-/** The client id the hub uses on the home broker: stable across restarts, so the broker keeps its session. */
-export function sourceClientId(hubId: string): string {
-  return `airlock-${hubId}-sources`;
-}
-
-/**
- * Subscribes to the home broker so that readings survive a hub restart: QoS 1 with a persistent
- * session (clean: false) under a client id derived from the hub id, so the broker queues what
- * devices publish while the hub is down and delivers it on reconnect. A device message is
- * acknowledged (PUBACK) only after the hub has taken it: MQTT.js sends the PUBACK when
- * `handleMessage` calls back, and `hub.acceptMqtt` returns once the message's records are appended
- * to the flash log or counted as dropped. A kill between the append and the PUBACK makes the broker
- * deliver that message again: at least once, never lost. Connect after `hub.start()`: the broker
- * delivers the queued messages right after CONNACK.
- */
-function connectSources(hub: Hub, url: string, config: LoadedConfig, log: Logger): MqttClient {
-  const localConfig = config.file.localBroker;
-  const local = mqtt.connect(url, {
-    clientId: sourceClientId(config.hubId),
-    clean: false,
-    reconnectPeriod: 2000,
-    connectTimeout: 5000,
-    ...('url' in localConfig && localConfig.username ? { username: localConfig.username, password: config.secret(localConfig.password?.secret ?? '') } : {}),
-  });
-  local.handleMessage = (packet, done) => {
-    try {
-      if (packet.cmd === 'publish') {
-        const payload = typeof packet.payload === 'string' ? new TextEncoder().encode(packet.payload) : packet.payload;
-        hub.acceptMqtt(packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
-      }
-    } catch (error) {
-      // acceptMqtt counts and skips bad input; a throw is a defect. Acknowledge anyway: redelivery would repeat it forever.
-      log.error('home broker message: the hub threw (a defect)', { topic: packet.cmd === 'publish' ? packet.topic : '', error: String(error) });
-    }
-    done();
-  };
-  let warned = false;
-  local.on('connect', (connack) => {
-    warned = false;
-    log.info('home broker connected', { url, session: connack.sessionPresent ? 'resumed' : 'new' });
-    local.subscribe(hub.subscriptions, { qos: 1 });
-  });
-  local.on('error', (error) => {
-    if (!warned) log.warn('home broker unreachable; retrying (enforcement, buffering and the page keep running)', { url, error: error.message });
-    warned = true;
-  });
-  return local;
 }

@@ -7,7 +7,7 @@
  *
  * QoS 1, acknowledged only after `onReadings` returned; with a `client.clientId`
  * the session is persistent (clean: false), so the broker keeps what devices
- * publish while this process is down (as `airlock run` does, hosts/node/desktop-hub.ts).
+ * publish while this process is down (as `airlock run` does, hosts/node/mqtt-brokers.ts).
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../modules/host.js';

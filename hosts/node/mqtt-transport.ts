@@ -68,7 +68,7 @@ export class MqttTransport implements Transport {
     this.scope = endpointScope(options.endpoint);
     this.topic = options.topic ?? decodeURIComponent(url.pathname.replace(/^\//, ''));
     if (!this.topic || /[#+]/.test(this.topic)) {
-      throw new TypeError(`mqtt transport: "${this.topic}" is not a topic to publish to; put it in the endpoint path (mqtts://host:8883/airlock/energy)`);
+      throw new TypeError(`mqtt transport: "${this.topic}" is not a topic to publish to; the contract's delivery.topic names it, or an endpoint override's path (mqtts://host:8883/airlock/energy)`);
     }
     const clientOptions: IClientOptions = {
       protocol: url.protocol === 'mqtts:' ? 'mqtts' : 'mqtt',

@@ -209,6 +209,7 @@ const registered: Registered[] = [];
 const beforeHooks: Impl[] = [];
 const beforeEachHooks: Impl[] = [];
 const afterEachHooks: Impl[] = [];
+const afterHooks: Impl[] = [];
 
 function unsupported(what: string) {
   return () => {
@@ -223,7 +224,9 @@ test.serial = test;
 test.before = (impl: Impl) => void beforeHooks.push(impl);
 test.beforeEach = (impl: Impl) => void beforeEachHooks.push(impl);
 test.afterEach = (impl: Impl) => void afterEachHooks.push(impl);
-test.after = (_impl: Impl) => undefined;
+// As in ava: after every test; `.always` also when a test failed (this shim runs both either way,
+// since cleanup that is skipped silently is how a suite passes by accident).
+test.after = Object.assign((impl: Impl) => void afterHooks.push(impl), { always: (impl: Impl) => void afterHooks.push(impl) });
 test.only = unsupported('only');
 test.skip = unsupported('skip');
 
@@ -259,6 +262,18 @@ export async function runRegisteredTests(file: string): Promise<void> {
     } catch (error) {
       const e = error as Error;
       outcomes.push({ title, ok: false, error: `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}\n${e?.stack ?? ''}` });
+    } finally {
+      for (const fn of t.teardowns.reverse()) await fn();
+    }
+  }
+  for (const hook of afterHooks) {
+    const t = new Assertions('after hook');
+    t.context = shared;
+    try {
+      await hook(t);
+    } catch (error) {
+      const e = error as Error;
+      outcomes.push({ title: 'after hook', ok: false, error: `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}\n${e?.stack ?? ''}` });
     } finally {
       for (const fn of t.teardowns.reverse()) await fn();
     }

@@ -76,8 +76,17 @@ export interface XsRun {
   meter: MeterUsage;
 }
 
-/** Evaluates each script in order in one fresh XS machine; JSON sent with issueCommand is collected. */
-export async function runInXs(scripts: string[], name: string): Promise<XsRun> {
+/** The XS machine did not finish in time and was stopped. */
+export class XsTimeoutError extends Error {
+  override name = 'XsTimeoutError';
+}
+
+/**
+ * Evaluates each script in order in one fresh XS machine; JSON sent with
+ * issueCommand is collected. With `timeoutMs`, a machine still busy then (an
+ * endless loop, a hang) is terminated and the run rejects with XsTimeoutError.
+ */
+export async function runInXs(scripts: string[], name: string, options: { timeoutMs?: number } = {}): Promise<XsRun> {
   const messages: unknown[] = [];
   const decoder = new TextDecoder();
   const worker = await xsnap({
@@ -94,10 +103,21 @@ export async function runInXs(scripts: string[], name: string): Promise<XsRun> {
     },
   });
   let meter: MeterUsage = { compute: null, allocate: null, currentHeapCount: null };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const deadline = new Promise<never>((_, reject) => {
+    if (!options.timeoutMs) return;
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new XsTimeoutError(`${name}: still running after ${options.timeoutMs} ms; the XS machine was stopped`));
+      void worker.terminate().catch(() => undefined);
+    }, options.timeoutMs);
+  });
   try {
-    for (const script of scripts) meter = (await worker.evaluate(script)).meterUsage;
+    for (const script of scripts) meter = (await Promise.race([worker.evaluate(script), deadline])).meterUsage;
   } finally {
-    await worker.close().catch(() => worker.terminate());
+    clearTimeout(timer);
+    if (!timedOut) await worker.close().catch(() => worker.terminate());
   }
   return { messages, meter };
 }

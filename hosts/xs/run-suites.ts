@@ -1,17 +1,13 @@
 /**
  * Runs the core suites (test/core/*.test.ts) inside the XS engine, one fresh
- * machine per suite with frozen intrinsics, and ends with `xs: N passed, N failed`.
+ * machine per suite with frozen intrinsics (hosts/xs/suite-runner.ts), and ends with
+ * `xs: N passed, N failed`. Each suite has a time limit (AIRLOCK_XS_SUITE_TIMEOUT_MS).
  * Usage: node build/hosts/xs/run-suites.js [name-filter]
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleForXs, HARDEN_PRELUDE, repoRoot, runInXs } from './engine.js';
-
-interface Outcome {
-  title: string;
-  ok: boolean;
-  error?: string;
-}
+import { repoRoot } from './engine.js';
+import { runSuite } from './suite-runner.js';
 
 async function main(): Promise<number> {
   const filter = process.argv[2] ?? '';
@@ -21,23 +17,14 @@ async function main(): Promise<number> {
   }
   const dir = join(repoRoot, 'test', 'core');
   const files = readdirSync(dir).filter((f) => f.endsWith('.test.ts') && f.includes(filter)).sort();
+  if (files.length === 0) {
+    console.log(`xs: no suite in test/core matches "${filter}"`);
+    return 1;
+  }
   let passed = 0;
   let failed = 0;
   for (const file of files) {
-    const entry =
-      `import './test/core/${file}';\n` +
-      `import { runRegisteredTests } from './hosts/xs/ava-shim.ts';\n` +
-      `runRegisteredTests(${JSON.stringify(file)});\n`;
-    let outcomes: Outcome[] = [];
-    try {
-      const script = await bundleForXs(entry, file);
-      const run = await runInXs([HARDEN_PRELUDE, script], `xs-${file}`);
-      const report = run.messages[0] as { outcomes: Outcome[] } | undefined;
-      if (!report) throw new Error('the suite ended without reporting (an uncaught error or unsettled promise?)');
-      outcomes = report.outcomes;
-    } catch (error) {
-      outcomes = [{ title: "(suite)", ok: false, error: `${(error as Error)?.message ?? error}\n${(error as Error)?.stack ?? ""}` }];
-    }
+    const outcomes = await runSuite(`./test/core/${file}`, file);
     for (const o of outcomes) {
       if (o.ok) {
         passed++;

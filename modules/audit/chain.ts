@@ -13,10 +13,11 @@
  * checkpoint and head MACs are domain-separated so an entry's own MAC can never pass as a
  * checkpoint: cutting entries off the front of an export is detected.
  */
-import { bytesEqual, concat, fromHex, toHex, utf8 } from '../bytes.js';
+import { concat, fromHex, toHex, utf8 } from '../bytes.js';
 import type { Crypto } from '../host.js';
 import type { Stamp } from '../reading.js';
 import { canonicalJson, type JsonValue } from './canonical.js';
+import { constantTimeEqual } from '../constant-time.js';
 
 /** Every kind of decision the audit log records. */
 export type AuditAction =
@@ -28,6 +29,7 @@ export type AuditAction =
   | 'consent.given'
   | 'consent.withdrawn'
   | 'data.purged'
+  | 'data.lost'
   | 'retention.expired'
   | 'export.created'
   | 'integration.deleted'
@@ -47,7 +49,7 @@ export type AuditAction =
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
   'contract.installed', 'contract.updated', 'contract.approved', 'contract.rejected', 'contract.reverted',
-  'consent.given', 'consent.withdrawn', 'data.purged', 'retention.expired', 'export.created',
+  'consent.given', 'consent.withdrawn', 'data.purged', 'data.lost', 'retention.expired', 'export.created',
   'integration.deleted', 'incident.opened', 'incident.notified', 'incident.resolved', 'incident.overdue',
   'sla.violation', 'anomaly.volume', 'anomaly.out-of-contract-request', 'anomaly.login-burst',
   'anomaly.forged-command', 'audit-rights.overdue', 'auth.login', 'auth.login-failed', 'config.changed',
@@ -178,7 +180,7 @@ export function verifyChain(crypto: Crypto, entries: readonly unknown[], checkpo
     if (!Number.isSafeInteger(checkpoint.seq) || checkpoint.seq < 0 || !hexOk(checkpoint.hash) || !hexOk(checkpoint.mac)) {
       return { ok: false, checked: 0, macsChecked, head: undefined, fault: { index: -1, seq: undefined, reason: 'the checkpoint is malformed (needs seq, and hash and mac as 64 hex digits)' } };
     }
-    if (key && !bytesEqual(fromHex(checkpointMac(crypto, key, checkpoint.seq, checkpoint.hash)), fromHex(checkpoint.mac))) {
+    if (key && !constantTimeEqual(fromHex(checkpointMac(crypto, key, checkpoint.seq, checkpoint.hash)), fromHex(checkpoint.mac))) {
       return { ok: false, checked: 0, macsChecked, head: undefined, fault: { index: -1, seq: checkpoint.seq, reason: 'the checkpoint MAC does not match: it was not written by this hub, or was altered' } };
     }
     expectSeq = checkpoint.seq + 1;
@@ -200,10 +202,10 @@ export function verifyChain(crypto: Crypto, entries: readonly unknown[], checkpo
         ? `seq ${entry.seq} follows ${expectSeq - 1}: ${entry.seq - expectSeq === 1 ? `entry ${expectSeq} is` : `entries ${expectSeq}..${entry.seq - 1} are`} missing`
         : `seq ${entry.seq} where ${expectSeq} was expected: the entry is repeated or out of order`);
     }
-    if (entry.prev !== expectPrev) return fail(`its prev (${entry.prev.slice(0, 12)}...) is not the hash of entry ${expectSeq - 1} (${expectPrev.slice(0, 12)}...)`);
+    if (!constantTimeEqual(entry.prev, expectPrev)) return fail(`its prev (${entry.prev.slice(0, 12)}...) is not the hash of entry ${expectSeq - 1} (${expectPrev.slice(0, 12)}...)`);
     const hash = entryHash(crypto, entry);
-    if (hash !== entry.hash) return fail(`its content does not match its hash: the entry was altered`);
-    if (key && entryMac(crypto, key, hash) !== entry.mac) return fail('its MAC does not match: it was not written by this hub, or was altered');
+    if (!constantTimeEqual(hash, entry.hash)) return fail(`its content does not match its hash: the entry was altered`);
+    if (key && !constantTimeEqual(entryMac(crypto, key, hash), entry.mac)) return fail('its MAC does not match: it was not written by this hub, or was altered');
     head = { seq: entry.seq, hash };
     expectSeq = entry.seq + 1;
     expectPrev = hash;

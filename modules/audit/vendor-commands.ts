@@ -16,7 +16,7 @@
  * alerted and audited. Forged messages are audited and alerted at most once
  * an hour per integration, so a flood cannot rotate the audit log away.
  */
-import { bytesEqual, fromHex, fromUtf8, utf8 } from '../bytes.js';
+import { fromHex, fromUtf8, utf8 } from '../bytes.js';
 import type { Clock, Crypto } from '../host.js';
 import type { AuditLog } from './log.js';
 import type { ContractLike } from './contract-shape.js';
@@ -24,6 +24,7 @@ import type { IncidentDesk } from './incidents.js';
 import type { AlertSink } from './signals.js';
 import { elapsedMs, HOUR_MS, stampNow } from './time.js';
 import type { Stamp } from '../reading.js';
+import { constantTimeEqual } from '../constant-time.js';
 
 export type CommandRefusal = 'malformed' | 'forged' | 'replayed' | 'unknown-type' | 'no-key' | 'out-of-contract' | 'invalid-step';
 
@@ -77,7 +78,7 @@ export class VendorCommands {
       return this.#refuse(integration, 'malformed', 'the envelope needs "body" (a JSON string) and "mac" (64 hex digits)');
     }
     const expected = this.#p.crypto.hmacSha256(key, utf8(envelope.body));
-    if (!bytesEqual(expected, fromHex(envelope.mac))) return this.#forged(integration);
+    if (!constantTimeEqual(expected, fromHex(envelope.mac))) return this.#forged(integration);
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(envelope.body) as Record<string, unknown>;

@@ -7,6 +7,7 @@
 import type { Crypto } from '../host.js';
 import { entryHash, entryMac, entryShapeProblem, headMac, verifyChain, type ChainFault, type Checkpoint } from './chain.js';
 import { AUDIT_EXPORT_FORMAT } from './log.js';
+import { constantTimeEqual } from '../constant-time.js';
 
 export type VerifyStatus = 'valid' | 'invalid' | 'unreadable';
 
@@ -63,8 +64,8 @@ function verifySelection(crypto: Crypto, entries: unknown[], key: Uint8Array | u
     const entry = raw as Parameters<typeof entryHash>[1] & { hash: string; mac: string };
     if (entry.seq <= lastSeq) return { index, seq, reason: `seq ${entry.seq} does not follow ${lastSeq}: the entries were reordered or repeated` };
     const hash = entryHash(crypto, entry);
-    if (hash !== entry.hash) return { index, seq, reason: 'its content does not match its hash: the entry was altered' };
-    if (key && entryMac(crypto, key, hash) !== entry.mac) return { index, seq, reason: 'its MAC does not match: it was not written by this hub, or was altered' };
+    if (!constantTimeEqual(hash, entry.hash)) return { index, seq, reason: 'its content does not match its hash: the entry was altered' };
+    if (key && !constantTimeEqual(entryMac(crypto, key, hash), entry.mac)) return { index, seq, reason: 'its MAC does not match: it was not written by this hub, or was altered' };
     lastSeq = entry.seq;
   }
   return undefined;
@@ -90,7 +91,7 @@ export function verifyExport(crypto: Crypto, text: string, key?: Uint8Array): Ex
   const report = verifyChain(crypto, entries, checkpoint, key);
   if (!report.ok) return { ...base, status: 'invalid', fault: report.fault! };
   const last = report.head;
-  if (!head || head.seq !== (last?.seq ?? 0) || (last && head.hash !== last.hash)) {
+  if (!head || head.seq !== (last?.seq ?? 0) || (last && !constantTimeEqual(head.hash, last.hash))) {
     const atSeq = head && Number.isSafeInteger(head.seq) ? head.seq : undefined;
     return {
       ...base,

@@ -147,6 +147,7 @@ const HubBuffer = v.strictObject({
   maxAgeSeconds: positiveInteger('maxAgeSeconds', 'seconds'),
   maxBytes: v.pipe(positiveInteger('maxBytes', 'bytes'), v.minValue(256, 'maxBytes must be at least 256 bytes')),
   whenFull: v.picklist(['drop-oldest', 'drop-newest'], 'whenFull must be "drop-oldest" or "drop-newest"'),
+  durability: v.optional(v.picklist(['flash', 'ram-first'], 'durability must be "flash" or "ram-first"')),
 });
 
 const Credentials = v.strictObject({

@@ -15,7 +15,9 @@ export interface EndpointParts {
 }
 
 const DEFAULT_PORTS: Record<EndpointParts['scheme'], number> = { mqtt: 1883, mqtts: 8883, http: 80, https: 443 };
-const SHAPE = /^([a-z]+):\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)(?::(\d+))?([^#]*)$/i;
+// The rest keeps any `#`: in an MQTT topic it is the wildcard, which deserves its own message.
+const SHAPE = /^([a-z]+):\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)(?::(\d+))?(.*)$/i;
+const WHERE_TOPICS_COME_FROM = "the contract's delivery.topic names it, or an endpoint override's path (mqtts://host:8883/airlock/energy)";
 
 export function parseEndpoint(endpoint: string): EndpointParts {
   const match = SHAPE.exec(endpoint);
@@ -33,8 +35,10 @@ export function parseEndpoint(endpoint: string): EndpointParts {
     } catch {
       throw new TypeError(`endpoint "${endpoint}": the topic has a malformed %-escape`);
     }
-    if (!path || /[#+]/.test(path)) throw new TypeError(`endpoint "${endpoint}": "${path}" is not a topic to publish to; put it in the path (mqtts://host:8883/airlock/energy)`);
+    if (!path) throw new TypeError(`endpoint "${endpoint}" names no topic: "" is not a topic to publish to; ${WHERE_TOPICS_COME_FROM}`);
+    if (/[#+]/.test(path)) throw new TypeError(`endpoint "${endpoint}": "${path}" is not a topic to publish to, it has an MQTT wildcard (+ or #); ${WHERE_TOPICS_COME_FROM}`);
   } else {
+    if (rest.includes('#')) throw new TypeError(`endpoint "${endpoint}" has a #fragment, which is never sent to the server; remove it`);
     path = rest === '' ? '/' : rest.startsWith('/') ? rest : `/${rest}`;
   }
   const host = match[2]!.replace(/^\[|\]$/g, '');

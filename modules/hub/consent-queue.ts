@@ -7,6 +7,12 @@
  * (sequence numbers stay in order) and counted as purged. Withdrawing the last
  * purpose goes further: the hub purges and crypto-shreds the whole log of that
  * integration.
+ *
+ * Checking consent does not open records: each carries its purposes as a
+ * bitmask (assigned here, `purposeMask`, kept beside the record in the RAM
+ * window and the log index), and only a record with a withdrawn purpose is
+ * decoded, to narrow or skip it. A record whose mask is unknown (found on
+ * flash by a reboot) is decoded to check, as before.
  */
 import { decode } from 'cbor-x/decode';
 import { createRecordEncoder, type MinimizedRecord, type PlainCbor, type RecordEncoder } from '../pipeline/encode.js';
@@ -28,6 +34,9 @@ export class ConsentFilteredQueue implements IntegrationQueue {
   readonly #skippedUpTo = new Map<string, number>();
   readonly #skipped = new Map<string, number>();
   readonly #encoder: RecordEncoder;
+  /** Per integration, the purpose of each mask bit (bit i = list[i]); only grows, so a mask never changes meaning. */
+  readonly #bits = new Map<string, string[]>();
+  #decoded = 0;
 
   /** `codec`: the hub's shared CBOR codec (see createPlainCbor); default a private one. */
   constructor(inner: IntegrationQueue, check: PurposeCheck, codec?: PlainCbor) {
@@ -36,8 +45,33 @@ export class ConsentFilteredQueue implements IntegrationQueue {
     this.#encoder = createRecordEncoder(codec);
   }
 
+  /**
+   * The bitmask of `purposes` for records of `integration`, or 0 (unknown:
+   * such records are decoded to check) past 31 distinct purposes.
+   */
+  purposeMask(integration: string, purposes: readonly string[]): number {
+    let list = this.#bits.get(integration);
+    if (!list) this.#bits.set(integration, (list = []));
+    let mask = 0;
+    for (const purpose of purposes) {
+      let bit = list.indexOf(purpose);
+      if (bit < 0) {
+        if (list.length >= 31) return 0;
+        bit = list.push(purpose) - 1;
+      }
+      mask |= 1 << bit;
+    }
+    return mask >>> 0;
+  }
+
+  /** Records decoded to check consent (a mask was unknown or had a withdrawn purpose). */
+  get decoded(): number {
+    return this.#decoded;
+  }
+
   pending(integration: string, max: number, afterSeq?: number): PendingRecord[] {
     const out: PendingRecord[] = [];
+    const allowed = this.#allowedMask(integration);
     let after = afterSeq;
     let lastSkipped: number | undefined;
     // Keep reading past skipped records so a batch is not starved by them.
@@ -45,7 +79,8 @@ export class ConsentFilteredQueue implements IntegrationQueue {
       const batch = this.#inner.pending(integration, max - out.length, after);
       if (batch.length === 0) break;
       for (const record of batch) {
-        const wanted = this.#wanted(record);
+        const mask = record.purposes;
+        const wanted = mask !== undefined && (mask & ~allowed) === 0 ? record : this.#wanted(record);
         if (wanted) out.push(wanted);
         else {
           this.#countSkip(integration, record.seq);
@@ -73,8 +108,17 @@ export class ConsentFilteredQueue implements IntegrationQueue {
     return this.#skipped.get(integration) ?? 0;
   }
 
+  /** Mask bits of the purposes that may still leave, asked once per read rather than per record. */
+  #allowedMask(integration: string): number {
+    const list = this.#bits.get(integration);
+    let mask = 0;
+    if (list) for (let bit = 0; bit < list.length; bit++) if (this.#check.allowed(integration, list[bit]!)) mask |= 1 << bit;
+    return mask;
+  }
+
   /** The record as it may still leave, or undefined when nothing of it may. */
   #wanted(record: PendingRecord): PendingRecord | undefined {
+    this.#decoded++;
     let decoded: Partial<MinimizedRecord>;
     try {
       decoded = decode(record.payload) as Partial<MinimizedRecord>;

@@ -7,7 +7,7 @@
 import type { ContractLike, TransformLike } from '../audit/contract-shape.js';
 import type { Contract, Transform } from '../contract/types.js';
 import type { DeliveryTerms } from '../forward/terms.js';
-import type { QueueLimits } from '../log/store.js';
+import type { BufferLimits } from '../log/write-behind.js';
 
 const UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
@@ -59,20 +59,35 @@ export function contractLike(contract: Contract): ContractLike {
   };
 }
 
-export function bufferLimits(contract: Contract): QueueLimits {
+export function bufferLimits(contract: Contract): BufferLimits {
   return {
     maxBytes: contract.hubBuffer.maxBytes,
     maxAgeMs: contract.hubBuffer.maxAgeSeconds * 1000,
     whenFull: contract.hubBuffer.whenFull,
+    durability: contract.hubBuffer.durability ?? 'ram-first',
   };
 }
 
-/** The URL the transport connects to: the contract's endpoint with its topic or path, unless the installer overrides it. */
+/** scheme://authority, then the path, then ?query#fragment; a plain split (no URL class on every host). */
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/is;
+
+/**
+ * The URL the transport delivers to. The contract's endpoint with its topic
+ * (MQTT) or path (HTTPS). An installer's override (a relay, a local stand-in)
+ * replaces where to connect: scheme, host and port. What is addressed stays the
+ * contract's topic or path, unless the override URL carries a path of its own,
+ * which then replaces it (docs/delivery.md, "Endpoint overrides").
+ */
 export function deliveryUrl(contract: Contract, override?: string): string {
-  if (override) return override;
   const d = contract.delivery;
-  if (d.topic) return `${d.endpoint.replace(/\/$/, '')}/${d.topic}`;
-  return d.endpoint.replace(/\/$/, '') + (d.path ?? '');
+  const own = d.topic ? `${d.endpoint.replace(/\/$/, '')}/${d.topic}` : d.endpoint.replace(/\/$/, '') + (d.path ?? '');
+  if (!override) return own;
+  const given = URL_PARTS.exec(override);
+  if (!given) return override; // not a URL: the configuration check names it
+  const [, origin, path, rest] = given as unknown as [string, string, string, string];
+  if (path !== '' && path !== '/') return override;
+  const contractTarget = URL_PARTS.exec(own)?.[2] ?? '';
+  return origin + contractTarget + rest;
 }
 
 export function deliveryTerms(contract: Contract, endpoint: string): DeliveryTerms {

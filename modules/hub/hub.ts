@@ -23,6 +23,7 @@ import type { Transport } from '../forward/transport.js';
 import type { Flash, Host } from '../host.js';
 import { Keyring } from '../keyring.js';
 import { RecordLog, type RecoveryReport } from '../log/store.js';
+import { WriteBehind, type WindowOptions } from '../log/write-behind.js';
 import { Monitor, type Publish } from '../monitor/publisher.js';
 import { emptyDrops, type IntegrationStatus, type MonitorSnapshot } from '../monitor/status.js';
 import { ConsentBook } from '../pipeline/consent.js';
@@ -63,6 +64,8 @@ export interface HubOptions {
   sources?: HubSources;
   /** Minimum interval between monitoring state publications (default 5 s). */
   monitorIntervalMs?: number;
+  /** Each integration's RAM window (size, spill delay); a board profile sets it, the defaults suit a small board. */
+  buffer?: WindowOptions;
 }
 
 /** Earlier contract versions, so a restarted hub keeps enforcing the approved one while a widening waits. */
@@ -99,6 +102,8 @@ export class Hub {
   readonly version: string;
   readonly keyring: Keyring;
   readonly log: RecordLog;
+  /** RAM first, flash on need: what the forwarders read (over `log`). */
+  readonly buffer: WriteBehind;
   readonly recovery: RecoveryReport;
   readonly audit: AuditLog;
   readonly consent: ConsentBook;
@@ -140,6 +145,7 @@ export class Hub {
     const opened = RecordLog.open({ flash: host.recordFlash, keyring: this.keyring, crypto: host.crypto, clock: host.clock, log: host.log });
     this.log = opened.log;
     this.recovery = opened.report;
+    this.buffer = new WriteBehind(this.log, host.clock, options.buffer);
     if (opened.report.error) host.log.warn(`record log: ${opened.report.error}`);
     this.audit = AuditLog.open({
       storage: sealedFlashAudit(powers.auditFlash, { crypto: host.crypto, random: host.random, keyring: this.keyring }),
@@ -157,7 +163,7 @@ export class Hub {
     this.logins = new LoginMonitor({ audit: this.audit, clock: host.clock, onAlert });
     this.#breakers = new BreakerRegistry(host.clock);
     this.#stampTime = new StampTime(host.clock, host.store);
-    this.queue = new ConsentFilteredQueue(this.log, {
+    this.queue = new ConsentFilteredQueue(this.buffer, {
       allowed: (id, purpose) => this.#purposeAllowed(id, purpose),
       fieldPurpose: (id, stream, field) => this.#lanes.get(id)?.contract.streams.find((s) => s.stream === stream)?.fields[field]?.purpose,
       // Deliveries change forwarded/buffered: without this the last state document before a quiet spell stayed stale.
@@ -207,7 +213,9 @@ export class Hub {
     this.#startedAt = this.#host.clock.monotonic();
     this.#rebuildPipeline();
     for (const [id, lane] of this.#lanes) if (!this.#paused.has(id)) lane.forwarder.start();
+    this.#reportLostSeqs();
     const { timers } = this.#host;
+    this.#timers.push(timers.repeat(() => this.#guard('spilling RAM windows', () => this.buffer.tick()), this.buffer.tickMs));
     this.#timers.push(timers.repeat(() => this.#pipeline?.tick(), TICK_MS));
     this.#timers.push(timers.repeat(() => this.#housekeeping(), EXPIRE_MS));
     this.#timers.push(timers.repeat(() => this.volume.rollHour(), HOUR_MS));
@@ -221,6 +229,8 @@ export class Hub {
     for (const t of this.#timers.splice(0)) this.#host.timers.clear(t);
     this.#pipeline?.close();
     await Promise.all([...this.#lanes.values()].map((lane) => lane.forwarder.stop()));
+    // A clean shutdown loses nothing: RAM windows go to flash and the seqs are settled.
+    this.#guard('spilling RAM windows at shutdown', () => this.buffer.shutdown());
     // Transports hold connections (MQTT sessions, HTTP agents): close them so the host can shut down.
     await Promise.all([...this.#lanes.values()].map((lane) => lane.transport.close().catch(() => undefined)));
   }
@@ -290,7 +300,7 @@ export class Hub {
   /** Exit, step one: everything the homeowner keeps (contract and consent history, audit entries, undelivered records). */
   exportIntegration(integration: string, actor = 'owner'): ExitExport {
     return exportIntegration(
-      { crypto: this.#host.crypto, clock: this.#host.clock, audit: this.audit, changes: this.changes, queue: this.log },
+      { crypto: this.#host.crypto, clock: this.#host.clock, audit: this.audit, changes: this.changes, queue: this.buffer },
       integration,
       actor,
     );
@@ -305,8 +315,8 @@ export class Hub {
         keyring: this.keyring,
         stopDelivery: (id) => this.#removeLane(id),
         reclaimFlash: (id) => {
-          const before = this.log.stats(id);
-          const records = this.log.purge(id);
+          const before = this.buffer.stats(id);
+          const records = this.buffer.purge(id);
           return { records, bytes: before.bytes };
         },
       },
@@ -350,13 +360,14 @@ export class Hub {
 
   #status(id: string, lane: Lane): IntegrationStatus {
     const f = lane.forwarder.snapshot();
-    const logDrops = this.log.droppedFor(id);
+    const logDrops = this.buffer.droppedFor(id);
     const dropped = emptyDrops();
     dropped.quota = logDrops.quota + logDrops.full;
     dropped.retention = logDrops.retention;
     dropped.corrupt = logDrops.corrupt;
     dropped.purged = logDrops.purged + this.queue.skipped(id);
     dropped.consent = this.counters.integration(id).blockedConsent;
+    dropped.lost = logDrops.lost;
     const wallOf = f.counters.lastDelivery ? this.#stampTime.wallOf(f.counters.lastDelivery) : undefined;
     return {
       id,
@@ -427,7 +438,7 @@ export class Hub {
     }
     this.#host.store.set(STORE_DOMAIN, this.#versionKey(id), contract.version);
     this.#powers.archive.save(contract);
-    this.log.configure(id, bufferLimits(contract));
+    this.buffer.configure(id, bufferLimits(contract));
     const endpoint = deliveryUrl(contract, this.#overrides.get(id));
     const lane = this.#lanes.get(id);
     if (lane && lane.endpoint === endpoint) {
@@ -492,12 +503,12 @@ export class Hub {
       consent: this.consent,
       counters: this.counters,
       encoder: createRecordEncoder(this.#cbor),
-      onRecord: (integration, payload) => this.#buffer(integration, payload),
+      onRecord: (integration, payload, record) => this.#buffer(integration, payload, record.p),
     });
   }
 
-  #buffer(integration: string, payload: Uint8Array): void {
-    const result = this.log.append(integration, payload, stampNow(this.#host.clock));
+  #buffer(integration: string, payload: Uint8Array, purposes: readonly string[]): void {
+    const result = this.buffer.append(integration, payload, stampNow(this.#host.clock), this.queue.purposeMask(integration, purposes));
     if (!result.ok && result.reason !== 'quota' && result.reason !== 'full') {
       this.#host.log.warn(`record log refused a record of ${integration}: ${result.message}`);
     }
@@ -515,7 +526,7 @@ export class Hub {
     if (!contract) return;
     const anyLeft = contract.purposes.some((p) => !p.requiresConsent || this.consent.isGiven(integration, p.id));
     if (anyLeft) return; // records of other purposes keep flowing; the withdrawn purpose's records are skipped at delivery
-    const purged = this.log.purge(integration);
+    const purged = this.buffer.purge(integration);
     this.#pipeline?.forgetKeys(integration);
     this.audit.record(actor, 'data.purged', integration, { records: purged, reason: 'consent withdrawn for every purpose', keys: 'shredded' });
   }
@@ -529,11 +540,33 @@ export class Hub {
   }
 
   #housekeeping(): void {
-    const expired = this.log.expire();
+    const expired = this.buffer.expire();
     if (expired > 0) this.audit.record('hub', 'retention.expired', this.hubId, { records: expired });
     this.incidents.check();
     for (const id of this.#lanes.keys()) this.auditRights.check(id, this.changes.enforced(id));
     this.log.reclaim();
+  }
+
+  /** Seqs a power cut took from a RAM window (at the last boot): audited and counted once, so a vendor can tell a gap from a bug. */
+  #reportLostSeqs(): void {
+    for (const id of this.#lanes.keys()) {
+      const gap = this.log.gap(id);
+      if (!gap) continue;
+      const seqs = gap.to - gap.from + 1;
+      this.#host.log.warn(`record log: ${id} seqs ${gap.from}..${gap.to} were reserved but not found after a power cut (records lost from RAM, at most ${seqs})`);
+      // Audited before the log is settled: a cut in between reports the gap twice, never not at all.
+      this.audit.record('hub', 'data.lost', id, { fromSeq: gap.from, toSeq: gap.to, atMost: seqs, reason: 'power cut before the RAM window spilled' });
+      this.buffer.settleGap(id);
+    }
+  }
+
+  /** A flash failure in housekeeping is logged, not thrown into a timer (or out of stop()). */
+  #guard(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.#host.log.error(`record log: ${what} failed`, { error: (error as Error)?.message ?? String(error) });
+    }
   }
 
   #alert(alert: AlertEvent): void {
@@ -587,7 +620,7 @@ export class Hub {
     this.#paused.add(integration);
     this.#saveList('paused', [...this.#paused]);
     void lane.forwarder.stop();
-    this.audit.record(actor, 'config.changed', integration, { event: 'delivery.paused', buffered: this.log.stats(integration).records });
+    this.audit.record(actor, 'config.changed', integration, { event: 'delivery.paused', buffered: this.buffer.stats(integration).records });
     this.monitor.changed();
     return true;
   }
@@ -599,7 +632,7 @@ export class Hub {
     if (!this.#paused.delete(integration)) return true;
     this.#saveList('paused', [...this.#paused]);
     if (this.#started) lane.forwarder.start();
-    this.audit.record(actor, 'config.changed', integration, { event: 'delivery.resumed', buffered: this.log.stats(integration).records });
+    this.audit.record(actor, 'config.changed', integration, { event: 'delivery.resumed', buffered: this.buffer.stats(integration).records });
     this.monitor.changed();
     return true;
   }

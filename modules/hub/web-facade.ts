@@ -210,7 +210,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
     }
     const allowedAfter = (p: string) => p !== purposeId && (contract.purposes.find((q) => q.id === p)?.requiresConsent === false || hub.consent.isGiven(integration, p));
     const last = !contract.purposes.some((p) => allowedAfter(p.id));
-    const buffered = hub.log.stats(integration).records;
+    const buffered = hub.buffer.stats(integration).records;
     const stops = `${title} will no longer receive ${streams.length ? streams.join(', ') : 'any'} data for "${what}".`;
     const already = 'Data the vendor already received stays under its contract; ask them to delete it if you wish.';
     if (last) {
@@ -226,7 +226,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
       };
     }
     // Other purposes keep consent: the hub skips, at delivery, records that served only this purpose.
-    const scanned = hub.log.pending(integration, scanLimit);
+    const scanned = hub.buffer.pending(integration, scanLimit);
     let onlyThis = 0;
     let mixed = 0;
     for (const record of scanned) {
@@ -386,6 +386,8 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
         return `Consent withdrawn from ${who} for "${str(d.purpose)}".`;
       case 'data.purged':
         return `${str(d.records, '0')} buffered record(s) of ${who} purged and its keys destroyed (${str(d.reason, 'purge')}).`;
+      case 'data.lost':
+        return `A power cut took up to ${str(d.atMost, '0')} record(s) of ${who} from RAM before they reached flash (seqs ${str(d.fromSeq)}–${str(d.toSeq)} skipped).`;
       case 'retention.expired':
         return `${str(d.records, '0')} record(s) waited longer than their contract allows and were deleted.`;
       case 'export.created':
@@ -511,11 +513,11 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
       if (!hub.consent.isGiven(integration, purpose)) {
         return { ...preview, purgedRecords: 0, auditSeq: decisionBook().get(pairKey(integration, purpose))?.seq ?? hub.audit.head().seq };
       }
-      const before = hub.log.stats(integration).records;
+      const before = hub.buffer.stats(integration).records;
       hub.withdrawConsent(integration, purpose, actorString(actor));
       const decision = decisionBook().get(pairKey(integration, purpose))!;
       // The last purpose going purges at once (the hub's withdrawal handler); otherwise records are skipped at delivery.
-      const purgedRecords = last ? before - hub.log.stats(integration).records : 0;
+      const purgedRecords = last ? before - hub.buffer.stats(integration).records : 0;
       return { ...preview, purgedRecords, auditSeq: decision.seq };
     },
 

@@ -1,6 +1,6 @@
 /**
  * The hub's local page over a composed Hub: the facade and the router, wired
- * the same on the desktop (hosts/node/desktop-hub.ts) and the ESP32 (main.ts).
+ * by the runtime both roots call (modules/hub/runtime.ts).
  * Only the assets and the server differ per host.
  */
 import type { Host, Logger } from '../host.js';

@@ -35,6 +35,13 @@ export const UNCOMMITTED = 0xff;
 const KINDS = [KIND_RECORD, KIND_MARK] as const;
 
 export const FLAG_WALL = 0x1; // the stamp's time is wall ms (else monotonic ms of that boot)
+/**
+ * On a mark, in its header's flag bits (the only flag an entry header may
+ * carry; a record's flag bits stay 0): its seq field is "every seq up to here
+ * is accounted for" (a clean shutdown, a reported gap), not a floor.
+ */
+export const FLAG_SETTLED = 0x2;
+const MARK_FLAGS = FLAG_SETTLED;
 const LENGTH_BITS = 13;
 export const MAX_BODY_BYTES = (1 << LENGTH_BITS) - 1;
 /** Times are 40-bit ms: monotonic ms since boot, or wall ms since WALL_EPOCH (2020-01-01, good until 2054). */
@@ -46,6 +53,8 @@ export interface EntryHeader {
   kind: number;
   /** Whether the commit marker was programmed. */
   committed: boolean;
+  /** A mark's flags (FLAG_SETTLED); always 0 on a record (its wall flag is sealed in its stamp). */
+  flags: number;
   bodyLength: number;
   tag: number;
   seq: number;
@@ -86,13 +95,15 @@ function crcWithKind(kind: number, bytes: Uint8Array, at: number, bodyLength: nu
 }
 
 /** Entry bytes with the kind byte left erased (0xFF); program `kind` at offset 0 afterwards to commit. */
-export function encodeEntry(h: Omit<EntryHeader, 'committed' | 'bodyLength'>, body: Uint8Array): Uint8Array {
+export function encodeEntry(h: Omit<EntryHeader, 'committed' | 'bodyLength' | 'flags'> & { flags?: number }, body: Uint8Array): Uint8Array {
   if (body.length > MAX_BODY_BYTES) throw new RangeError(`log entry: body of ${body.length} bytes exceeds ${MAX_BODY_BYTES}`);
+  const flags = h.flags ?? 0;
+  if (!flagsFit(h.kind, flags)) throw new RangeError(`log entry: flags ${flags} are not allowed on kind ${h.kind}`);
   const out = new Uint8Array(ENTRY_HEADER_BYTES + body.length);
   const view = new DataView(out.buffer);
   out[0] = UNCOMMITTED;
-  // The top 3 bits of the length word are reserved (0): version 1 kept the wall flag there, in clear.
-  view.setUint16(1, body.length);
+  // The top 3 bits of the length word: a mark's flags; 0 on a record (version 1 kept the wall flag there, in clear).
+  view.setUint16(1, (flags << LENGTH_BITS) | body.length);
   view.setUint32(3, h.tag >>> 0);
   view.setUint32(7, h.seq >>> 0);
   view.setUint16(11, h.epoch);
@@ -127,26 +138,32 @@ export function decodeEntryHeader(bytes: Uint8Array, at: number, end: number): E
   if (at + ENTRY_HEADER_BYTES > end) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const packed = view.getUint16(at + 1);
-  if (packed >>> LENGTH_BITS !== 0) return undefined;
+  const flags = packed >>> LENGTH_BITS;
   const bodyLength = packed & MAX_BODY_BYTES;
   if (at + ENTRY_HEADER_BYTES + bodyLength > end) return undefined;
   const stored = view.getUint16(at + CRC_AT);
   const onFlash = bytes[at]!;
   let kind: number | undefined;
   if (onFlash === UNCOMMITTED) {
-    kind = KINDS.find((k) => bodyFits(k, bodyLength) && crcWithKind(k, bytes, at, bodyLength) === stored);
-  } else if ((KINDS as readonly number[]).includes(onFlash) && bodyFits(onFlash, bodyLength) && crcWithKind(onFlash, bytes, at, bodyLength) === stored) {
+    kind = KINDS.find((k) => bodyFits(k, bodyLength) && flagsFit(k, flags) && crcWithKind(k, bytes, at, bodyLength) === stored);
+  } else if ((KINDS as readonly number[]).includes(onFlash) && bodyFits(onFlash, bodyLength) && flagsFit(onFlash, flags) && crcWithKind(onFlash, bytes, at, bodyLength) === stored) {
     kind = onFlash;
   }
   if (kind === undefined) return undefined;
   return {
     kind,
     committed: onFlash !== UNCOMMITTED,
+    flags,
     bodyLength,
     tag: view.getUint32(at + 3),
     seq: view.getUint32(at + 7),
     epoch: view.getUint16(at + 11),
   };
+}
+
+/** Only a mark carries flags in clear (FLAG_SETTLED); a record's header flag bits must be 0. */
+function flagsFit(kind: number, flags: number): boolean {
+  return kind === KIND_MARK ? (flags & ~MARK_FLAGS) === 0 : flags === 0;
 }
 
 function bodyFits(kind: number, bodyLength: number): boolean {

@@ -24,7 +24,11 @@ export interface ScannedEntry {
 
 export type SectorFinding =
   | { state: 'blank' }
-  | { state: 'log'; generation: number; entries: ScannedEntry[]; used: number; damagedRegions: number }
+  /**
+   * tailDamageAt: where the sector's last bytes stop being valid entries (a header torn by a power
+   * cut), else -1. Bytes programmed inside those 22 could complete the torn header into one that parses.
+   */
+  | { state: 'log'; generation: number; entries: ScannedEntry[]; used: number; damagedRegions: number; tailDamageAt: number }
   /** Needs erasing before use: half-erased, torn header, another key's log, or not a log at all. */
   | { state: 'unusable'; why: 'not-a-log' | 'damaged' | 'version' | 'foreign' };
 
@@ -40,11 +44,15 @@ export function scanSector(bytes: Uint8Array, base: number, fingerprint: number)
   const entries: ScannedEntry[] = [];
   let damagedRegions = 0;
   let inDamage = false;
+  let damageAt = -1;
   let p = SECTOR_HEADER_BYTES;
   while (p <= lastData) {
     const h = decodeEntryHeader(bytes, p, bytes.length);
     if (!h) {
-      if (!inDamage) damagedRegions++;
+      if (!inDamage) {
+        damagedRegions++;
+        damageAt = p;
+      }
       inDamage = true;
       p++;
       continue;
@@ -55,5 +63,5 @@ export function scanSector(bytes: Uint8Array, base: number, fingerprint: number)
     entries.push({ header: h, at: base + p, size, high });
     p += size;
   }
-  return { state: 'log', generation: header.header.generation, entries, used: Math.max(p, SECTOR_HEADER_BYTES), damagedRegions };
+  return { state: 'log', generation: header.header.generation, entries, used: Math.max(p, SECTOR_HEADER_BYTES), damagedRegions, tailDamageAt: inDamage ? damageAt : -1 };
 }

@@ -28,6 +28,7 @@ import {
   encodeStamp,
   encodeSectorHeader,
   ENTRY_HEADER_BYTES,
+  FLAG_SETTLED,
   FLAG_WALL,
   GCM_TAG_BYTES,
   integrationTag,
@@ -62,6 +63,24 @@ export type DropReason = 'quota' | 'full' | 'retention' | 'corrupt' | 'purged';
 export type AppendRefusal = 'quota' | 'full' | 'too-large' | 'invalid' | 'exhausted';
 export type AppendResult = { ok: true; seq: number } | { ok: false; reason: AppendRefusal; message: string };
 
+export interface AppendOptions {
+  /**
+   * A seq reserved earlier with `reserve()` (the RAM window spilling a record
+   * it already numbered). It must be above every seq that may have ciphertext
+   * on flash and above the floor; default: the next seq after the high-water mark.
+   */
+  seq?: number;
+  /** The record's purposes as a bitmask (kept in the RAM index, never on flash); 0 = unknown. */
+  purposes?: number;
+}
+
+/** Seqs a reboot found reserved but neither on flash nor acknowledged: records a power cut may have taken from RAM. */
+export interface SeqGap {
+  /** First and last seq of the gap, inclusive. */
+  from: number;
+  to: number;
+}
+
 export interface RecordLogPowers {
   flash: Flash;
   keyring: Keyring;
@@ -84,6 +103,8 @@ export interface RecoveryReport {
   foreignSectors: number;
   /** Sectors that are neither blank nor a readable log sector (half-erased, damaged header, other data). */
   unusableSectors: number;
+  /** Integrations with reserved seqs found unaccounted for (see `gap()`). */
+  seqGaps: number;
   error?: string;
 }
 
@@ -129,6 +150,8 @@ interface RecordRef {
   at: number;
   /** Older copies left by an interrupted compaction, tried if the newest does not open; almost always NO_COPIES. */
   older: readonly number[];
+  /** Purpose bitmask given at append (0: unknown, e.g. found by a recovery scan): lets delivery check consent without opening. */
+  purposes: number;
 }
 
 /** In RecordRef.flags only (never on flash): found by recovery, stamp not read yet. */
@@ -144,9 +167,17 @@ interface Stream {
   high: number;
   /** Everything <= floor is acknowledged or dropped. */
   floor: number;
-  /** Sectors holding the newest entry that proves `high` / `floor` (-1: none needed). */
+  /** Highest seq that may have ciphertext on flash (committed or torn records): a nonce never to reuse. */
+  sealed: number;
+  /** Every seq <= settled is accounted for (delivered, on flash, dropped or already reported lost): a settled mark proves it. */
+  settled: number;
+  /** Sectors holding the newest entry that proves `high` / `floor` / `settled` (-1: none needed). */
   highSector: number;
   floorSector: number;
+  settledSector: number;
+  /** Seqs the last recovery found unaccounted for (0, 0: none), until `settle()`. */
+  gapFrom: number;
+  gapTo: number;
   queue: RecordRef[];
   payloadBytes: number;
   limits: QueueLimits;
@@ -293,8 +324,10 @@ export class RecordLog implements IntegrationQueue {
       damagedRegions: 0,
       foreignSectors: 0,
       unusableSectors: 0,
+      seqGaps: 0,
     };
     const found: { index: number; generation: number; entries: ScannedEntry[] }[] = [];
+    const tailDamage = new Map<number, number>();
     let otherData = 0;
     for (let s = 0; s < this.#sectorCount; s++) {
       const bytes = asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize));
@@ -310,12 +343,15 @@ export class RecordLog implements IntegrationQueue {
         sectors.status[s] = STATUS_LOG;
         sectors.generation[s] = finding.generation;
         sectors.used[s] = finding.used;
+        if (finding.tailDamageAt >= 0) tailDamage.set(s, finding.tailDamageAt);
         report.damagedRegions += finding.damagedRegions;
         found.push({ index: s, generation: finding.generation, entries: finding.entries });
       }
     }
     found.sort((a, b) => a.generation - b.generation);
     const refs = new Map<number, Map<number, RecordRef>>();
+    /** Per tag, the highest committed record seq: a torn record's seq is sealed but its record is lost (inside the gap). */
+    const committed = new Map<number, number>();
     for (const { index, entries } of found) {
       for (const e of entries) {
         const h = e.header;
@@ -323,11 +359,22 @@ export class RecordLog implements IntegrationQueue {
         if (!h.committed) {
           // A torn record may have left ciphertext under its nonce: never give its seq out again.
           report.torn++;
-          if (h.kind === KIND_RECORD) this.#proveHigh(stream, h.seq, index);
+          if (h.kind === KIND_RECORD) {
+            this.#proveHigh(stream, h.seq, index);
+            if (h.seq > stream.sealed) stream.sealed = h.seq;
+          }
           continue;
         }
         if (h.kind === KIND_MARK) {
           this.#proveHigh(stream, e.high, index);
+          if (h.flags & FLAG_SETTLED) {
+            // A settled mark's seq field is "accounted through", not a floor.
+            if (h.seq >= stream.settled) {
+              stream.settled = h.seq;
+              stream.settledSector = index;
+            }
+            continue;
+          }
           if (h.seq >= stream.floor) {
             stream.floor = h.seq;
             stream.floorSector = index;
@@ -335,6 +382,8 @@ export class RecordLog implements IntegrationQueue {
           continue;
         }
         this.#proveHigh(stream, h.seq, index);
+        if (h.seq > stream.sealed) stream.sealed = h.seq;
+        if (h.seq > (committed.get(h.tag) ?? 0)) committed.set(h.tag, h.seq);
         let bySeq = refs.get(h.tag);
         if (!bySeq) refs.set(h.tag, (bySeq = new Map()));
         const existing = bySeq.get(h.seq);
@@ -344,7 +393,7 @@ export class RecordLog implements IntegrationQueue {
           existing.at = e.at;
         } else {
           // The stamp is sealed: it is read when the record is first opened (pending, stats, expire).
-          bySeq.set(h.seq, { seq: h.seq, epoch: h.epoch, flags: STAMP_UNKNOWN, boot: 0, time: 0, size: e.size, at: e.at, older: NO_COPIES });
+          bySeq.set(h.seq, { seq: h.seq, epoch: h.epoch, flags: STAMP_UNKNOWN, boot: 0, time: 0, size: e.size, at: e.at, older: NO_COPIES, purposes: 0 });
         }
       }
       report.logSectors++;
@@ -364,6 +413,16 @@ export class RecordLog implements IntegrationQueue {
         for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!++;
       }
       report.records += live.length;
+    }
+    for (const stream of this.#streams.values()) {
+      // Reserved seqs above everything accounted for: a RAM window's records that the power cut took
+      // (and reserved seqs never given out: the gap is an upper bound).
+      const accounted = Math.max(stream.floor, committed.get(stream.tag) ?? 0, stream.settled);
+      if (stream.high > accounted) {
+        stream.gapFrom = accounted + 1;
+        stream.gapTo = stream.high;
+        report.seqGaps++;
+      }
     }
     this.#counters.torn += report.torn;
     this.#counters.damagedRegions += report.damagedRegions;
@@ -385,9 +444,32 @@ export class RecordLog implements IntegrationQueue {
     // A power cut between opening a head and erasing the sector after it leaves that compaction unfinished.
     if (this.#head >= 0) {
       const after = (this.#head + 1) % this.#sectorCount;
-      if (this.#sectors.status[after] === STATUS_LOG) this.#compact(after);
+      const unfinished = this.#sectors.status[after] === STATUS_LOG;
+      const damageAt = tailDamage.get(this.#head);
+      if (damageAt !== undefined) this.#stepOverTornHeader(damageAt, unfinished ? after : -1);
+      if (unfinished) this.#compact(after);
     }
     return report;
+  }
+
+  /**
+   * The head ends in a torn header at `at`: new entries start past its header's
+   * bytes, so no byte they program can complete it into a header that parses
+   * (found by the spill-path power-cut sweep: a commit byte landed on a torn
+   * header's missing checksum byte). A compaction to finish (`compacting`)
+   * needs its room first; without room enough the head is used as found.
+   */
+  #stepOverTornHeader(at: number, compacting: number): void {
+    const head = this.#head;
+    const past = Math.max(this.#sectors.used[head]!, at + ENTRY_HEADER_BYTES);
+    let need = 0;
+    if (compacting >= 0) {
+      for (const stream of this.#streams.values()) {
+        for (const ref of stream.queue) if (this.#sectorOf(ref.at) === compacting) need += ref.size;
+        if (stream.highSector === compacting || stream.floorSector === compacting || stream.settledSector === compacting) need += 2 * (ENTRY_HEADER_BYTES + MARK_BODY_BYTES);
+      }
+    }
+    if (compacting < 0 || past + need <= this.#blockSize) this.#sectors.used[head] = Math.min(this.#blockSize, past);
   }
 
   #recoveryState(report: RecoveryReport, otherData: number): RecoveryReport['state'] {
@@ -413,7 +495,7 @@ export class RecordLog implements IntegrationQueue {
   }
 
   /** Seals and appends a record; returns its seq, or why it was refused (and counted). */
-  append(integration: string, payload: Uint8Array, stamp: Stamp): AppendResult {
+  append(integration: string, payload: Uint8Array, stamp: Stamp, options?: AppendOptions): AppendResult {
     this.#requireRecovered();
     const invalid = this.#checkAppend(integration, payload, stamp);
     if (invalid) {
@@ -430,7 +512,12 @@ export class RecordLog implements IntegrationQueue {
       return { ok: false, reason: 'invalid', message: `flash log: "${integration}" shares its 32-bit tag with "${stream.name}"; rename one of them` };
     }
     const epoch = this.#keyring.currentEpoch(integration);
-    if (stream.high >= MAX_SEQ || epoch > MAX_EPOCH) {
+    const given = options?.seq;
+    if (given !== undefined && !(Number.isInteger(given) && given > Math.max(stream.sealed, stream.floor) && given <= MAX_SEQ)) {
+      this.#counters.rejected++;
+      return { ok: false, reason: 'invalid', message: `flash log: seq ${given} for ${integration} is not above every seq already sealed or acknowledged` };
+    }
+    if ((given === undefined && stream.high >= MAX_SEQ) || epoch > MAX_EPOCH) {
       this.#counters.rejected++;
       return { ok: false, reason: 'exhausted', message: `flash log: ${integration} ran out of sequence numbers or key epochs; purge it to start over` };
     }
@@ -467,7 +554,7 @@ export class RecordLog implements IntegrationQueue {
       this.#writeMark(stream);
     }
 
-    const seq = stream.high + 1;
+    const seq = given ?? stream.high + 1;
     const key = this.#keyring.key('data', integration, epoch);
     if (!key) throw new LogError(`flash log: no data key for ${integration} epoch ${epoch}`);
     // Wall time outside 2020..2054 is not trusted (a clock that never synced): the record keeps boot + monotonic time.
@@ -484,9 +571,13 @@ export class RecordLog implements IntegrationQueue {
     entry.set(sealed, ENTRY_HEADER_BYTES);
     this.#ensureRoom(entry.length);
     const at = this.#program(entry, KIND_RECORD);
-    stream.high = seq;
-    stream.highSector = this.#head;
-    const ref: RecordRef = { seq, epoch, flags, boot, time, size: entry.length, at, older: NO_COPIES };
+    stream.sealed = seq;
+    // A reserved seq is proven by its reservation mark; only a seq above it raises the high-water mark.
+    if (seq >= stream.high) {
+      stream.high = seq;
+      stream.highSector = this.#head;
+    }
+    const ref: RecordRef = { seq, epoch, flags, boot, time, size: entry.length, at, older: NO_COPIES, purposes: options?.purposes ?? 0 };
     stream.queue.push(ref);
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
@@ -513,6 +604,61 @@ export class RecordLog implements IntegrationQueue {
     this.#counters.acknowledged += n;
     stream.floor = through;
     this.#writeMark(stream);
+  }
+
+  /**
+   * The vendor acknowledged records that never reached flash (a RAM window's):
+   * raises the floor in memory only. The next mark written for the
+   * integration (a reservation, an ack of spilled records) carries it, so a
+   * reboot counts fewer seqs as possibly lost; writing a mark per ack would
+   * wear the flash for records that were never on it.
+   */
+  noteAcknowledged(integration: string, seq: number): void {
+    this.#requireRecovered();
+    const stream = this.#validName(integration) && Number.isInteger(seq) ? this.#streams.get(this.#tagOf(integration)) : undefined;
+    if (!stream) return;
+    if (stream.queue.length > 0 && stream.queue[0]!.seq <= seq) return this.acknowledge(integration, seq);
+    const through = Math.min(seq, stream.high);
+    if (through > stream.floor) stream.floor = through;
+  }
+
+  /**
+   * Reserves the next `count` seqs of an integration for records held in RAM
+   * and proves the reservation on flash (one mark) before any is given out,
+   * so a reboot never reuses a seq, even of a record the power cut took.
+   * Returns the first seq of the block, or undefined when seqs ran out.
+   */
+  reserve(integration: string, count: number): number | undefined {
+    this.#requireRecovered();
+    if (!this.#validName(integration) || !(Number.isInteger(count) && count > 0)) throw new LogError(`flash log: reserve needs an integration and a count >= 1`);
+    const stream = this.#named(integration);
+    if (stream.high + count > MAX_SEQ) return undefined;
+    const first = stream.high + 1;
+    stream.high += count;
+    this.#writeMark(stream);
+    return first;
+  }
+
+  /** Seqs the last recovery found reserved but unaccounted for (see SeqGap), until `settle()`. */
+  gap(integration: string): SeqGap | undefined {
+    const stream = this.#validName(integration) ? this.#streams.get(this.#tagOf(integration)) : undefined;
+    return stream && stream.gapTo > 0 ? { from: stream.gapFrom, to: stream.gapTo } : undefined;
+  }
+
+  /**
+   * Everything of the integration up to its high-water mark is accounted for
+   * (a clean shutdown after spilling its RAM window, or a gap the hub
+   * reported): writes a settled mark so the next recovery reports no gap for it.
+   */
+  settle(integration: string): void {
+    this.#requireRecovered();
+    const stream = this.#validName(integration) ? this.#streams.get(this.#tagOf(integration)) : undefined;
+    if (!stream) return;
+    stream.gapFrom = stream.gapTo = 0;
+    if (stream.settled >= stream.high || stream.floor >= stream.high) return;
+    stream.settled = stream.high;
+    this.#ensureRoom(ENTRY_HEADER_BYTES + MARK_BODY_BYTES);
+    this.#programSettled(stream);
   }
 
   /**
@@ -600,11 +746,23 @@ export class RecordLog implements IntegrationQueue {
     if (!stream) return [];
     const out: PendingRecord[] = [];
     const after = afterSeq ?? -1;
-    for (const ref of [...stream.queue]) {
-      if (out.length >= max) break;
-      if (ref.seq <= after) continue;
+    const q = stream.queue;
+    // Seqs increase along the queue: find the first after `after` by bisection, not by copying a long backlog.
+    let lo = 0;
+    for (let hi = q.length; lo < hi; ) {
+      const mid = (lo + hi) >>> 1;
+      if (q[mid]!.seq <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < q.length && out.length < max; ) {
+      const ref = q[i]!;
       const payload = this.#open(integration, stream, ref);
-      if (payload) out.push({ integration, seq: ref.seq, payload, stamp: this.#stampOf(ref) });
+      // A record that does not open is dropped from the queue: the next one moved to index i.
+      if (q[i] === ref) i++;
+      if (!payload) continue;
+      const record: PendingRecord = { integration, seq: ref.seq, payload, stamp: this.#stampOf(ref) };
+      if (ref.purposes !== 0) record.purposes = ref.purposes;
+      out.push(record);
     }
     return out;
   }
@@ -730,6 +888,16 @@ export class RecordLog implements IntegrationQueue {
     stream.highSector = this.#head;
   }
 
+  /** "Every seq up to `settled` is accounted for; the next seq is above `high`." */
+  #programSettled(stream: Stream): void {
+    const body = new Uint8Array(MARK_BODY_BYTES);
+    new DataView(body.buffer).setUint32(0, stream.high);
+    const entry = encodeEntry({ kind: KIND_MARK, flags: FLAG_SETTLED, tag: stream.tag, seq: stream.settled, epoch: 0 }, body);
+    this.#program(entry, KIND_MARK);
+    stream.settledSector = this.#head;
+    stream.highSector = this.#head;
+  }
+
   /** Programs an entry at the head, then its kind byte: the commit marker, last. */
   #program(entry: Uint8Array, kind: number): number {
     const used = this.#sectors.used[this.#head]!;
@@ -792,14 +960,30 @@ export class RecordLog implements IntegrationQueue {
     }
     for (const stream of this.#streams.values()) {
       if (stream.highSector === s || stream.floorSector === s) this.#programMark(stream);
+      if (stream.settledSector === s) {
+        if (this.#settledNeeded(stream)) this.#programSettled(stream);
+        else stream.settledSector = -1;
+      }
     }
     this.#counters.compactions++;
     this.#erase(s);
   }
 
   #holdsProof(s: number): boolean {
-    for (const stream of this.#streams.values()) if (stream.highSector === s || stream.floorSector === s) return true;
+    for (const stream of this.#streams.values()) {
+      if (stream.highSector === s || stream.floorSector === s) return true;
+      if (stream.settledSector === s && this.#settledNeeded(stream)) return true;
+    }
     return false;
+  }
+
+  /**
+   * A settled proof matters until the floor passes it. (A record above it does
+   * not retire it: a torn one is no proof, and a live one may yet be dropped
+   * by a flipped bit.)
+   */
+  #settledNeeded(stream: Stream): boolean {
+    return stream.settled > stream.floor;
   }
 
   #erase(s: number): void {
@@ -839,7 +1023,23 @@ export class RecordLog implements IntegrationQueue {
   #streamByTag(tag: number): Stream {
     let stream = this.#streams.get(tag);
     if (!stream) {
-      stream = { tag, name: undefined, high: 0, floor: 0, highSector: -1, floorSector: -1, queue: [], payloadBytes: 0, limits: {}, dropped: { quota: 0, full: 0, retention: 0, corrupt: 0, purged: 0 } };
+      stream = {
+        tag,
+        name: undefined,
+        high: 0,
+        floor: 0,
+        sealed: 0,
+        settled: 0,
+        highSector: -1,
+        floorSector: -1,
+        settledSector: -1,
+        gapFrom: 0,
+        gapTo: 0,
+        queue: [],
+        payloadBytes: 0,
+        limits: {},
+        dropped: { quota: 0, full: 0, retention: 0, corrupt: 0, purged: 0 },
+      };
       this.#streams.set(tag, stream);
     }
     return stream;

@@ -5,7 +5,8 @@
  * records and bytes, oldest buffered age, last delivery time and error.
  */
 
-export const DROP_REASONS = ['quota', 'retention', 'corrupt', 'purged', 'consent', 'malformed'] as const;
+/** `lost`: seqs a power cut took from a RAM window (an upper bound, counted at the next boot). */
+export const DROP_REASONS = ['quota', 'retention', 'corrupt', 'purged', 'consent', 'malformed', 'lost'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export type Connectivity = 'online' | 'degraded' | 'offline';
@@ -56,7 +57,7 @@ export interface MonitorSnapshot {
 }
 
 export function emptyDrops(): Record<DropReason, number> {
-  return { quota: 0, retention: 0, corrupt: 0, purged: 0, consent: 0, malformed: 0 };
+  return { quota: 0, retention: 0, corrupt: 0, purged: 0, consent: 0, malformed: 0, lost: 0 };
 }
 
 /** The flat JSON an integration's state topic carries (HA templates read these keys). */

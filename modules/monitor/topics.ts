@@ -12,6 +12,8 @@ export function monitorTopics(hubId: string, discoveryPrefix = 'homeassistant') 
     /** Retained `online` / `offline`; `offline` is also the last will. */
     status: `${base}/status`,
     hubState: `${base}/state`,
+    /** Retained JSON: the running version (and, on the board, the update trial's pending and failed versions). */
+    version: `${base}/version`,
     integrationState: (integration: string) => `${base}/integration/${topicSafe(integration)}/state`,
     /** Not retained: one JSON event per alert (SLA violation, overdue incident, anomaly). */
     alerts: `${base}/alert`,

@@ -15,6 +15,7 @@ import { publicKeyProblem } from '../signature-rules.js';
 import { parseManifest, signedBytes, type UpdateKind, type UpdateManifest } from './manifest.js';
 import type { UpdateSlot } from './slot.js';
 import type { UpdateTrial } from './trial.js';
+import { constantTimeEqual } from '../constant-time.js';
 
 export const REFUSAL_REASONS = [
   'malformed',
@@ -143,7 +144,7 @@ export class UpdateInstaller {
           return end('size-mismatch', `update: received ${received} bytes, the manifest declares ${manifest.size}`);
         }
         const digest = toHex(hash.digest());
-        if (digest !== manifest.sha256) {
+        if (!constantTimeEqual(digest, manifest.sha256)) {
           return end('digest-mismatch', `update: the image's SHA-256 is ${digest.slice(0, 16)}…, the signed manifest says ${manifest.sha256.slice(0, 16)}…`);
         }
         try {

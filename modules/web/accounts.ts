@@ -9,9 +9,10 @@
  * hash so it can be raised later), codes with a salted SHA-256 (they are
  * random, 60 bits, single-use and throttled, so a slow hash buys nothing).
  */
-import { bytesEqual, fromHex, toHex, utf8 } from '../bytes.js';
+import { fromHex, toHex, utf8 } from '../bytes.js';
 import type { Crypto, KeyValueStore, Random } from '../host.js';
 import type { Role } from './facade.js';
+import { constantTimeEqual } from '../constant-time.js';
 
 const DOMAIN = 'web';
 const INVITES_KEY = 'invites';
@@ -127,7 +128,7 @@ export class AccountStore {
 
   verifyPassword(account: Account, password: string): boolean {
     const derived = this.#crypto.pbkdf2Sha256(utf8(password), fromHex(account.salt), account.iterations, 32);
-    return bytesEqual(derived, fromHex(account.hash));
+    return constantTimeEqual(derived, fromHex(account.hash));
   }
 
   /** Spends the same work as a real check, so an unknown name is not revealed by a fast answer. */
@@ -172,7 +173,7 @@ export class AccountStore {
     if (normalized.length !== 12) return undefined;
     return this.invitations().find(
       (invitation) =>
-        invitation.hash === this.#codeHash(fromHex(invitation.salt), normalized) &&
+        constantTimeEqual(invitation.hash, this.#codeHash(fromHex(invitation.salt), normalized)) &&
         (invitation.expiresAt === null || (now !== undefined && now < invitation.expiresAt)),
     );
   }

@@ -21,7 +21,7 @@ import {
   type WebRequest,
   type WebResponse,
 } from './http.js';
-import { constantTimeEqual } from './totp.js';
+import { constantTimeEqual } from '../constant-time.js';
 import { serveAsset, type WebAssets } from './static.js';
 
 export const SESSION_COOKIE = 'airlock_session';

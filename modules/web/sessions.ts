@@ -73,6 +73,8 @@ export class SessionTable {
   /** Finds the session for a cookie token and marks it used; an ended session is removed and reported as expired. */
   lookup(token: string | undefined): SessionLookup {
     if (!token || !/^[0-9a-f]{64}$/.test(token)) return { state: 'none' };
+    // Looked up by the token's SHA-256, never the token: how long the lookup takes depends on
+    // the hash, which an attacker cannot steer towards a real token one character at a time.
     const key = this.#hash(token);
     const session = this.#byHash.get(key);
     if (!session) return { state: 'none' };

@@ -4,6 +4,7 @@
  * every authenticator app assumes. The HMAC comes from the Crypto capability.
  */
 import type { Crypto } from '../host.js';
+import { constantTimeEqual } from '../constant-time.js';
 
 export const TOTP_STEP_SECONDS = 30;
 export const TOTP_DIGITS = 6;
@@ -100,11 +101,4 @@ export function otpauthUri(issuer: string, account: string, secret: Uint8Array):
     `otpauth://totp/${label}?secret=${base32Encode(secret)}&issuer=${encodeURIComponent(issuer)}` +
     `&algorithm=SHA1&digits=${TOTP_DIGITS}&period=${TOTP_STEP_SECONDS}`
   );
-}
-
-/** Compares two strings without stopping at the first difference. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
-  return diff === 0;
 }

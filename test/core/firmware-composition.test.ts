@@ -1,13 +1,15 @@
-// The portable pieces main.ts composes the ESP32 hub with: the bundled contracts, the
-// flash-backed contract archive, endpoint parsing for the socket-level transports, and
-// the "keys lost" check against the composed hub's own log scan. Node and XS.
+// The portable pieces main.ts composes the ESP32 hub with: configuration problems in the
+// boot report, the board's own settings, the flash-backed contract archive, endpoint parsing
+// for the socket-level transports, and the "keys lost" check against the composed hub's own log scan. Node and XS.
 import test from 'ava';
 import { MemoryFlash } from '../../hosts/sim/memory-flash.js';
 import { BootSupervisor, checkKeyStore, listKeysAtBoot, logHeldRecords } from '../../modules/boot.js';
 import { fromUtf8, toBase64, utf8 } from '../../modules/bytes.js';
 import type { Contract } from '../../modules/contract/types.js';
 import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
-import { parseContractBundle } from '../../modules/hub/contract-bundle.js';
+import { BOARD_DEFAULTS, boardSettings } from '../../modules/hub/board-settings.js';
+import { bootProblem, checkConfigContents } from '../../modules/hub/runtime-check.js';
+import { parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
 import { FlashContractArchive } from '../../modules/hub/flash-archive.js';
 import { Hub, type HubPowers } from '../../modules/hub/hub.js';
 import { KEYRING_DOMAIN } from '../../modules/keyring.js';
@@ -25,34 +27,38 @@ function withVersion(version: string, integration = 'energy-saver'): Contract {
   return { ...makeContract({ integration }), version };
 }
 
-test('a contract bundle keeps valid files, names each bad one once in the boot report, and refuses a repeated integration', (t) => {
-  const host = makeTestHost();
-  const supervisor = supervisorFor(host);
-  const bad = { ...makeContract({ integration: 'broken' }), hubBuffer: { maxAgeSeconds: -1, maxBytes: 1, whenFull: 'explode' } };
-  const contracts = parseContractBundle(
-    [
-      { name: 'energy-saver.json', text: JSON.stringify(makeContract()) },
-      { name: 'broken.json', text: JSON.stringify(bad) },
-      { name: 'truncated.json', text: '{"format": "airlock-contract/1", ' },
-      { name: 'again.json', text: JSON.stringify(withVersion('2.0.0')) },
-      { name: 'alarm.json', text: JSON.stringify(makeContract({ integration: 'alarm' })) },
-    ],
-    supervisor,
+test('configuration problems become boot problems, one per path, and a wrong shape stops the hub (so a trial image with it reverts)', (t) => {
+  const supervisor = supervisorFor(makeTestHost());
+  const contracts: Record<string, string> = { 'energy-saver.json': JSON.stringify(makeContract()), 'broken.json': '{"format": "airlock-contract/1", ' };
+  const checked = checkConfigContents(
+    { hubId: 'h', integrations: [{ contract: 'energy-saver.json' }, { contract: 'broken.json' }, { contract: 'gone.json' }, { contract: 'energy-saver.json' }] },
+    { readContract: (name) => (name in contracts ? { text: contracts[name]! } : { error: `${name} is not in the image` }), hasSecret: () => false, secretsWhere: 'NVS' },
   );
-  t.deepEqual(contracts.map((c) => `${c.integration}@${c.version}`), ['energy-saver@1.0.0', 'alarm@1.0.0']);
+  for (const problem of checked.problems) supervisor.problem(bootProblem(problem));
   const problems = supervisor.report().problems;
-  t.deepEqual(problems.map((p) => p.code).sort(), ['contract-duplicate', 'contract-invalid']);
-  const invalid = problems.find((p) => p.code === 'contract-invalid')!;
-  t.regex(invalid.message, /^2 bundled contract\(s\) left out: broken\.json: hubBuffer/);
-  t.regex(invalid.message, /truncated\.json: not valid JSON/);
-  t.regex(problems.find((p) => p.code === 'contract-duplicate')!.message, /again\.json repeats integration "energy-saver" of energy-saver\.json/);
-  t.is(supervisor.report().capabilities.forwarding, true, 'a bad contract file does not stop the hub');
+  t.deepEqual(
+    problems.map((p) => [p.path, p.component, p.code]).sort(),
+    [
+      ['integrations[0]', 'config', 'secret-missing'],
+      ['integrations[1].contract', 'contracts', 'contract-invalid'],
+      ['integrations[2].contract', 'contracts', 'contract-missing'],
+      ['integrations[3]', 'contracts', 'contract-duplicate'],
+    ],
+  );
+  t.true(problems.every((p) => p.message.startsWith(`${p.path}: `) && p.action.length > 0));
+  t.deepEqual(checked.integrations.map((i) => i.contract.integration), ['energy-saver'], 'the valid integration runs');
+  t.true(supervisor.report().capabilities.sealing, 'a bad contract file does not stop the hub');
+
+  const shape = parseRuntimeConfig({ hubId: 'bad id!', web: { port: -1 } });
+  for (const problem of shape.problems) supervisor.problem(bootProblem(problem));
+  t.deepEqual(supervisor.report().problems.filter((p) => p.code === 'config-invalid').map((p) => p.path), ['hubId', 'web.port']);
+  t.false(supervisor.report().capabilities.sealing, 'without a valid configuration there is no hub');
 });
 
-test('an empty bundle is no problem', (t) => {
-  const supervisor = supervisorFor(makeTestHost());
-  t.deepEqual(parseContractBundle([], supervisor), []);
-  t.deepEqual(supervisor.report().problems, []);
+test('the board keys are read with their defaults even when the rest of the configuration is wrong', (t) => {
+  t.deepEqual(boardSettings({ hubId: 'bad id!', version: '1.4.0', updateKey: '', integrations: 'nonsense' }), { ...BOARD_DEFAULTS, version: '1.4.0' });
+  t.deepEqual(boardSettings(undefined), BOARD_DEFAULTS);
+  t.is(boardSettings({ partition: 'mylog', logMinBytes: 'big' }).partition, 'airlock', 'a wrong board key: all defaults (the model reports it)');
 });
 
 test('the flash archive returns what was saved, survives a reopen, and skips documents it already holds', (t) => {

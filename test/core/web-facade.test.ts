@@ -89,7 +89,7 @@ test('consent: withdrawing one purpose skips its records; withdrawing the last p
   t.is((await owner.post('/api/consent/give', { integration: 'energy-saver', purpose: 'tariff-matching' })).status, 200);
   for (let i = 0; i < 2; i++) r.plug(200 + i * 10); // records serving both purposes
   await r.run(500);
-  t.is(r.hub.log.stats('energy-saver').records, 5);
+  t.is(r.hub.buffer.stats('energy-saver').records, 5);
 
   const preview = await owner.get('/api/consent/preview?integration=energy-saver&purpose=energy-advice');
   t.is(preview.json.bufferedRecords, 3, 'only the records gathered for energy advice alone');
@@ -107,7 +107,7 @@ test('consent: withdrawing one purpose skips its records; withdrawing the last p
   t.regex(last.json.effects[1], /last purpose.*all 5 record\(s\).*deleted now/);
   const purged = await owner.post('/api/consent/withdraw', { integration: 'energy-saver', purpose: 'tariff-matching' });
   t.is(purged.json.purgedRecords, 5);
-  t.is(r.hub.log.stats('energy-saver').records, 0);
+  t.is(r.hub.buffer.stats('energy-saver').records, 0);
   const purgeEntry = r.hub.audit.entries().find((e) => e.action === 'data.purged')!;
   t.is(purgeEntry.details.records, 5);
   const audit = (await owner.get('/api/audit?limit=3')).json;
@@ -226,7 +226,7 @@ test('pausing delivery buffers records and resuming sends them; the endpoint can
   await r.run(3000);
   const wire = r.transports.get('leak-insurer')!;
   t.is(wire.received.length, 0, 'nothing leaves while paused');
-  t.is(r.hub.log.stats('leak-insurer').records, 2);
+  t.is(r.hub.buffer.stats('leak-insurer').records, 2);
   t.like((await owner.get('/api/overview')).json.integrations[0], { health: 'attention', bufferedRecords: 2 });
   t.false(((await owner.get('/api/datamap')).json.rows as { flowing: boolean }[]).some((row) => row.flowing));
   const moved = await owner.post('/api/integrations/leak-insurer/settings', { endpoint: 'mqtts://elsewhere.example:8883' });
@@ -234,7 +234,7 @@ test('pausing delivery buffers records and resuming sends them; the endpoint can
   t.is(moved.json.error, 'endpoint-needs-contract');
   t.like((await owner.post('/api/integrations/leak-insurer/settings', { paused: false })).json, { paused: false });
   await r.run(3000);
-  t.is(r.hub.log.stats('leak-insurer').records, 0);
+  t.is(r.hub.buffer.stats('leak-insurer').records, 0);
   t.true(wire.received.length >= 1);
   const events = r.hub.audit.entries().filter((e) => e.action === 'config.changed').map((e) => e.details.event);
   t.deepEqual(events.filter((e) => String(e).startsWith('delivery.')), ['delivery.paused', 'delivery.resumed']);

@@ -35,7 +35,7 @@ function householdState(r: HubWebRig): string {
     incidents: r.facade.incidents(),
     paused: ids.map((id) => r.hub.isPaused(id)),
     endpoints: ids.map((id) => r.hub.delivery(id)?.endpoint),
-    buffered: ids.map((id) => r.hub.log.stats(id).records),
+    buffered: ids.map((id) => r.hub.buffer.stats(id).records),
     users: r.router.auth.users(),
   });
 }

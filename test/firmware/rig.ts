@@ -54,12 +54,12 @@ export async function buildLab(moddable: string, name: string, integrations: num
     config: {
       file: { root: fileRoot },
       airlock: {
+        // The configuration model (modules/hub/runtime-config.ts), as the desktop's file has it.
         hubId: HUB_ID,
-        contracts: contracts.map((c) => c.name),
-        homeBroker: { host: '127.0.0.1', port: PORTS.home },
-        endpoints: Object.fromEntries(contracts.map((c) => [c.integration, `mqtt://127.0.0.1:${PORTS.vendor}/${c.topic}`])),
+        localBroker: { url: `mqtt://127.0.0.1:${PORTS.home}` },
+        integrations: contracts.map((c) => ({ contract: c.name, endpoint: `mqtt://127.0.0.1:${PORTS.vendor}/${c.topic}` })),
         secrets: Object.fromEntries(contracts.map((c) => [c.secretName, `token-${c.integration}`])),
-        webPort: PORTS.web,
+        web: { port: PORTS.web },
         confirmAfterMs: 600000,
       },
     },
@@ -82,8 +82,12 @@ export interface FixedBroker {
   stop(): Promise<void>;
 }
 
-/** Mosquitto on a fixed loopback port, persistent (a vendor's broker keeps what it acknowledged). */
-export function mosquittoOn(port: number): FixedBroker {
+/**
+ * Mosquitto on a fixed loopback port. `persistent`: it keeps what it acknowledged across
+ * its own restarts, as a vendor's broker must; the home broker starts empty each run so
+ * no retained state from an earlier run is taken for the hub's.
+ */
+export function mosquittoOn(port: number, persistent: boolean): FixedBroker {
   const binary = mosquittoPath();
   if (!binary) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)');
   const dir = join('/tmp', `airlock-firmware-mosquitto-${port}`);
@@ -91,7 +95,7 @@ export function mosquittoOn(port: number): FixedBroker {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o777);
   const config = join(dir, 'mosquitto.conf');
-  writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'log_dest none', ''].join('\n'));
+  writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `persistence ${persistent}`, `persistence_location ${dir}/`, 'log_dest none', ''].join('\n'));
   let child: ChildProcess | undefined;
   return {
     url: `mqtt://127.0.0.1:${port}`,

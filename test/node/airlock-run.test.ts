@@ -9,18 +9,15 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { mqttCloud } from '../../hosts/node/demo/clouds.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
-import { MOSQUITTO_SKIP, startMosquitto } from '../support/brokers.js';
+import { startAedes, startMosquitto } from '../support/brokers.js';
+import { peerMissing } from '../support/peers.js';
 import { waitFor } from '../support/receiver-log.js';
 
 const cli = join(repoRoot, 'build/tools/airlock.js');
 
 test.serial('the hub reports over MQTT with discovery, matching counters and a last will', async (t) => {
   const broker = await startMosquitto();
-  if (!broker) {
-    t.log(MOSQUITTO_SKIP);
-    t.pass();
-    return;
-  }
+  if (!broker) return peerMissing(t, 'mosquitto', 'the hub-against-Mosquitto case is skipped here');
   const cloud = await mqttCloud('energy-saver', 'homes/readings');
   const dir = mkdtempSync(join(tmpdir(), 'airlock-run-'));
   writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'energy-saver-token': 'test-password' }));
@@ -69,6 +66,7 @@ test.serial('the hub reports over MQTT with discovery, matching counters and a l
     const forwarded = discovery.cmps?.['airlock_test-home_energy-saver_forwarded'];
     t.like(forwarded, { p: 'sensor', state_class: 'total_increasing', entity_category: 'diagnostic', state_topic: 'airlock/test-home/integration/energy-saver/state' });
     t.is(discovery.availability_topic, 'airlock/test-home/status');
+    t.like(JSON.parse(seen.get('airlock/test-home/version') ?? '{}'), { running: '0.1.0' }, 'the version, retained');
 
     hub.kill('SIGKILL');
     await waitFor(() => seen.get('airlock/test-home/status') === 'offline', 15_000, 'the last will to say offline');
@@ -115,4 +113,95 @@ test('a configuration with problems is refused at start with one message per pro
   t.is(result.code, 2);
   t.regex(result.stderr, /integrations\[0\]\.contract: .*missing\.json does not exist/);
   t.regex(result.stderr, /secret "leak-insurer-api" is not in any secrets file/);
+});
+
+test.serial('monitoring on a computer: online once per connect, the version retained, and Home Assistant\'s birth message answered', async (t) => {
+  const published: { topic: string; payload: string }[] = [];
+  const broker = await startAedes({ onPublish: (topic, payload) => published.push({ topic, payload: payload.toString() }) });
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-run-'));
+  writeFileSync(
+    join(dir, 'airlock.json'),
+    JSON.stringify({ format: 'airlock-config/1', hubId: 'ha-home', dataDir: join(dir, 'data'), localBroker: { url: broker.url }, integrations: [], web: false }),
+  );
+  const hub = spawn(process.execPath, [cli, 'run', '--config', join(dir, 'airlock.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  hub.stdout.on('data', (c) => (output += c));
+  hub.stderr.on('data', (c) => (output += c));
+  const on = (topic: string) => published.filter((p) => p.topic === topic);
+  const ha = await mqtt.connectAsync(broker.url);
+  try {
+    await waitFor(() => on('airlock/ha-home/version').length > 0 && on('homeassistant/device/ha-home/config').length > 0, 20_000, 'version and discovery').catch((e) => {
+      t.log(output);
+      throw e;
+    });
+    t.deepEqual(JSON.parse(on('airlock/ha-home/version')[0]!.payload), { running: '0.1.0' });
+    t.deepEqual(on('airlock/ha-home/status').map((p) => p.payload), ['online'], 'online once for one connect');
+    const before = on('homeassistant/device/ha-home/config').length;
+    await ha.publishAsync('homeassistant/status', 'online');
+    await waitFor(() => on('homeassistant/device/ha-home/config').length > before, 10_000, 'discovery again after the birth message');
+    t.deepEqual(on('airlock/ha-home/status').map((p) => p.payload), ['online']);
+    hub.kill('SIGTERM');
+    await waitFor(() => on('airlock/ha-home/status').at(-1)?.payload === 'offline', 10_000, 'a graceful stop to say offline');
+  } finally {
+    hub.kill('SIGKILL');
+    await ha.endAsync(true);
+    await broker.close();
+  }
+});
+
+/** `airlock run` with one energy-saver integration whose endpoint the configuration overrides. */
+function overrideConfig(homeBroker: string, endpoint: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-run-'));
+  writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'energy-saver-token': 'test-password' }));
+  writeFileSync(join(dir, 'airlock.json'), JSON.stringify({
+    format: 'airlock-config/1',
+    hubId: 'override-home',
+    dataDir: join(dir, 'data'),
+    localBroker: { url: homeBroker },
+    secretsFile: 'secrets.json',
+    integrations: [{ contract: join(repoRoot, 'docs/examples/energy-saver.json'), endpoint, consent: { 'energy-advice': true } }],
+    web: false,
+  }));
+  return join(dir, 'airlock.json');
+}
+
+test.serial('an endpoint override without a path delivers to the contract\'s delivery.topic', async (t) => {
+  const broker = await startAedes();
+  const cloud = await mqttCloud('energy-saver', 'homes/readings'); // counts only publishes on that topic
+  const where = cloud.endpoint.replace(/^(mqtt:\/\/[^/]+)\/.*$/, '$1');
+  t.is(where, cloud.endpoint.replace('/homes/readings', ''), 'the override has no path');
+  const hub = spawn(process.execPath, [cli, 'run', '--config', overrideConfig(broker.url, where)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  hub.stdout.on('data', (c) => (output += c));
+  hub.stderr.on('data', (c) => (output += c));
+  let exited: number | null | undefined;
+  hub.on('exit', (code) => (exited = code));
+  const devices = await mqtt.connectAsync(broker.url);
+  try {
+    for (let i = 0; cloud.received < 1; i++) {
+      if (exited !== undefined) throw new Error(`airlock run stopped (exit ${exited}):\n${output}`);
+      if (i > 300) throw new Error(`nothing reached homes/readings:\n${output}`);
+      await devices.publishAsync('zigbee2mqtt/washing machine plug', JSON.stringify({ power: 1800 + i, energy: 412.5 + i, voltage: 231, linkquality: 99 }));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    t.true(cloud.received >= 1);
+    t.is(exited, undefined, 'the hub is still running');
+    t.notRegex(output, /is not a topic to publish to/);
+  } finally {
+    hub.kill('SIGKILL');
+    await devices.endAsync(true);
+    await cloud.close();
+    await broker.close();
+  }
+});
+
+test('an endpoint override with a wildcard topic is refused at start, naming the field', async (t) => {
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, 'run', '--config', overrideConfig('mqtt://127.0.0.1:1', 'mqtt://127.0.0.1:1884/homes/+')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  t.is(result.code, 2, result.stderr);
+  t.regex(result.stderr, /integrations\[0\]\.endpoint: endpoint "mqtt:\/\/127\.0\.0\.1:1884\/homes\/\+": .*MQTT wildcard/);
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,4 +55,34 @@ test('an unreadable file exits 2; --help explains', (t) => {
   t.is(help.code, 0);
   t.regex(help.out, /usage: airlock contract lint/);
   t.regex(airlock('--help').out, /contract/);
+});
+
+function withDeadline(hours: number): string {
+  const contract = JSON.parse(readFileSync(good, 'utf8')) as { breachNotification: { deadlineHours: number } };
+  contract.breachNotification.deadlineHours = hours;
+  const file = join(mkdtempSync(join(tmpdir(), 'airlock-lint-')), `deadline-${hours}.json`);
+  writeFileSync(file, JSON.stringify(contract));
+  return file;
+}
+
+test('a breach deadline over GDPR\'s 72 hours is a warning, in text and JSON, and the exit stays 0', (t) => {
+  const late = withDeadline(96);
+  const run = airlock('contract', 'lint', late);
+  t.is(run.code, 0, run.err);
+  t.regex(run.out, /deadline-96\.json: valid \(1 warning\)/);
+  t.regex(run.err, /deadline-96\.json: warning: breachNotification\.deadlineHours: 96 hours is longer than the 72 hours GDPR Art\. 33/);
+  const json = airlock('contract', 'lint', '--json', late);
+  t.is(json.code, 0);
+  const report = JSON.parse(json.out) as { status: string; errors: unknown[]; warnings: { path: string; message: string }[] }[];
+  t.like(report[0], { status: 'valid', errors: [] });
+  t.deepEqual(report[0]!.warnings.map((w) => w.path), ['breachNotification.deadlineHours']);
+});
+
+test('72 hours exactly is no warning; errors still decide the exit when warnings are present too', (t) => {
+  const onTime = airlock('contract', 'lint', '--json', withDeadline(72));
+  t.is(onTime.code, 0);
+  t.deepEqual((JSON.parse(onTime.out) as { warnings: unknown[] }[])[0]!.warnings, []);
+  const mixed = airlock('contract', 'lint', withDeadline(120), badFile());
+  t.is(mixed.code, 1, 'the invalid file fails the run');
+  t.regex(mixed.err, /warning: breachNotification\.deadlineHours/);
 });

@@ -81,6 +81,13 @@ test('audit-deps exits 1 on a finding, 0 when acknowledged or when the registry 
   t.regex(offline.stdout, /NOT CHECKED/);
 });
 
+test('audit-deps refuses an option it does not know instead of auditing something else', (t) => {
+  const cli = join(repoRoot, 'build/tools/audit-deps.js');
+  const run = spawnSync(process.execPath, [cli, '--report', 'report.json', '--allowlst', 'allow.json'], { encoding: 'utf8' });
+  t.is(run.status, 2, run.stdout + run.stderr);
+  t.regex(run.stderr, /Unknown option '--allowlst'/);
+});
+
 test('the SBOM tags what ships in the firmware and what only in the desktop host', (t) => {
   const deps = ['cbor-x', 'valibot', 'mqtt', 'aedes', 'qrcode-generator', '@noble/hashes', '@noble/ciphers', '@noble/curves'];
   const firmware = importedPackages(repoRoot, ['modules', 'hosts/moddable'], deps);

@@ -19,7 +19,6 @@ function which(name: string): string | undefined {
   return [`/usr/sbin/${name}`, `/usr/bin/${name}`].find((p) => existsSync(p));
 }
 
-export const CAPTURE_SKIP = 'neither tcpdump nor tshark is installed (apt-get install -y tcpdump): the packet capture part is skipped here; CI installs tcpdump';
 
 /**
  * Starts capturing TCP traffic on `lo` to or from any of `ports` into `file`.

@@ -16,7 +16,7 @@ import { FileStore } from '../../hosts/node/file-store.js';
 import { Keyring } from '../../modules/keyring.js';
 import { decodeSectorHeader, integrationTag, KIND_RECORD } from '../../modules/log/format.js';
 import { scanSector } from '../../modules/log/scan.js';
-import { RecordLog, type RecoveryReport } from '../../modules/log/store.js';
+import { RecordLog, type RecoveryReport, type SeqGap } from '../../modules/log/store.js';
 
 export interface BufferedRecord {
   seq: number;
@@ -30,6 +30,8 @@ export interface FlashInspection {
   pending: BufferedRecord[];
   /** Seqs of record entries found uncommitted (power cut between writing and committing). */
   torn: number[];
+  /** Reserved seqs the next boot will declare lost (a RAM window the kill took), if any. */
+  gap?: SeqGap;
 }
 
 const codec = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
@@ -61,8 +63,9 @@ export function inspectDataDir(dataDir: string, integration: string, flashBytes:
     const clock = { bootCount: 0, wallTime: () => Date.now(), monotonic: () => 0 };
     const { log, report } = RecordLog.open({ flash, keyring, crypto: nodeCrypto, clock });
     const pending = log.pending(integration, 1_000_000).map((r) => ({ seq: r.seq, data: decodeRecord(r.payload) }));
+    const gap = log.gap(integration);
     flash.close();
-    return { report, pending, torn: [...new Set(torn)].sort((a, b) => a - b) };
+    return { report, pending, torn: [...new Set(torn)].sort((a, b) => a - b), ...(gap ? { gap } : {}) };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

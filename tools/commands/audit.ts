@@ -10,7 +10,7 @@ import { fromHex } from '../../modules/bytes.js';
 import { Keyring } from '../../modules/keyring.js';
 import { verifyExport, type ExportVerdict } from '../../modules/audit/verify-export.js';
 import type { Command } from '../command.js';
-import { option, wantsHelp } from '../command.js';
+import { parseOptions } from '../command.js';
 
 const USAGE = `usage: airlock audit verify <export.json> [--key-hex <hex> | --store <store.json>] [--json]
        airlock audit export --data <dir> [--out <export.json>]
@@ -62,24 +62,43 @@ export const auditCommand: Command = {
   summary: 'export a hub\'s audit log, or verify an export (chain, MACs, first broken entry)',
   usage: USAGE,
   async run(args) {
-    if (wantsHelp(args) || args.length === 0) {
+    if (args.length === 0) {
       console.log(USAGE);
-      return args.length === 0 ? 2 : 0;
+      return 2;
     }
-    const [sub, file] = args;
-    const json = args.includes('--json');
+    const { values, positionals } = parseOptions('audit', args, {
+      'key-hex': { type: 'string' },
+      store: { type: 'string' },
+      json: { type: 'boolean' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const [sub, file, ...extra] = positionals;
+    const json = values.json === true;
     const fail = (problem: string): number => {
       const verdict: ExportVerdict = { status: 'unreadable', problem };
       console.log(json ? JSON.stringify(verdict) : `unreadable: ${problem}`);
       return 2;
     };
-    if (sub === 'export') return exportFromData(args);
+    if (sub === 'export') {
+      if (file !== undefined || values['key-hex'] !== undefined || values.store !== undefined || json) {
+        console.error('airlock audit export: takes only --data <dir> and --out <file>; see `airlock audit --help`');
+        return 2;
+      }
+      return exportFromData(values.data, values.out);
+    }
     if (sub !== 'verify') return fail(`unknown subcommand "${sub}"; try \`airlock audit --help\``);
-    if (!file || file.startsWith('--')) return fail('name the export file: airlock audit verify <export.json>');
+    if (!file) return fail('name the export file: airlock audit verify <export.json>');
+    if (extra.length > 0) return fail(`verify checks one export at a time; unexpected "${extra[0]}"`);
+    if (values.data !== undefined || values.out !== undefined) return fail('--data and --out belong to `airlock audit export`');
     let key: Uint8Array | undefined;
     try {
-      const hex = option(args, '--key-hex');
-      const store = option(args, '--store');
+      const hex = values['key-hex'];
+      const store = values.store;
       if (hex !== undefined && store !== undefined) return fail('give --key-hex or --store, not both');
       if (hex !== undefined) {
         key = fromHex(hex);
@@ -103,8 +122,7 @@ export const auditCommand: Command = {
 };
 
 /** `airlock audit export --data <dir>`: the desktop hub's audit log as an export an auditor can verify. */
-function exportFromData(args: string[]): number {
-  const dir = option(args, '--data');
+function exportFromData(dir: string | undefined, out: string | undefined): number {
   if (!dir) {
     console.error('airlock audit export: --data <dir> is required (the hub\'s data folder, with audit.flash and store.json)');
     return 2;
@@ -129,7 +147,6 @@ function exportFromData(args: string[]): number {
     const storage = sealedFlashAudit(flash, { crypto: nodeCrypto, random: { bytes: (n) => new Uint8Array(randomBytes(n)) }, keyring });
     const audit = AuditLog.open({ storage, crypto: nodeCrypto, key: keyring.hubKey('audit'), clock });
     const text = JSON.stringify(audit.exportChain(), null, 2);
-    const out = option(args, '--out');
     if (out) writeFileSync(out, text);
     else console.log(text);
     return 0;

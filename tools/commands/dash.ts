@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import type { Command } from '../command.js';
-import { option, wantsHelp } from '../command.js';
+import { parseOptions } from '../command.js';
 import { Fleet } from '../dash/fleet.js';
 import { ansi, plain, renderFleet, renderHub } from '../dash/render.js';
 
@@ -21,18 +21,33 @@ Options:
   --wait <ms>     how long --once collects retained messages first (default 1500)
   -h, --help      this text`,
   async run(args) {
-    if (wantsHelp(args)) {
+    const { values, positionals } = parseOptions('dash', args, {
+      broker: { type: 'string' },
+      hub: { type: 'string' },
+      once: { type: 'boolean' },
+      wait: { type: 'string' },
+    });
+    if (values.help) {
       console.log(this.usage);
       return 0;
     }
-    const url = option(args, '--broker') ?? process.env.AIRLOCK_BROKER;
+    if (positionals.length > 0) {
+      console.error(`airlock dash: unexpected argument "${positionals[0]}"; the broker goes after --broker`);
+      return 2;
+    }
+    const waitMs = Number(values.wait ?? 1500);
+    if (!Number.isFinite(waitMs) || waitMs < 0) {
+      console.error(`airlock dash: --wait takes milliseconds, e.g. --wait 1500 (got "${values.wait}")`);
+      return 2;
+    }
+    const url = values.broker || process.env.AIRLOCK_BROKER;
     if (!url) {
       console.error('airlock dash: --broker <mqtt-url> is required (the broker your hubs publish monitoring to)');
       return 2;
     }
     const fleet = new Fleet();
-    let focus = option(args, '--hub');
-    const once = args.includes('--once');
+    let focus = values.hub;
+    const once = values.once === true;
     const client = mqtt.connect(url, { reconnectPeriod: once ? 0 : 2000, connectTimeout: 5000 });
     client.on('message', (topic, payload) => {
       if (fleet.accept(topic, payload.toString('utf8')) && !once) draw();
@@ -51,7 +66,7 @@ Options:
     await client.subscribeAsync(['airlock/+/status', 'airlock/+/state', 'airlock/+/integration/+/state'], { qos: 0 });
 
     if (once) {
-      await new Promise((r) => setTimeout(r, Number(option(args, '--wait') ?? 1500)));
+      await new Promise((r) => setTimeout(r, waitMs));
       const hub = focus ? fleet.hubs.get(focus) : undefined;
       console.log(hub ? renderHub(hub, plain) : renderFleet(fleet, plain));
       await client.endAsync();

@@ -4,7 +4,7 @@ import { liveSummary, oneLine, renderSummary } from '../../hosts/node/console-su
 import { runDemo } from '../../hosts/node/demo/demo.js';
 import { runHub } from '../../hosts/node/desktop-hub.js';
 import type { Command } from '../command.js';
-import { option, wantsHelp } from '../command.js';
+import { parseOptions } from '../command.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -22,14 +22,32 @@ Options:
   --no-wall-clock      boot as if the hub had no time yet (records carry boot + monotonic stamps)
   -h, --help           this text`,
   async run(args) {
-    if (wantsHelp(args)) {
+    const { values, positionals } = parseOptions('run', args, {
+      config: { type: 'string' },
+      data: { type: 'string' },
+      duration: { type: 'string' },
+      'no-wall-clock': { type: 'boolean' },
+    });
+    if (values.help) {
       console.log(this.usage);
       return 0;
     }
-    const duration = option(args, '--duration') ? Number(option(args, '--duration')) : undefined;
-    const configPath = option(args, '--config');
+    if (positionals.length > 0) {
+      console.error(`airlock run: unexpected argument "${positionals[0]}"; a configuration goes after --config`);
+      return 2;
+    }
+    const duration = values.duration !== undefined ? Number(values.duration) : undefined;
+    if (duration !== undefined && !(duration > 0)) {
+      console.error(`airlock run: --duration takes a number of seconds greater than 0 (got "${values.duration}")`);
+      return 2;
+    }
+    const configPath = values.config;
     if (!configPath) {
-      return runDemo({ dataDir: option(args, '--data') ?? join(process.cwd(), 'data', 'demo'), durationS: duration });
+      return runDemo({ dataDir: values.data ?? join(process.cwd(), 'data', 'demo'), durationS: duration, noWallClock: values['no-wall-clock'] === true });
+    }
+    if (values.data !== undefined) {
+      console.error('airlock run: --data is for the demo; with --config the data folder is the configuration\'s "dataDir"');
+      return 2;
     }
     let config;
     try {
@@ -41,11 +59,11 @@ Options:
       }
       throw error;
     }
-    const running = await runHub(config, { noWallClock: args.includes('--no-wall-clock') });
-    const stopConsole = liveSummary(() => renderSummary(running.hub.snapshot(), [
+    const running = await runHub(config, { noWallClock: values['no-wall-clock'] === true });
+    const stopConsole = liveSummary(() => renderSummary(running.snapshot(), [
           running.web ? `Web page: ${running.web.url}${running.setupCode ? `   first-time setup code: ${running.setupCode}` : ''}` : 'Web page: off',
-          `Home broker: ${running.localBrokerUrl}   monitoring: ${running.monitorBrokerUrl}`,
-        ], true), () => oneLine(running.hub.snapshot()));
+          `Home broker: ${running.localBrokerUrl ?? 'none (BTHome only)'}   monitoring: ${running.monitorBrokerUrl ?? 'none'}`,
+        ], true), () => oneLine(running.snapshot()));
     return new Promise<number>((resolve) => {
       const stop = async () => {
         stopConsole();

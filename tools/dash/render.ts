@@ -1,5 +1,6 @@
 /** Renders the fleet as plain-text tables; colour only when the terminal supports it. */
 import { totals, type Fleet, type HubView } from './fleet.js';
+import { terminalSafe } from './terminal-text.js';
 
 export interface Style {
   bad(text: string): string;
@@ -16,7 +17,9 @@ export const ansi: Style = {
   bold: (s) => `\x1b[1m${s}\x1b[0m`,
 };
 
-function table(header: string[], rows: string[][], style: Style, mark: (row: number) => 'bad' | 'warn' | undefined): string[] {
+function table(header: string[], cells: string[][], style: Style, mark: (row: number) => 'bad' | 'warn' | undefined): string[] {
+  // Every cell holds text some publisher chose: made safe here, before widths and styling.
+  const rows = cells.map((r) => r.map(terminalSafe));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [style.bold(line(header)), ...rows.map((r, i) => {
@@ -42,8 +45,9 @@ export function renderFleet(fleet: Fleet, style: Style = plain): string {
 }
 
 export function renderHub(hub: HubView, style: Style = plain): string {
-  const head = `${style.bold(`hub ${hub.hubId}`)}  ${hub.online ? 'online' : style.bad('OFFLINE')}  uplink ${hub.hub.uplink ?? '?'}  ` +
-    `readings ${hub.hub.readings_received ?? 0}  malformed ${hub.hub.malformed_inputs ?? 0}  audit head #${hub.hub.audit_head_seq ?? '-'}`;
+  const safe = terminalSafe;
+  const head = `${style.bold(`hub ${safe(hub.hubId)}`)}  ${hub.online ? 'online' : style.bad('OFFLINE')}  uplink ${safe(hub.hub.uplink ?? '?')}  ` +
+    `readings ${safe(hub.hub.readings_received ?? 0)}  malformed ${safe(hub.hub.malformed_inputs ?? 0)}  audit head #${safe(hub.hub.audit_head_seq ?? '-')}`;
   const ids = [...hub.integrations.keys()].sort();
   const rows = ids.map((id) => {
     const i = hub.integrations.get(id)!;

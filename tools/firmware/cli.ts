@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildFirmware, repoRoot } from './build.js';
+import { buildFirmware, compileFirmwareSources, repoRoot } from './build.js';
 import { startSimulator } from './simulator.js';
 
 const USAGE = `usage: npm run firmware -- build [-p <platform>] [--release] [name=value ...]
@@ -32,6 +32,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '-h' || command === '--help') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'sources') {
+    // Part of `npm run build`: the firmware's JavaScript and the XS-ready valibot, no SDK needed.
+    await compileFirmwareSources();
+    return 0;
   }
   const moddable = moddableRoot();
   if (command === 'test') {

@@ -94,6 +94,15 @@ function instrumentsFrom(list: MachineInstrument[]): Instruments | undefined {
   return { chunkBytes: chunk, slotBytes: slot, stackPeakBytes: stack ?? 0, all };
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const Machine = loadMachine(options.moddable);
   const traces: string[] = [];
@@ -194,6 +203,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       }, 5000);
       await exited;
       clearTimeout(killer);
+    }
+    // xvfb-run exits before its children: wait until nothing of the group is left, so a next
+    // boot does not meet the old simulator on its ports and broker client ids.
+    for (let tries = 0; groupAlive(child.pid!); tries++) {
+      if (tries === 50) process.kill(-child.pid!, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };

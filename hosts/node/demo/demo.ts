@@ -19,6 +19,8 @@ export interface DemoOptions {
   dataDir: string;
   /** Stop by itself after this many seconds (scripts, CI smoke runs). */
   durationS?: number;
+  /** Boot as if the hub had no wall-clock time yet (`--no-wall-clock`). */
+  noWallClock?: boolean;
   /** Home broker port; 1883 by default, a free one if that is taken. */
   port?: number;
   /** Extra lines for the console (the web page's address). */
@@ -58,22 +60,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     const config = checkConfig(configJson, join(repoRoot, 'demo.config.json'), { secrets: DEMO_SECRETS });
     try {
-      running = await runHub(config, { log, webPortFallback: true });
+      running = await runHub(config, { log, webPortFallback: true, noWallClock: options.noWallClock === true });
     } catch (error) {
       if (options.port !== undefined || !/EADDRINUSE/.test((error as Error).message)) throw error;
       config.file.localBroker = { embedded: true, port: 0 }; // 1883 is taken (a real broker?): use a free port
-      running = await runHub(config, { log, webPortFallback: true });
+      running = await runHub(config, { log, webPortFallback: true, noWallClock: options.noWallClock === true });
     }
   } catch (error) {
     for (const cloud of clouds) await cloud.close().catch(() => undefined);
     throw error;
   }
-  const hub = running.hub;
 
-  const devices = mqtt.connect(running.localBrokerUrl, { clientId: 'demo-devices' });
+  const devices = mqtt.connect(running.localBrokerUrl!, { clientId: 'demo-devices' });
   const simulator = new DeviceSimulator({
     client: devices,
-    bthomeFrame: (mac, frame) => hub.acceptBle(mac, frame, -67),
+    bthomeFrame: (mac, frame) => running.acceptBle(mac, frame, -67),
     buildBthome: (v, packetId) =>
       buildBthomeFrame({ packetId, objects: [[0x01, v.battery], [0x02, v.temperature], [0x03, v.humidity]] }),
   });
@@ -103,7 +104,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ...(options.extra?.(running) ?? []),
     `Data: ${options.dataDir}   keys: 1-3 take a cloud offline/online, q quits`,
   ];
-  const stopConsole = liveSummary(() => renderSummary(hub.snapshot(), extra(), true), () => oneLine(hub.snapshot()), options.intervalMs ?? 1000);
+  const stopConsole = liveSummary(() => renderSummary(running.snapshot(), extra(), true), () => oneLine(running.snapshot()), options.intervalMs ?? 1000);
 
   return new Promise<number>((resolve) => {
     let done = false;
@@ -117,7 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       await devices.endAsync(true).catch(() => undefined);
       await running.stop();
       for (const cloud of clouds) await cloud.close().catch(() => undefined);
-      console.log(`\n${oneLine(hub.snapshot())}\n${cloudLines().join('\n')}`);
+      console.log(`\n${oneLine(running.snapshot())}\n${cloudLines().join('\n')}`);
       resolve(0);
     };
     process.once('SIGINT', () => void stop());
