@@ -153,6 +153,8 @@ export class DemoFacade implements HubFacade {
         pendingApproval,
         auditOverdue: overdue,
         openIncidents: openIncidents.length,
+        commandsAccepted: 0,
+        commandsRefused: 0,
         health,
         healthReason,
         contractVersion: i.version,
