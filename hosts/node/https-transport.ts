@@ -48,7 +48,7 @@ export class HttpsTransport implements Transport {
   readonly #agent: http.Agent;
   readonly #request: typeof https.request;
   readonly #listeners = new StateListeners();
-  readonly #commandListeners = new Set<(payload: Uint8Array) => void>();
+  readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
   /** HTTP has no session: "connected" until an exchange fails at the network level. */
   #state: TransportState = 'connected';
 
@@ -82,7 +82,7 @@ export class HttpsTransport implements Transport {
   }
 
   /** Commands the vendor returns in a delivery answer (modules/forward/commands.ts). */
-  onCommand(listener: (payload: Uint8Array) => void): () => void {
+  onCommand(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void {
     this.#commandListeners.add(listener);
     return () => void this.#commandListeners.delete(listener);
   }
@@ -138,7 +138,7 @@ export class HttpsTransport implements Transport {
             const body = new Uint8Array(Buffer.concat(chunks));
             for (const listener of [...this.#commandListeners]) {
               try {
-                listener(body);
+                listener(body, 'answer');
               } catch {
                 // The command checker never throws; a listener's bug must not break delivery.
               }

@@ -62,7 +62,7 @@ export class MqttTransport implements Transport {
   readonly #client: MqttClient;
   readonly #listeners = new StateListeners();
   readonly #inFlight = new Set<InFlight>();
-  readonly #commandListeners = new Set<(payload: Uint8Array) => void>();
+  readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
   #state: TransportState = 'connecting';
   #closed = false;
 
@@ -109,7 +109,7 @@ export class MqttTransport implements Transport {
       const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
       for (const listener of [...this.#commandListeners]) {
         try {
-          listener(bytes);
+          listener(bytes, 'topic');
         } catch {
           // The command checker never throws; a listener's bug must not break delivery.
         }
@@ -133,7 +133,7 @@ export class MqttTransport implements Transport {
     return this.#listeners.add(listener);
   }
 
-  onCommand(listener: (payload: Uint8Array) => void): () => void {
+  onCommand(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void {
     this.#commandListeners.add(listener);
     return () => void this.#commandListeners.delete(listener);
   }

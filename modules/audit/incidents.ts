@@ -259,6 +259,8 @@ export class IncidentDesk {
         return spent - deadlineMs;
       }
     }
+    // While the time is known, move the anchor forward on the cadence, so the bound after an offline boot stays tight.
+    if (now.wall !== undefined && (!clock.anchor || now.wall - clock.anchor.wall >= SPENT_SAVE_MS)) this.#keep(incident);
     const lowerBound = now.wall ?? this.#wallLowerBound(clock, now);
     return lowerBound === undefined ? undefined : lowerBound - clock.wall;
   }

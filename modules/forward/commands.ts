@@ -25,21 +25,27 @@ export function commandTopic(deliveryTopic: string, hubId: string): string {
   return `${deliveryTopic}/commands/${hubId}`;
 }
 
+/** Where a payload came from: a message on the command topic, or the answer to a delivery. */
+export type CommandSource = 'topic' | 'answer';
+
 /**
- * The envelopes a payload carries: one envelope as it is, or each element
- * of `{"commands": [...]}` re-encoded as its own payload. Anything else is
- * returned whole, for the command checker to refuse (and count) as malformed.
- * `extra` counts envelopes beyond MAX_COMMANDS_PER_ANSWER, which are dropped.
+ * The envelopes a payload carries. A message on the command topic is one
+ * envelope, passed whole (the checker refuses and counts anything malformed).
+ * A delivery answer carries commands only as `{"commands": [...]}`: each
+ * element is re-encoded as its own payload; any other answer (`{"ok": true}`)
+ * carries none. `extra` counts envelopes beyond MAX_COMMANDS_PER_ANSWER,
+ * which are dropped.
  */
-export function splitCommands(payload: Uint8Array): { payloads: Uint8Array[]; extra: number } {
+export function splitCommands(payload: Uint8Array, source: CommandSource): { payloads: Uint8Array[]; extra: number } {
+  if (source === 'topic') return { payloads: [payload], extra: 0 };
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromUtf8(payload));
   } catch {
-    return { payloads: [payload], extra: 0 };
+    return { payloads: [], extra: 0 };
   }
   const list = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { commands?: unknown }).commands : undefined;
-  if (!Array.isArray(list)) return { payloads: [payload], extra: 0 };
+  if (!Array.isArray(list)) return { payloads: [], extra: 0 };
   const kept = list.slice(0, MAX_COMMANDS_PER_ANSWER);
   return { payloads: kept.map((item) => utf8(JSON.stringify(item))), extra: list.length - kept.length };
 }

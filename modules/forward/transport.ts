@@ -76,7 +76,7 @@ export interface Transport {
    * authenticated); returns the unsubscribe function. Absent on transports
    * with no channel.
    */
-  onCommand?(listener: (payload: Uint8Array) => void): () => void;
+  onCommand?(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void;
   close(): Promise<void>;
 }
 

@@ -15,7 +15,7 @@ import { AuditLog } from '../audit/log.js';
 import { LoginMonitor, VolumeMonitor } from '../audit/anomaly.js';
 import type { AlertEvent } from '../audit/signals.js';
 import { VendorCommands } from '../audit/vendor-commands.js';
-import { splitCommands } from '../forward/commands.js';
+import { splitCommands, type CommandSource } from '../forward/commands.js';
 import { BthomeCounterStore } from '../sources/bthome-counters.js';
 import { toHex } from '../bytes.js';
 import type { Contract } from '../contract/types.js';
@@ -322,10 +322,11 @@ export class Hub {
    * `onCommand`): one signed envelope, or an HTTPS answer's list of them.
    * Each is authenticated and acted on or refused, and counted. Never throws.
    */
-  acceptCommand(integration: string, payload: Uint8Array): void {
+  acceptCommand(integration: string, payload: Uint8Array, source: CommandSource = 'topic'): void {
+    const { payloads, extra } = splitCommands(payload, source);
+    if (payloads.length === 0 && extra === 0) return;
     const counts = this.#commandCounts.get(integration) ?? { accepted: 0, refused: 0 };
     this.#commandCounts.set(integration, counts);
-    const { payloads, extra } = splitCommands(payload);
     counts.refused += extra;
     for (const one of payloads) {
       const outcome = this.commands.handle(integration, one);
@@ -497,7 +498,7 @@ export class Hub {
     } else {
       if (lane) void lane.forwarder.stop().then(() => lane.transport.close());
       const transport = this.#powers.transport(id, endpoint, contract);
-      transport.onCommand?.((payload) => this.acceptCommand(id, payload));
+      transport.onCommand?.((payload, source) => this.acceptCommand(id, payload, source));
       this.#lanes.set(id, { contract, endpoint, transport, forwarder: this.#forwarder(contract, transport) });
     }
     if (this.#started) {
