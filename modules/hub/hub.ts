@@ -172,6 +172,7 @@ export class Hub {
       // Only integrations the hub delivers to have a channel; the key is derived, so the installer can give it to the vendor.
       commandKey: (id) => (this.#lanes.has(id) ? this.keyring.hubKey(`cmd:${id}`) : undefined),
       contract: (id) => this.changes.enforced(id),
+      store: host.store,
     });
     this.logins = new LoginMonitor({ audit: this.audit, clock: host.clock, onAlert });
     this.#breakers = new BreakerRegistry(host.clock);

@@ -236,4 +236,11 @@ test('vendor commands on the integration\'s channel: signed ones act once; forge
   channel.command(utf8(JSON.stringify({ commands: [JSON.parse(new TextDecoder().decode(sign({ id: 'm3', type: 'incident.notified', incident: incident!.id, note: 'DPA told' })))] })), 'answer');
   t.is(a.hub.incidents.get(incident!.id)!.state, 'notified');
   t.like(a.hub.snapshot().integrations[0], { commandsAccepted: 2, commandsRefused: 2 });
+
+  // After a reboot the replay memory is still there: the first report again is refused.
+  const b = reboot(a, Date.UTC(2026, 0, 2));
+  b.hub.start();
+  b.transport().command(sign({ id: 'm1', type: 'incident.report', title: 'Credential leak at the vendor' }));
+  t.like(b.hub.snapshot().integrations[0], { commandsAccepted: 0, commandsRefused: 1 });
+  t.is(b.hub.incidents.list(ID).length, 1, 'still the one incident, restored');
 });

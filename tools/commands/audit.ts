@@ -5,7 +5,7 @@ import { FileFlash } from '../../hosts/node/file-flash.js';
 import { FlashAuditStorage } from '../../modules/audit/flash-storage.js';
 import { AuditLog } from '../../modules/audit/log.js';
 import { FileStore } from '../../hosts/node/file-store.js';
-import { fromHex } from '../../modules/bytes.js';
+import { fromHex, toHex } from '../../modules/bytes.js';
 import { Keyring } from '../../modules/keyring.js';
 import { verifyExport, type ExportVerdict } from '../../modules/audit/verify-export.js';
 import type { Command } from '../command.js';
@@ -13,6 +13,11 @@ import { option, wantsHelp } from '../command.js';
 
 const USAGE = `usage: airlock audit verify <export.json> [--key-hex <hex> | --store <store.json>] [--json]
        airlock audit export --data <dir> [--out <export.json>]
+       airlock audit command-key --data <dir> --integration <id>
+
+command-key: prints the key (64 hex digits) a vendor signs its commands with
+(HMAC-SHA256, docs/audit.md "Incidents and breach deadlines"); give it to the
+vendor over a channel you trust, once, at setup.
 
 export: reads a desktop hub's audit log (<dir>/audit.flash, keyed by <dir>/store.json)
 and writes it as an "airlock-audit/1" export (stdout without --out). Stop the hub first.
@@ -32,12 +37,12 @@ Exit status: 0 valid, 1 invalid (the first broken entry is named), 2 unreadable
 (no such file, not an audit export, or a bad key).`;
 
 /** The audit key from a hub's key store; refuses a store without a master key instead of inventing one. */
-function keyFromStore(path: string): Uint8Array {
+function keyFromStore(path: string, purpose = 'audit'): Uint8Array {
   if (!existsSync(path)) throw new Error(`--store: ${path} does not exist`);
   const store = new FileStore(path);
   if (!(store.get('keyring', 'master') instanceof Uint8Array)) throw new Error(`--store: ${path} holds no keyring master key; is it the hub's store.json?`);
   const noRandom = { bytes: (): Uint8Array => { throw new Error('--store: the key store would need a new key; it is not a hub store'); } };
-  return new Keyring({ store, crypto: nodeCrypto, random: noRandom }).hubKey('audit');
+  return new Keyring({ store, crypto: nodeCrypto, random: noRandom }).hubKey(purpose);
 }
 
 function describe(verdict: ExportVerdict, file: string): string {
@@ -69,6 +74,7 @@ export const auditCommand: Command = {
       return 2;
     };
     if (sub === 'export') return exportFromData(args);
+    if (sub === 'command-key') return commandKey(args);
     if (sub !== 'verify') return fail(`unknown subcommand "${sub}"; try \`airlock audit --help\``);
     if (!file || file.startsWith('--')) return fail('name the export file: airlock audit verify <export.json>');
     let key: Uint8Array | undefined;
@@ -128,5 +134,22 @@ function exportFromData(args: string[]): number {
     return 0;
   } finally {
     flash.close();
+  }
+}
+
+/** `airlock audit command-key --data <dir> --integration <id>`: the key the vendor signs its commands with. */
+function commandKey(args: string[]): number {
+  const dir = option(args, '--data');
+  const integration = option(args, '--integration');
+  if (!dir || !integration) {
+    console.error('airlock audit command-key: --data <dir> (the hub\'s data folder) and --integration <id> are required');
+    return 2;
+  }
+  try {
+    console.log(toHex(keyFromStore(join(dir, 'store.json'), `cmd:${integration}`)));
+    return 0;
+  } catch (error) {
+    console.error(`airlock audit command-key: ${(error as Error).message}`);
+    return 2;
   }
 }
