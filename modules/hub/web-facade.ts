@@ -682,8 +682,13 @@ export function auditAuthEvent(hub: Hub): (event: AuthEvent) => void {
       case 'lockout':
         hub.audit.record(event.name ?? '(unknown)', 'auth.login-failed', 'hub', { event: 'lockout', from, text });
         return;
+      case 'password-change-failed':
+        // A wrong current password is a guess like a failed login: it counts towards the burst signal.
+        hub.logins.failed(event.name ?? '', from);
+        return;
       case 'account-created':
       case 'account-removed':
+      case 'password-changed':
       case 'invitation-created':
         hub.audit.record('hub', 'config.changed', 'hub', { event: `auth.${event.kind}`, account: event.name ?? null, role: event.role ?? null, text });
         return;

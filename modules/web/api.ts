@@ -137,6 +137,13 @@ export function buildApiRoutes(): ApiRoute[] {
     },
     {
       method: 'POST',
+      path: '/api/account/password',
+      access: ANY,
+      what: 'change your password',
+      handler: (c) => json(c.auth.changePassword(c.body, c.session!, c.token, c.remote)),
+    },
+    {
+      method: 'POST',
       path: '/api/login',
       access: 'public',
       what: 'log in',
