@@ -32,7 +32,7 @@ export const VOLUME_RULE = Object.freeze({ alpha: 0.3, warmupHours: 6, factor: 3
 /** Where baselines are kept, and how many integrations at most (one NVS value of at most 4000 bytes). */
 const STORE_DOMAIN = 'anomaly';
 const STORE_KEY = 'volume';
-const MAX_KEPT_BASELINES = 24;
+const MAX_KEPT_BASELINES = 16;
 
 export const LOGIN_RULE = Object.freeze({ burst: 5, windowMs: 10 * 60_000 });
 
