@@ -332,7 +332,8 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
 
   function toIncident(i: DeskIncident): Incident {
     const detected = i.discovered.wall ?? (isoOf(i.discovered) === null ? undefined : Date.parse(isoOf(i.discovered)!));
-    const deadline = detected === undefined ? undefined : detected + i.deadlineHours * HOUR_MS;
+    // The desk's own deadline first: it stays right across reboots and for clocks that learnt the time late.
+    const deadline = hub.incidents.deadline(i.id) ?? (detected === undefined ? undefined : detected + i.deadlineHours * HOUR_MS);
     const now = clock.wallTime();
     const pastDeadline = deadline !== undefined && now !== undefined && now > deadline;
     return {
