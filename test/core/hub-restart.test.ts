@@ -16,6 +16,7 @@ import { BTHOME_KEY, BTHOME_MAC, encryptedVectors as enc } from '../vectors/btho
 import { buildBthomeFrame } from '../../hosts/sim/bthome-frames.js';
 import { JUMP, PERSIST_EVERY_MS } from '../../modules/sources/bthome-counters.js';
 import { platformCrypto } from '../support/platform.js';
+import { MAX_KEPT_INCIDENTS } from '../../modules/audit/incidents.js';
 
 const ID = 'energy-saver';
 
@@ -243,4 +244,14 @@ test('vendor commands on the integration\'s channel: signed ones act once; forge
   b.transport().command(sign({ id: 'm1', type: 'incident.report', title: 'Credential leak at the vendor' }));
   t.like(b.hub.snapshot().integrations[0], { commandsAccepted: 0, commandsRefused: 1 });
   t.is(b.hub.incidents.list(ID).length, 1, 'still the one incident, restored');
+});
+
+test('at most MAX_KEPT_INCIDENTS unresolved incidents are kept; more are handled but counted', (t) => {
+  const a = compose();
+  for (let n = 0; n < MAX_KEPT_INCIDENTS + 2; n++) a.hub.reportIncident({ integration: ID, reportedBy: 'owner', title: `Incident ${n}`, description: 'x'.repeat(5000) });
+  t.is(a.hub.incidents.counters().notKept, 2);
+  t.true(a.host.lines.some((l) => l.level === 'warn' && /will not survive a reboot/.test(l.message)));
+  const b = reboot(a, Date.UTC(2026, 0, 2));
+  t.is(b.hub.incidents.list(ID).length, MAX_KEPT_INCIDENTS, 'the kept ones come back (their long descriptions cut to fit NVS)');
+  t.true(b.hub.incidents.list(ID)[0]!.description.length < 200);
 });
