@@ -13,7 +13,10 @@
  * lead to safe mode (no hub: only the page's status, Wi-Fi setup and
  * signed updates).
  */
+// First: the globals the core and cbor-x expect (hosts/moddable/globals.ts says why).
+import './hosts/moddable/globals.js';
 import config from 'mc/config';
+import Preference from 'preference';
 import { MemoryFlash } from './hosts/sim/memory-flash.js';
 import {
   BootSupervisor,
@@ -99,13 +102,14 @@ function memoryArchive(): ContractArchive {
 
 export default function main(): void {
   const log = traceLogger();
-  const supervisor = new BootSupervisor({ store: preferenceStore, log });
+  const store = preferenceStore(Preference);
+  const supervisor = new BootSupervisor({ store, log });
   supervisor.begin();
   const safe = supervisor.report().mode === 'safe';
   const hubId = settings.hubId ?? 'airlock';
 
   const recordFlash = openLogPartition(supervisor, () => openFlashPartition(settings.partition), { minBytes: settings.logMinBytes, blockSize: 4096 });
-  const host = makeModdableHost({ recordFlash: recordFlash ?? new MemoryFlash(VOLATILE_LOG.bytes, VOLATILE_LOG.block) });
+  const host = makeModdableHost(store, { recordFlash: recordFlash ?? new MemoryFlash(VOLATILE_LOG.bytes, VOLATILE_LOG.block) });
   // Listed before the hub's keyring can create a master key: an empty list next to sealed records means the keys were lost.
   const keysAtBoot = listKeysAtBoot(supervisor, host.store, KEYRING_DOMAIN);
 

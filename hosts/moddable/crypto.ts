@@ -106,8 +106,11 @@ export const moddableCrypto: Crypto = Object.freeze({
     checkGcm(key, nonce);
     if (sealed.length < TAG_BYTES) return undefined;
     const gcm = new GCM(new BlockCipher('AES', toBuffer(key)), TAG_BYTES);
-    const opened = gcm.process(toBuffer(sealed), undefined, toBuffer(nonce), toBuffer(aad), false);
-    return opened === undefined ? undefined : new Uint8Array(opened);
+    // Decrypting, the SDK's GCM splits the input with subarray(): it must be a view, not an
+    // ArrayBuffer (found by the firmware suite: every record read back from flash failed).
+    const opened = gcm.process(new Uint8Array(toBuffer(sealed)), undefined, toBuffer(nonce), toBuffer(aad), false);
+    if (opened === undefined) return undefined;
+    return opened instanceof ArrayBuffer ? new Uint8Array(opened) : Uint8Array.from(opened);
   },
   sha256Stream(): Sha256Stream {
     const digest = new Digest('SHA256');

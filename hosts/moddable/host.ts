@@ -10,7 +10,6 @@ import Timer from 'timer';
 import type { Clock, Flash, Host, KeyValueStore, Logger, LogFields, TimerHandle, Timers } from '../../modules/host.js';
 import { moddableCrypto } from './crypto.js';
 import { openFlashPartition } from './flash.js';
-import { preferenceStore } from './store.js';
 
 /** Before SNTP answers, the ESP32's clock starts near 1970: anything before this is "unknown". */
 const EARLIEST_PLAUSIBLE_WALL_MS = Date.UTC(2024, 0, 1);
@@ -46,8 +45,7 @@ function nextBootCount(store: KeyValueStore): number {
  * boot supervisor, which reports a missing one); otherwise `partition` is
  * opened here and a missing one throws.
  */
-export function makeModdableHost(options: { partition?: string; recordFlash?: Flash } = {}): Host {
-  const store = preferenceStore;
+export function makeModdableHost(store: KeyValueStore, options: { partition?: string; recordFlash?: Flash } = {}): Host {
   const bootCount = nextBootCount(store);
   const bootTicks = Time.ticks;
   const clock: Clock = Object.freeze({

@@ -33,7 +33,8 @@ declare module 'gcm' {
   export default class GCM {
     constructor(cipher: BlockCipher, tagLength?: number);
     /** Encrypting returns ciphertext + tag; decrypting returns the plaintext or undefined when the tag does not match. */
-    process(data: ArrayBuffer, buf: ArrayBuffer | undefined, iv: ArrayBuffer, aad: ArrayBuffer | undefined, encrypt: boolean): ArrayBuffer | undefined;
+    /** Decrypting needs `data` as a view (it calls data.subarray()); encrypting takes an ArrayBuffer. */
+    process(data: ArrayBuffer | Uint8Array, buf: ArrayBuffer | undefined, iv: ArrayBuffer, aad: ArrayBuffer | undefined, encrypt: boolean): ArrayBuffer | Uint8Array | undefined;
   }
 }
 

@@ -1,0 +1,168 @@
+/**
+ * The firmware, built by Moddable's mcconfig from manifest.json (a lab build that adds
+ * test integrations), running on Moddable's own runtime (the Linux simulator, headless)
+ * against two Mosquitto processes: the home's broker and a vendor's. Asserts on what
+ * the vendor received and what the home broker shows, not on traces.
+ *
+ * Run by `npm run test:firmware` (part of `npm test`) when MODDABLE is set.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { decodeEnvelope, type Envelope } from '../../modules/forward/envelope.js';
+import { repoRoot } from '../../tools/firmware/build.js';
+import { startSimulator, type Simulator } from '../../tools/firmware/simulator.js';
+import { buildLab, freshFileRoot, HUB_ID, mosquittoOn, PORTS, storeFromSimulatorPreferences, type LabBuild } from './rig.js';
+
+const moddable = process.env.MODDABLE ?? '';
+const home = mosquittoOn(PORTS.home);
+const vendor = mosquittoOn(PORTS.vendor);
+let lab: LabBuild;
+let sim: Simulator | undefined;
+let homeClient: MqttClient;
+let vendorClient: MqttClient;
+const received: { topic: string; envelope: Envelope }[] = [];
+const retained = new Map<string, string>();
+
+interface LabRecord {
+  seq: number;
+  data: { i: string; s: string; d: string; f: Record<string, unknown>; p: string[] };
+}
+
+const records = (): LabRecord[] => received.flatMap(({ envelope }) => envelope.records as unknown as LabRecord[]);
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`firmware: timed out waiting for ${what}; last traces:\n${sim?.traces.slice(-20).join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function integrationState(): Record<string, number> | undefined {
+  const text = retained.get(`airlock/${HUB_ID}/integration/${lab.integrations[0]}/state`);
+  return text ? (JSON.parse(text) as Record<string, number>) : undefined;
+}
+
+async function boot(): Promise<Simulator> {
+  const started = await startSimulator({ moddable, app: lab.app });
+  sim = started;
+  await started.waitForTrace(/airlock: booted/, 90_000);
+  return started;
+}
+
+async function connect(url: string, clientId: string): Promise<MqttClient> {
+  const client = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: 200 });
+  client.on('error', () => {});
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  return client;
+}
+
+test.before(async () => {
+  if (!moddable) throw new Error('MODDABLE is not set; run this suite through `npm run test:firmware`');
+  lab = await buildLab(moddable, 'one', 1);
+  freshFileRoot(lab.fileRoot);
+  await home.start();
+  await vendor.start();
+  homeClient = await connect(home.url, 'lab-home-observer');
+  homeClient.on('message', (topic, payload) => retained.set(topic, payload.toString('utf8')));
+  await homeClient.subscribeAsync([`airlock/${HUB_ID}/#`, `homeassistant/device/${HUB_ID}/#`], { qos: 1 });
+  vendorClient = await connect(vendor.url, 'lab-vendor-receiver');
+  vendorClient.on('message', (topic, payload) => received.push({ topic, envelope: decodeEnvelope(new Uint8Array(payload), 'application/cbor') }));
+  await vendorClient.subscribeAsync('homes/#', { qos: 1 });
+});
+
+test.after.always(async () => {
+  await sim?.stop();
+  homeClient?.end(true);
+  vendorClient?.end(true);
+  await home.stop();
+  await vendor.stop();
+});
+
+const publish = (topic: string, body: unknown): Promise<unknown> => homeClient.publishAsync(topic, JSON.stringify(body), { qos: 1 });
+
+test.serial('the firmware boots on Moddable\'s runtime, enforces the contract and delivers in order', async (t) => {
+  await boot();
+  await until('the hub online on the home broker', () => retained.get(`airlock/${HUB_ID}/status`) === 'online');
+  await until('the hub subscribed to the sources', () => integrationState() !== undefined);
+
+  await publish('zigbee2mqtt/living_room', { temperature: 21.37, humidity: 41, linkquality: 120 });
+  await publish('tele/plug_office/SENSOR', { Time: '2026-12-01T18:00:00', ENERGY: { Power: 123.4, Voltage: 231, Total: 12.5 } });
+  await until('two records at the vendor', () => records().length >= 2);
+
+  const [climate, power] = [records().find((r) => r.data.s === 'climate')!, records().find((r) => r.data.s === 'power')!];
+  t.deepEqual(Object.keys(climate.data.f), ['temperature'], 'only the contract\'s fields leave');
+  t.is(climate.data.f.temperature, 21.5, 'rounded to the contract\'s 0.5 step');
+  t.deepEqual(Object.keys(power.data.f), ['power']);
+  t.is(power.data.f.power, 120, 'rounded to the contract\'s step of 10');
+  for (const r of records()) {
+    t.is(r.data.i, lab.integrations[0]);
+    t.false(JSON.stringify(r.data).includes('living_room') || JSON.stringify(r.data).includes('plug_office'), 'device names never leave');
+    t.regex(r.data.d, /^[0-9a-f]{16,}$/i, 'the device is a keyed pseudonym');
+  }
+  t.is(received[0]!.envelope.hub, HUB_ID);
+
+  // The vendor goes away: records wait, then arrive in order when it is back.
+  await vendor.stop();
+  for (const temperature of [18.1, 18.6, 19.2]) await publish('zigbee2mqtt/living_room', { temperature });
+  await until('three records buffered', () => (integrationState()?.buffered_records ?? 0) >= 3);
+  await vendor.start();
+  await until('the buffered records delivered', () => records().length >= 5, 90_000);
+  const seqs = records().map((r) => r.seq);
+  t.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in seq order');
+  t.is(new Set(seqs).size, seqs.length, 'no seq reused');
+  t.deepEqual(
+    records().filter((r) => r.data.s === 'climate').slice(1).map((r) => r.data.f.temperature),
+    [18, 18.5, 19],
+    'the waiting records arrive in the order they were read',
+  );
+
+  // Monitoring and Home Assistant discovery on the home broker; the page from Moddable's HTTP server.
+  const hub = JSON.parse(await until('the hub state', () => retained.get(`airlock/${HUB_ID}/state`))) as Record<string, unknown>;
+  t.truthy(hub, 'hub state published');
+  t.truthy(await until('discovery', () => retained.get(`homeassistant/device/${HUB_ID}/config`)), 'Home Assistant discovery published');
+  const status = await fetch(`http://127.0.0.1:${PORTS.web}/api/status`);
+  t.is(status.status, 200);
+  const body = (await status.json()) as { boot: { mode: string } };
+  t.truthy(body.boot.mode);
+  const page = await fetch(`http://127.0.0.1:${PORTS.web}/`, { headers: { 'accept-encoding': 'gzip' } });
+  t.is(page.status, 200);
+  t.regex(await page.text(), /<html/i);
+  t.deepEqual(sim!.exceptions.filter((e) => /memory full|stack overflow/i.test(e.message)), []);
+});
+
+test.serial('records and the audit log survive a restart of the firmware', async (t) => {
+  const before = records().length;
+  await vendor.stop();
+  for (const temperature of [22.2, 22.8]) await publish('zigbee2mqtt/living_room', { temperature });
+  await until('two records buffered on flash', () => (integrationState()?.buffered_records ?? 0) >= 2);
+  await sim!.stop(); // a power cut: no clean shutdown
+  retained.delete(`airlock/${HUB_ID}/status`);
+
+  await boot();
+  await until('the hub online again', () => retained.get(`airlock/${HUB_ID}/status`) === 'online');
+  await vendor.start();
+  await until('the records kept across the restart delivered', () => records().length >= before + 2, 90_000);
+  const after = records().slice(before);
+  t.deepEqual(after.map((r) => r.data.f.temperature), [22, 23], 'both readings, in order');
+  t.true(after[0]!.seq > records()[before - 1]!.seq, 'seqs continue after the restart');
+
+  await sim!.stop();
+  sim = undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-firmware-audit-'));
+  copyFileSync(join(lab.fileRoot, 'airlock-airlockaudit.flash'), join(dir, 'audit.flash'));
+  storeFromSimulatorPreferences(lab.fileRoot, join(dir, 'store.json'));
+  const cli = join(repoRoot, 'build', 'tools', 'airlock.js');
+  const exported = spawnSync(process.execPath, [cli, 'audit', 'export', '--data', dir, '--out', join(dir, 'export.json')], { encoding: 'utf8' });
+  t.is(exported.status, 0, exported.stderr);
+  const verified = spawnSync(process.execPath, [cli, 'audit', 'verify', join(dir, 'export.json'), '--store', join(dir, 'store.json')], { encoding: 'utf8' });
+  t.is(verified.status, 0, verified.stdout + verified.stderr);
+  t.regex(verified.stdout, /^valid: .*MACs checked/m);
+  t.true((JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8')) as { entries: unknown[] }).entries.length > 0);
+});

@@ -1,0 +1,130 @@
+/**
+ * The firmware suite's lab: a lab build of the real manifest (a manifest that includes
+ * manifest.json and adds test integrations, brokers on loopback and a file root of its
+ * own), Mosquitto processes on fixed ports (a build bakes its configuration in), and
+ * the simulator runner. Nothing here stands in for the firmware: it is built by mcconfig
+ * and runs on Moddable's runtime.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileStore } from '../../hosts/node/file-store.js';
+import { parseContractText } from '../../modules/contract/validate.js';
+import { buildFirmware, repoRoot, type FirmwareBuild } from '../../tools/firmware/build.js';
+import { mosquittoPath, waitForPort } from '../support/brokers.js';
+
+export const PORTS = Object.freeze({ home: 18830, vendor: 18831, web: 18089 });
+export const HUB_ID = 'simhub';
+
+/** A test contract: energy-saver's shape, with purposes that need no consent so records flow at boot. */
+export function labContract(n: number): { name: string; integration: string; secretName: string; topic: string; text: string } {
+  const base = JSON.parse(readFileSync(join(repoRoot, 'docs', 'examples', 'energy-saver.json'), 'utf8')) as Record<string, any>;
+  const integration = `lab-energy-${n}`;
+  const secretName = `lab-energy-${n}-token`;
+  base.integration = integration;
+  base.purposes = base.purposes.map((p: Record<string, unknown>) => ({ ...p, requiresConsent: false }));
+  // Transforms that show at once (no 15-minute aggregate window) and can be checked exactly.
+  base.streams = [
+    { stream: 'climate', fields: { temperature: { purpose: 'energy-advice', transform: { kind: 'round', step: 0.5 } } } },
+    { stream: 'power', fields: { power: { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } } } },
+  ];
+  base.delivery = { ...base.delivery, topic: `homes/${integration}`, batchSize: 1, maxRatePerMinute: 6000, credentials: { type: 'mqtt-password', secret: secretName } };
+  const text = JSON.stringify(base, null, 2);
+  const verdict = parseContractText(text);
+  if (!verdict.ok) throw new Error(`lab contract ${integration} does not lint: ${JSON.stringify(verdict.errors)}`);
+  return { name: `${integration}.json`, integration, secretName, topic: `homes/${integration}`, text };
+}
+
+export interface LabBuild extends FirmwareBuild {
+  fileRoot: string;
+  integrations: string[];
+  topics: string[];
+}
+
+/** Writes build/firmware-lab/<name>/ (contracts + manifest) and builds it for the simulator. */
+export async function buildLab(moddable: string, name: string, integrations: number): Promise<LabBuild> {
+  const dir = join(repoRoot, 'build', 'firmware-lab', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'contracts'), { recursive: true });
+  const fileRoot = `/tmp/airlock-firmware-lab-${name}/`;
+  const contracts = Array.from({ length: integrations }, (_, i) => labContract(i + 1));
+  for (const c of contracts) writeFileSync(join(dir, 'contracts', c.name), c.text);
+  const manifest = {
+    include: [join(repoRoot, 'manifest.json')],
+    config: {
+      file: { root: fileRoot },
+      airlock: {
+        hubId: HUB_ID,
+        contracts: contracts.map((c) => c.name),
+        homeBroker: { host: '127.0.0.1', port: PORTS.home },
+        endpoints: Object.fromEntries(contracts.map((c) => [c.integration, `mqtt://127.0.0.1:${PORTS.vendor}/${c.topic}`])),
+        secrets: Object.fromEntries(contracts.map((c) => [c.secretName, `token-${c.integration}`])),
+        webPort: PORTS.web,
+        confirmAfterMs: 600000,
+      },
+    },
+    data: { '*': ['./contracts/*'] },
+  };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  const built = await buildFirmware({ moddable, platform: 'lin', manifest: join(dir, 'manifest.json'), output: join(dir, 'mc') });
+  return { ...built, fileRoot, integrations: contracts.map((c) => c.integration), topics: contracts.map((c) => c.topic) };
+}
+
+/** Empties the lab's file root: a new chip with erased partitions and empty NVS. */
+export function freshFileRoot(root: string): void {
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+}
+
+export interface FixedBroker {
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Mosquitto on a fixed loopback port, persistent (a vendor's broker keeps what it acknowledged). */
+export function mosquittoOn(port: number): FixedBroker {
+  const binary = mosquittoPath();
+  if (!binary) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)');
+  const dir = join('/tmp', `airlock-firmware-mosquitto-${port}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o777);
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'log_dest none', ''].join('\n'));
+  let child: ChildProcess | undefined;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(binary, ['-c', config], { stdio: 'ignore' });
+      await waitForPort(port, 10_000);
+    },
+    async stop() {
+      const c = child;
+      child = undefined;
+      if (!c || c.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      c.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * The simulator's NVS (the SDK's Linux `preference` module keeps a JSON file,
+ * byte values as `{buffer: "1,2,3"}`) as a desktop key store, so the CLI can
+ * derive the hub's audit key from it as it does for a desktop hub.
+ */
+export function storeFromSimulatorPreferences(fileRoot: string, out: string): void {
+  const prefs = JSON.parse(readFileSync(join(fileRoot, 'modpreferences.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const store = new FileStore(out);
+  for (const [domain, entries] of Object.entries(prefs)) {
+    for (const [key, value] of Object.entries(entries)) {
+      if (value && typeof value === 'object' && typeof (value as { buffer?: unknown }).buffer === 'string') {
+        store.set(domain, key, Uint8Array.from((value as { buffer: string }).buffer.split(',').map(Number)));
+      } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        store.set(domain, key, value);
+      }
+    }
+  }
+}
