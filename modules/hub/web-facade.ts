@@ -19,7 +19,9 @@ import { decode } from 'cbor-x/decode';
 import type { SealedEntry } from '../audit/chain.js';
 import type { Incident as DeskIncident } from '../audit/incidents.js';
 import { describeStamp, HOUR_MS } from '../audit/time.js';
+import { toHex } from '../bytes.js';
 import type { Contract } from '../contract/types.js';
+import { commandTopic } from '../forward/commands.js';
 import type { Clock, TimerHandle, Timers } from '../host.js';
 import { DROP_REASONS } from '../monitor/status.js';
 import { describeTransform } from '../pipeline/datamap.js';
@@ -30,6 +32,7 @@ import {
   FacadeError,
   type Actor,
   type AuditEntry,
+  type CommandKey,
   type AuditView,
   type ConsentEntry,
   type ContractDecision,
@@ -579,6 +582,17 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
       if (settings.paused === true) hub.pauseDelivery(integration, actorString(actor));
       if (settings.paused === false) hub.resumeDelivery(integration, actorString(actor));
       return { endpoint: hub.delivery(integration)?.endpoint ?? '', paused: hub.isPaused(integration) };
+    },
+
+    commandKey(integration, actor): CommandKey {
+      contractOf(integration);
+      const endpoint = hub.delivery(integration)?.endpoint ?? '';
+      const topic = /^mqtts?:\/\/[^/]+\/(.+)$/.exec(endpoint)?.[1];
+      const channel = topic
+        ? `MQTT: publish signed envelopes to "${commandTopic(decodeURIComponent(topic), hub.hubId)}" on ${endpoint.replace(/^(mqtts?:\/\/[^/]+).*$/, '$1')}`
+        : 'HTTPS: return {"commands": [signed envelopes]} in the JSON answer to a delivery';
+      hub.audit.record(actorString(actor), 'config.changed', integration, { event: 'command-key.shown' });
+      return { integration, key: toHex(hub.keyring.hubKey(`cmd:${integration}`)), channel };
     },
 
     counterHistory(): CounterHistory {

@@ -232,6 +232,14 @@ export function buildApiRoutes(): ApiRoute[] {
       handler: (c) => json(c.facade.configureIntegration(c.params.integration!, parseSettings(c.body), actor(c))),
     },
 
+    {
+      method: 'POST',
+      path: '/api/integrations/:integration/command-key',
+      access: OWNER,
+      what: "show the vendor's command key",
+      handler: (c) => json(c.facade.commandKey(c.params.integration!, actor(c))),
+    },
+
     // ----- incidents -----
     { method: 'GET', path: '/api/incidents', access: ANY, what: 'see incidents', handler: (c) => json({ incidents: c.facade.incidents() }) },
     {
