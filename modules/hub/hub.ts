@@ -334,7 +334,8 @@ export class Hub {
       if (outcome.ok) counts.accepted++;
       else {
         counts.refused++;
-        this.#host.log.warn(`vendor command from ${integration} refused`, { reason: outcome.reason, detail: outcome.detail });
+        // Debug, not warn: a flood of forged messages must not flood the console; the counters and the (rate-limited) audit entries tell.
+        this.#host.log.debug(`vendor command from ${integration} refused`, { reason: outcome.reason, detail: outcome.detail });
       }
     }
     this.monitor.changed();
