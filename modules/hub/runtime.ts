@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   versions?: () => unknown;
   /** Each integration's RAM window (records and bytes held before they spill to flash); the core's default without it. */
   buffer?: WindowOptions;
+  /** PBKDF2 iterations for new password hashes on the page: a per-host figure (the desktop's 600 000); the core's (the board's) without it. */
+  pbkdf2Iterations?: number;
 }
 
 export interface RuntimePowers {
@@ -113,7 +115,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     }
   }
 
-  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets) : undefined;
+  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets, options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) : undefined;
   const setupCode = page?.router.auth.boot(); // also printed on the console: only someone at the hub has it
 
   let stopped = false;

@@ -6,7 +6,7 @@ import { FileFlash } from '../../hosts/node/file-flash.js';
 import { sealedFlashAudit } from '../../modules/audit/sealed-storage.js';
 import { AuditLog } from '../../modules/audit/log.js';
 import { FileStore } from '../../hosts/node/file-store.js';
-import { fromHex } from '../../modules/bytes.js';
+import { fromHex, toHex } from '../../modules/bytes.js';
 import { Keyring } from '../../modules/keyring.js';
 import { verifyExport, type ExportVerdict } from '../../modules/audit/verify-export.js';
 import type { Command } from '../command.js';
@@ -14,6 +14,11 @@ import { parseOptions } from '../command.js';
 
 const USAGE = `usage: airlock audit verify <export.json> [--key-hex <hex> | --store <store.json>] [--json]
        airlock audit export --data <dir> [--out <export.json>]
+       airlock audit command-key --data <dir> --integration <id>
+
+command-key: prints the key (64 hex digits) a vendor signs its commands with
+(HMAC-SHA256, docs/audit.md "Incidents and breach deadlines"); give it to the
+vendor over a channel you trust, once, at setup.
 
 export: reads a desktop hub's audit log (<dir>/audit.flash, keyed by <dir>/store.json)
 and writes it as an "airlock-audit/1" export (stdout without --out). Stop the hub first.
@@ -24,6 +29,9 @@ the head. With the hub's audit key it also checks every MAC, which proves the
 hub wrote the entries; without it, only that the chain is internally consistent.
 
 Options:
+  --data <dir>         export, command-key: the hub's data folder
+  --out <file>         export: write the export there (stdout without it)
+  --integration <id>   command-key: the integration whose command key to print
   --key-hex <hex>      the hub's 32-byte audit key, as 64 hex digits
   --store <file>       derive the audit key from the hub's key store (store.json)
   --json               print the verdict as JSON
@@ -41,8 +49,8 @@ function keyringFromStore(path: string): Keyring {
   return new Keyring({ store, crypto: nodeCrypto, random: noRandom });
 }
 
-function keyFromStore(path: string): Uint8Array {
-  return keyringFromStore(path).hubKey('audit');
+function keyFromStore(path: string, purpose = 'audit'): Uint8Array {
+  return keyringFromStore(path).hubKey(purpose);
 }
 
 function describe(verdict: ExportVerdict, file: string): string {
@@ -72,6 +80,7 @@ export const auditCommand: Command = {
       json: { type: 'boolean' },
       data: { type: 'string' },
       out: { type: 'string' },
+      integration: { type: 'string' },
     });
     if (values.help) {
       console.log(USAGE);
@@ -85,16 +94,24 @@ export const auditCommand: Command = {
       return 2;
     };
     if (sub === 'export') {
-      if (file !== undefined || values['key-hex'] !== undefined || values.store !== undefined || json) {
+      if (file !== undefined || values['key-hex'] !== undefined || values.store !== undefined || values.integration !== undefined || json) {
         console.error('airlock audit export: takes only --data <dir> and --out <file>; see `airlock audit --help`');
         return 2;
       }
       return exportFromData(values.data, values.out);
     }
+    if (sub === 'command-key') {
+      if (file !== undefined || values['key-hex'] !== undefined || values.store !== undefined || values.out !== undefined || json) {
+        console.error('airlock audit command-key: takes only --data <dir> and --integration <id>; see `airlock audit --help`');
+        return 2;
+      }
+      return commandKey(values.data, values.integration);
+    }
     if (sub !== 'verify') return fail(`unknown subcommand "${sub}"; try \`airlock audit --help\``);
     if (!file) return fail('name the export file: airlock audit verify <export.json>');
     if (extra.length > 0) return fail(`verify checks one export at a time; unexpected "${extra[0]}"`);
     if (values.data !== undefined || values.out !== undefined) return fail('--data and --out belong to `airlock audit export`');
+    if (values.integration !== undefined) return fail('--integration belongs to `airlock audit command-key`');
     let key: Uint8Array | undefined;
     try {
       const hex = values['key-hex'];
@@ -152,5 +169,20 @@ function exportFromData(dir: string | undefined, out: string | undefined): numbe
     return 0;
   } finally {
     flash.close();
+  }
+}
+
+/** `airlock audit command-key --data <dir> --integration <id>`: the key the vendor signs its commands with. */
+function commandKey(dir: string | undefined, integration: string | undefined): number {
+  if (!dir || !integration) {
+    console.error('airlock audit command-key: --data <dir> (the hub\'s data folder) and --integration <id> are required');
+    return 2;
+  }
+  try {
+    console.log(toHex(keyFromStore(join(dir, 'store.json'), `cmd:${integration}`)));
+    return 0;
+  } catch (error) {
+    console.error(`airlock audit command-key: ${(error as Error).message}`);
+    return 2;
   }
 }
