@@ -123,7 +123,7 @@ export async function benchLog(): Promise<BenchRow[]> {
   const xs = await meterInXs(XS_ENTRY, 'log');
   const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
   return [
-    { key: 'log.bytesPerRecordOverhead', value: round(overhead, 2), unit: 'bytes', target: '<= 40', note: '22 header + 16 GCM tag + 1 commit write + sector headers and end-of-sector slack' },
+    { key: 'log.bytesPerRecordOverhead', value: round(overhead, 2), unit: 'bytes', target: '<= 41', note: '15 header + 8 sealed stamp + 16 GCM tag + 1 commit write + sector headers and end-of-sector slack' },
     { key: 'log.writeAmplification', value: round(wa, 3), unit: 'ratio', target: '<= 1.3', note: `flash bytes / record entry bytes; 1 ack mark per record; payload-based ${round(written / (steady * PAYLOAD), 2)}` },
     { key: 'log.eraseSpreadPct', value: round(spreadPct, 2), unit: '%', target: '<= 10', note: `max vs mean over ${round(mean, 1)} erases/sector` },
     {

@@ -16,6 +16,7 @@ const PAGES = [
   ['audit', 'Audit log'],
   ['exit', 'Leaving'],
   ['users', 'People'],
+  ['account', 'Password'],
 ];
 const PAGE_ROLES = { audit: ['owner', 'member'], exit: ['owner'], users: ['owner'] };
 
@@ -859,6 +860,27 @@ async function usersView() {
   );
 }
 
+function accountView() {
+  const form = h(
+    'form',
+    { class: 'card' },
+    h('h2', {}, 'Change your password'),
+    field('old-password', 'Current password', { type: 'password', required: true, autocomplete: 'current-password' }),
+    field('new-password', 'New password', { type: 'password', required: true, minlength: 10, maxlength: 128, autocomplete: 'new-password' }, 'At least 10 characters.'),
+    field('new-password-again', 'New password again', { type: 'password', required: true, autocomplete: 'new-password' }),
+    h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Change password')),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (value('new-password') !== value('new-password-again')) return say('The two new passwords differ; type them again.', 'bad');
+    const r = await attempt(() => api('POST', '/api/account/password', { oldPassword: value('old-password'), newPassword: value('new-password') }));
+    if (!r) return;
+    form.reset();
+    say(`Password changed. ${r.data.otherSessionsEnded} other session(s) of ${app.user.name} were logged out.`, 'ok');
+  });
+  return page('Password', `Your own password, ${app.user.name}. Changing it logs out your other sessions, on every device.`, form);
+}
+
 async function removeUser(name) {
   if (await attempt(() => api('POST', '/api/users/remove', { name }))) {
     app.notice = `${name} can no longer log in.`;
@@ -876,4 +898,5 @@ const VIEWS = {
   audit: auditView,
   exit: exitView,
   users: usersView,
+  account: accountView,
 };

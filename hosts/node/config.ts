@@ -51,7 +51,7 @@ export function checkConfig(json: unknown, path: string, given: { secrets?: Reco
 
   const dataDir = at(file.dataDir ?? './data');
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // private: store.json inside holds the master key
     accessSync(dataDir, constants.W_OK);
   } catch (error) {
     problems.push(`dataDir: ${dataDir} is not a writable folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the flash image and key store live there`);

@@ -45,8 +45,9 @@ export const nodeTimers: Timers = Object.freeze({
 });
 
 export function makeNodeHost(options: NodeHostOptions): NodeHost {
-  mkdirSync(options.dataDir, { recursive: true });
-  const store = new FileStore(join(options.dataDir, 'store.json'));
+  // The folder is created private too: store.json inside it holds the master key (see file-store.ts).
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const store = new FileStore(join(options.dataDir, 'store.json'), { requirePrivate: true });
   const recordFlash = new FileFlash({
     path: join(options.dataDir, 'records.flash'),
     byteLength: options.flashBytes ?? 1024 * 1024,

@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { MAX_COMMAND_ANSWER_BYTES } from '../../modules/forward/commands.js';
 import {
   DeliveryError,
   StateListeners,
@@ -47,6 +48,7 @@ export class HttpsTransport implements Transport {
   readonly #agent: http.Agent;
   readonly #request: typeof https.request;
   readonly #listeners = new StateListeners();
+  readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
   /** HTTP has no session: "connected" until an exchange fails at the network level. */
   #state: TransportState = 'connected';
 
@@ -77,6 +79,12 @@ export class HttpsTransport implements Transport {
 
   onStateChange(listener: (state: TransportState) => void): () => void {
     return this.#listeners.add(listener);
+  }
+
+  /** Commands the vendor returns in a delivery answer (modules/forward/commands.ts). */
+  onCommand(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void {
+    this.#commandListeners.add(listener);
+    return () => void this.#commandListeners.delete(listener);
   }
 
   send(message: OutboundMessage, options: SendOptions): Promise<void> {
@@ -115,6 +123,30 @@ export class HttpsTransport implements Transport {
       );
       request.on('response', (response) => {
         const status = response.statusCode ?? 0;
+        const json = /^application\/json\b/i.test(String(response.headers['content-type'] ?? ''));
+        if (status >= 200 && status < 300 && json && this.#commandListeners.size > 0) {
+          // A JSON answer may carry the vendor's commands: read it (bounded), acknowledge, then hand it over.
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= MAX_COMMAND_ANSWER_BYTES) chunks.push(chunk);
+          });
+          response.on('end', () => {
+            finish();
+            if (size === 0 || size > MAX_COMMAND_ANSWER_BYTES) return;
+            const body = new Uint8Array(Buffer.concat(chunks));
+            for (const listener of [...this.#commandListeners]) {
+              try {
+                listener(body, 'answer');
+              } catch {
+                // The command checker never throws; a listener's bug must not break delivery.
+              }
+            }
+          });
+          response.on('error', () => finish(new DeliveryError('closed', `${this.endpoint} closed the connection during its answer`)));
+          return;
+        }
         response.resume(); // the body is not needed; reading it lets the socket be reused
         if (status >= 200 && status < 300) finish();
         else if (status === 413) finish(new DeliveryError('tooLarge', `${this.endpoint} answered 413: the message is too large`));

@@ -4,8 +4,12 @@
  * accepts its topic (zigbee2mqtt, Tasmota, ESPHome). Decoders never throw;
  * a defect that would is logged and counted as a dropped message, never
  * allowed to stop the subscription.
+ *
+ * QoS 1, acknowledged only after `onReadings` returned; with a `client.clientId`
+ * the session is persistent (clean: false), so the broker keeps what devices
+ * publish while this process is down (as `airlock run` does, hosts/node/mqtt-brokers.ts).
  */
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../modules/host.js';
 import type { Reading } from '../../modules/reading.js';
 import type { MqttDecoder } from '../../modules/sources/decoder.js';
@@ -29,9 +33,9 @@ export interface MqttSource {
 
 export async function startMqttSource(options: MqttSourceOptions): Promise<MqttSource> {
   const { decoders, onReadings, log } = options;
-  const client = await connectAsync(options.url, { clean: true, reconnectPeriod: 2000, ...options.client });
+  const client = connect(options.url, { clean: options.client?.clientId === undefined, reconnectPeriod: 2000, ...options.client });
   let unrouted = 0;
-  client.on('message', (topic, payload) => {
+  const take = (topic: string, payload: Buffer) => {
     const decoder = decoders.find((d) => d.accepts(topic));
     if (!decoder) {
       unrouted++;
@@ -45,10 +49,22 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
       return;
     }
     if (readings.length > 0) onReadings(readings);
-  });
+  };
+  // Set before the connection opens: a resumed session delivers right after CONNACK. The PUBACK goes when done() is called.
+  client.handleMessage = (packet, done) => {
+    if (packet.cmd === 'publish') take(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+    done();
+  };
   client.on('error', (error) => log.warn('mqtt source: broker error', { url: options.url, error: error.message }));
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await client.endAsync(true);
+    throw error;
+  });
   const filters = [...new Set(decoders.flatMap((d) => d.subscriptions))];
-  await client.subscribeAsync(filters, { qos: 0 });
+  await client.subscribeAsync(filters, { qos: 1 });
   log.info('mqtt source subscribed', { url: options.url, filters: filters.join(' ') });
   return {
     client,

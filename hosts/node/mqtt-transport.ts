@@ -37,6 +37,12 @@ export interface MqttTransportOptions {
   clientId?: string;
   username?: string;
   password?: string;
+  /**
+   * The vendor's command topic on the same broker (modules/forward/commands.ts):
+   * subscribed at every connection (QoS 1, the session is clean), its messages
+   * go to `onCommand` listeners.
+   */
+  commandTopic?: string;
   /** Wait between reconnection attempts, ms (default 1000). */
   reconnectPeriodMs?: number;
   /** Wait for the broker's CONNACK, ms (default 5000). */
@@ -56,6 +62,7 @@ export class MqttTransport implements Transport {
   readonly #client: MqttClient;
   readonly #listeners = new StateListeners();
   readonly #inFlight = new Set<InFlight>();
+  readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
   #state: TransportState = 'connecting';
   #closed = false;
 
@@ -88,7 +95,26 @@ export class MqttTransport implements Transport {
       ...(options.password ? { password: options.password } : {}),
     };
     this.#client = mqtt.connect(clientOptions);
-    this.#client.on('connect', () => this.#setState('connected'));
+    const commandTopic = options.commandTopic;
+    if (commandTopic !== undefined && (!commandTopic || /[#+]/.test(commandTopic))) {
+      throw new TypeError(`mqtt transport: command topic "${commandTopic}" must be a plain topic without wildcards`);
+    }
+    this.#client.on('connect', () => {
+      // Clean sessions forget subscriptions: subscribe again at every connection.
+      if (commandTopic) this.#client.subscribe(commandTopic, { qos: 1 }, () => undefined);
+      this.#setState('connected');
+    });
+    this.#client.on('message', (topic, payload) => {
+      if (topic !== commandTopic) return;
+      const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+      for (const listener of [...this.#commandListeners]) {
+        try {
+          listener(bytes, 'topic');
+        } catch {
+          // The command checker never throws; a listener's bug must not break delivery.
+        }
+      }
+    });
     this.#client.on('reconnect', () => this.#setState('connecting'));
     this.#client.on('close', () => {
       this.#failInFlight('closed', 'the connection to the broker closed before the PUBACK');
@@ -105,6 +131,11 @@ export class MqttTransport implements Transport {
 
   onStateChange(listener: (state: TransportState) => void): () => void {
     return this.#listeners.add(listener);
+  }
+
+  onCommand(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void {
+    this.#commandListeners.add(listener);
+    return () => void this.#commandListeners.delete(listener);
   }
 
   send(message: OutboundMessage, options: SendOptions): Promise<void> {

@@ -3,6 +3,7 @@
  * credential reference (resolved from the secrets file, never from the contract).
  */
 import type { Contract } from '../../modules/contract/types.js';
+import { commandTopic } from '../../modules/forward/commands.js';
 import { plaintextRefusal, refusingTransport } from '../../modules/forward/refusing-transport.js';
 import type { Transport } from '../../modules/forward/transport.js';
 import { HttpsTransport } from './https-transport.js';
@@ -27,8 +28,11 @@ export function makeTransport(endpoint: string, contract: Contract, ctx: Transpo
   const url = new URL(endpoint);
   if (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') {
     const certificate = credentials?.type === 'client-certificate' && isPem(secret) && url.protocol === 'mqtts:';
+    const topic = decodeURIComponent(url.pathname.replace(/^\//, ''));
     return new MqttTransport({
       endpoint,
+      // The vendor's command channel, on the same connection (docs/delivery.md).
+      ...(topic ? { commandTopic: commandTopic(topic, ctx.hubId) } : {}),
       clientId: `airlock-${ctx.hubId}-${contract.integration}`.slice(0, 64),
       ...(ca ? { ca } : {}),
       ...(credentials?.type === 'mqtt-password' ? { username: ctx.hubId, password: secret } : {}),

@@ -13,17 +13,27 @@
  *   enters the baseline like any other, so a lasting change becomes normal
  *   after a few hours instead of alarming forever.
  *
+ * Baselines survive reboots: each completed hour (rollHour) writes them to
+ * the key-value store in one entry (`anomaly/volume`, one NVS write an hour).
+ * The hour in progress at a reboot is not kept: its records start the next
+ * hour's count afresh, which can only delay a flag, never raise a false one.
+ *
  * Login rule: LOGIN_BURST = 5 failed logins within LOGIN_WINDOW = 10 minutes
  * is a burst; flagged once, and again only after the count in the window
  * has dropped below the burst size.
  */
-import type { Clock } from '../host.js';
+import type { Clock, KeyValueStore } from '../host.js';
 import type { Stamp } from '../reading.js';
 import type { AuditLog } from './log.js';
 import type { AlertSink } from './signals.js';
 import { elapsedMs, stampNow } from './time.js';
 
 export const VOLUME_RULE = Object.freeze({ alpha: 0.3, warmupHours: 6, factor: 3, floorRecords: 20, floorBytes: 4096 });
+/** Where baselines are kept, and how many integrations at most (one NVS value of at most 4000 bytes). */
+const STORE_DOMAIN = 'anomaly';
+const STORE_KEY = 'volume';
+const MAX_KEPT_BASELINES = 16;
+
 export const LOGIN_RULE = Object.freeze({ burst: 5, windowMs: 10 * 60_000 });
 
 interface Baseline {
@@ -41,13 +51,19 @@ export interface AnomalyPowers {
   onAlert?: AlertSink;
 }
 
+export interface VolumePowers extends AnomalyPowers {
+  /** Keeps the baselines across reboots; without it they start empty at every boot. */
+  store?: KeyValueStore;
+}
+
 export class VolumeMonitor {
-  readonly #p: AnomalyPowers;
+  readonly #p: VolumePowers;
   readonly #baselines = new Map<string, Baseline>();
   #flagged = 0;
 
-  constructor(powers: AnomalyPowers) {
+  constructor(powers: VolumePowers) {
     this.#p = powers;
+    this.#load();
   }
 
   /** Counts records leaving the hub for `integration` (call from the forwarder on delivery). */
@@ -88,6 +104,12 @@ export class VolumeMonitor {
       b.currentBytes = 0;
       b.flaggedThisHour = false;
     }
+    this.#save();
+  }
+
+  /** Drops an integration's baseline (it was deleted). */
+  forget(integration: string): void {
+    if (this.#baselines.delete(integration)) this.#save();
   }
 
   /** Baseline and current hour per integration, and how many rises were flagged. */
@@ -95,6 +117,39 @@ export class VolumeMonitor {
     const integrations: ReturnType<VolumeMonitor['counters']>['integrations'] = {};
     for (const [id, b] of this.#baselines) integrations[id] = { baselineRecords: b.records, baselineBytes: b.bytes, recordsThisHour: b.currentRecords, bytesThisHour: b.currentBytes };
     return { flagged: this.#flagged, integrations };
+  }
+
+  #load(): void {
+    const raw = this.#p.store?.get(STORE_DOMAIN, STORE_KEY);
+    if (typeof raw !== 'string') return;
+    let saved: unknown;
+    try {
+      saved = JSON.parse(raw);
+    } catch {
+      return; // a damaged entry: start learning again rather than refuse to boot
+    }
+    if (typeof saved !== 'object' || saved === null) return;
+    for (const [id, value] of Object.entries(saved as Record<string, unknown>)) {
+      if (!Array.isArray(value) || value.length !== 3 || !value.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)) continue;
+      const [records, bytes, hours] = value as [number, number, number];
+      this.#baselines.set(id, { records, bytes, hours: Math.floor(hours), currentRecords: 0, currentBytes: 0, flaggedThisHour: false });
+    }
+  }
+
+  #save(): void {
+    const store = this.#p.store;
+    if (!store) return;
+    const kept: Record<string, [number, number, number]> = {};
+    let n = 0;
+    for (const [id, b] of this.#baselines) {
+      if (n++ >= MAX_KEPT_BASELINES) break;
+      kept[id] = [Math.round(b.records * 100) / 100, Math.round(b.bytes), Math.min(b.hours, 1e6)];
+    }
+    try {
+      store.set(STORE_DOMAIN, STORE_KEY, JSON.stringify(kept));
+    } catch {
+      // Too large or the store failed: the baselines still work until the next reboot.
+    }
   }
 
   #baseline(integration: string): Baseline {

@@ -15,9 +15,14 @@
  * a request for data the contract does not cover is refused, counted,
  * alerted and audited. Forged messages are audited and alerted at most once
  * an hour per integration, so a flood cannot rotate the audit log away.
+ *
+ * Replay memory: the last REPLAY_MEMORY message ids per integration (as
+ * SHA-256 prefixes), and with a `store` the last REPLAY_KEPT of them survive
+ * a reboot (one small entry per integration, written once per accepted
+ * command: commands are rare). A vendor must never reuse an id.
  */
-import { fromHex, fromUtf8, utf8 } from '../bytes.js';
-import type { Clock, Crypto } from '../host.js';
+import { fromHex, fromUtf8, toHex, utf8 } from '../bytes.js';
+import type { Clock, Crypto, KeyValueStore } from '../host.js';
 import type { AuditLog } from './log.js';
 import type { ContractLike } from './contract-shape.js';
 import type { IncidentDesk } from './incidents.js';
@@ -43,9 +48,14 @@ export interface VendorCommandPowers {
   /** A data request within the contract; the pipeline decides what to send. */
   onDataRequest?: (integration: string, request: { stream: string; fields: string[] }) => void;
   onAlert?: AlertSink;
+  /** Keeps the replay memory across reboots. */
+  store?: KeyValueStore;
 }
 
 const REPLAY_MEMORY = 64;
+/** Ids kept across reboots per integration: 32 x 17 bytes, small enough for the board's 16 KB NVS. */
+const REPLAY_KEPT = 32;
+const STORE_DOMAIN = 'vcmd';
 
 export class VendorCommands {
   readonly #p: VendorCommandPowers;
@@ -88,16 +98,43 @@ export class VendorCommands {
     if (typeof body !== 'object' || body === null || typeof body.id !== 'string' || !body.id || typeof body.type !== 'string') {
       return this.#refuse(integration, 'malformed', 'the body needs "id" (a unique message id) and "type"');
     }
-    const seen = this.#seen.get(integration) ?? [];
-    if (seen.includes(body.id)) return this.#refuse(integration, 'replayed', `message id "${body.id}" was already handled`);
+    const seen = this.#seenFor(integration);
+    const digest = this.#idDigest(body.id);
+    if (seen.includes(digest)) return this.#refuse(integration, 'replayed', `message id "${body.id}" was already handled`);
     const outcome = this.#dispatch(integration, body);
     if (outcome.ok) {
-      seen.push(body.id);
+      seen.push(digest);
       if (seen.length > REPLAY_MEMORY) seen.shift();
-      this.#seen.set(integration, seen);
       this.#accepted++;
+      this.#saveSeen(integration, seen);
     }
     return outcome;
+  }
+
+  /** A short, fixed-size stand-in for a message id (ids are the vendor's, of any length). */
+  #idDigest(id: string): string {
+    return toHex(this.#p.crypto.sha256(utf8(id))).slice(0, 16);
+  }
+
+  #storeKey(integration: string): string {
+    return `r${toHex(this.#p.crypto.sha256(utf8(integration))).slice(0, 12)}`;
+  }
+
+  #seenFor(integration: string): string[] {
+    let seen = this.#seen.get(integration);
+    if (seen) return seen;
+    const raw = this.#p.store?.get(STORE_DOMAIN, this.#storeKey(integration));
+    seen = typeof raw === 'string' ? raw.split(',').filter((d) => /^[0-9a-f]{16}$/.test(d)) : [];
+    this.#seen.set(integration, seen);
+    return seen;
+  }
+
+  #saveSeen(integration: string, seen: string[]): void {
+    try {
+      this.#p.store?.set(STORE_DOMAIN, this.#storeKey(integration), seen.slice(-REPLAY_KEPT).join(','));
+    } catch {
+      // The store failed: replays are still refused until the next reboot.
+    }
   }
 
   #dispatch(integration: string, body: Record<string, unknown>): CommandOutcome {

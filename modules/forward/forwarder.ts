@@ -47,6 +47,8 @@ export interface ForwarderOptions {
   serviceLevels?: Pick<ServiceLevelOptions, 'windowMs' | 'slots' | 'minObservedMs' | 'minLatencySamples'>;
   /** Receives each service-level violation (for the audit log). */
   onServiceLevelEvent?: (event: ServiceLevelEvent) => void;
+  /** Each acknowledged message: records and body bytes that left the hub (the outbound volume signal). */
+  onDelivered?: (records: number, bytes: number) => void;
   /** How often service levels are evaluated and the queue polled when idle, ms (default 1000). */
   tickMs?: number;
   log?: Logger;
@@ -108,6 +110,7 @@ export class Forwarder {
   readonly #tickMs: number;
   readonly #ackTimeoutMs: number;
   readonly #log: Logger | undefined;
+  readonly #onDelivered: ((records: number, bytes: number) => void) | undefined;
   readonly #counters: ForwarderCounters;
   #running = false;
   #busy = false;
@@ -132,6 +135,7 @@ export class Forwarder {
     this.#clock = options.clock;
     this.#timers = options.timers;
     this.#log = options.log;
+    this.#onDelivered = options.onDelivered;
     this.#backoff = new Backoff(options.random, options.backoff);
     this.breaker = options.breaker ?? new CircuitBreaker(options.transport.endpoint, options.clock);
     this.#batchLimit = this.terms.batchSize;
@@ -378,6 +382,11 @@ export class Forwarder {
     this.serviceLevels.endpointUp(true);
     this.serviceLevels.ackLatency(this.#clock.monotonic() - started);
     if (this.#batchLimit < this.terms.batchSize) this.#batchLimit = Math.min(this.terms.batchSize, this.#batchLimit * 2);
+    try {
+      this.#onDelivered?.(batch.length, encoded.body.length);
+    } catch (error) {
+      this.#log?.error('onDelivered failed', { integration: this.integration, error: (error as Error)?.message });
+    }
     if (wasReachable === false) this.#log?.info('delivery recovered', { integration: this.integration, seq: lastSeq });
     return undefined;
   }

@@ -68,6 +68,15 @@ export interface Transport {
   state(): TransportState;
   /** Calls `listener` on every state change; returns the unsubscribe function. */
   onStateChange(listener: (state: TransportState) => void): () => void;
+  /**
+   * The vendor's authenticated command channel over this same connection
+   * (modules/forward/commands.ts): MQTT transports deliver what arrives on
+   * the command topic, HTTPS transports the JSON body of a 2xx delivery
+   * answer. Calls `listener` with each payload as received (not yet
+   * authenticated); returns the unsubscribe function. Absent on transports
+   * with no channel.
+   */
+  onCommand?(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void;
   close(): Promise<void>;
 }
 

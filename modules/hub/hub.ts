@@ -9,11 +9,14 @@ import { AuditRights } from '../audit/audit-rights.js';
 import { ChangeManager } from '../audit/changes.js';
 import type { ContractLike } from '../audit/contract-shape.js';
 import { deleteIntegration, exportIntegration, type DeletionReceipt, type ExitExport } from '../audit/exit.js';
-import { FlashAuditStorage } from '../audit/flash-storage.js';
+import { sealedFlashAudit } from '../audit/sealed-storage.js';
 import { IncidentDesk, type Incident, type IncidentReport } from '../audit/incidents.js';
 import { AuditLog } from '../audit/log.js';
 import { LoginMonitor, VolumeMonitor } from '../audit/anomaly.js';
 import type { AlertEvent } from '../audit/signals.js';
+import { VendorCommands } from '../audit/vendor-commands.js';
+import { splitCommands, type CommandSource } from '../forward/commands.js';
+import { BthomeCounterStore } from '../sources/bthome-counters.js';
 import { toHex } from '../bytes.js';
 import type { Contract } from '../contract/types.js';
 import { BreakerRegistry } from '../forward/backoff.js';
@@ -113,6 +116,8 @@ export class Hub {
   readonly auditRights: AuditRights;
   readonly volume: VolumeMonitor;
   readonly logins: LoginMonitor;
+  /** The vendors' authenticated command channels (modules/forward/commands.ts, modules/audit/vendor-commands.ts). */
+  readonly commands: VendorCommands;
   readonly sources: SourceContext;
   readonly monitor: Monitor;
   readonly queue: ConsentFilteredQueue;
@@ -125,6 +130,9 @@ export class Hub {
   readonly #ended = new Set<string>();
   readonly #decoders: MqttDecoder[] = [];
   readonly #bthome: BthomeDecoder | undefined;
+  readonly #bthomeCounters: BthomeCounterStore | undefined;
+  /** Vendor commands per integration: acted on, refused. */
+  readonly #commandCounts = new Map<string, { accepted: number; refused: number }>();
   readonly #breakers: BreakerRegistry;
   readonly #stampTime: StampTime;
   readonly #timers: object[] = [];
@@ -148,7 +156,7 @@ export class Hub {
     this.buffer = new WriteBehind(this.log, host.clock, options.buffer);
     if (opened.report.error) host.log.warn(`record log: ${opened.report.error}`);
     this.audit = AuditLog.open({
-      storage: new FlashAuditStorage(powers.auditFlash),
+      storage: sealedFlashAudit(powers.auditFlash, { crypto: host.crypto, random: host.random, keyring: this.keyring }),
       crypto: host.crypto,
       key: this.keyring.hubKey('audit'),
       clock: host.clock,
@@ -157,9 +165,21 @@ export class Hub {
     const onAlert = (alert: AlertEvent) => this.#alert(alert);
     this.consent = new ConsentBook({ store: host.store, crypto: host.crypto, clock: host.clock, log: host.log });
     this.changes = new ChangeManager({ audit: this.audit, clock: host.clock, onEnforce: (id, like) => this.#enforce(id, like) });
-    this.incidents = new IncidentDesk({ audit: this.audit, clock: host.clock, contract: (id) => this.changes.enforced(id), onAlert });
+    // Open incidents, their deadline clocks and the volume baselines survive reboots in the store.
+    this.incidents = new IncidentDesk({ audit: this.audit, clock: host.clock, contract: (id) => this.changes.enforced(id), onAlert, store: host.store, log: host.log });
     this.auditRights = new AuditRights({ audit: this.audit, clock: host.clock });
-    this.volume = new VolumeMonitor({ audit: this.audit, clock: host.clock, onAlert });
+    this.volume = new VolumeMonitor({ audit: this.audit, clock: host.clock, onAlert, store: host.store });
+    this.commands = new VendorCommands({
+      crypto: host.crypto,
+      clock: host.clock,
+      audit: this.audit,
+      incidents: this.incidents,
+      onAlert,
+      // Only integrations the hub delivers to have a channel; the key is derived, so the installer can give it to the vendor.
+      commandKey: (id) => (this.#lanes.has(id) ? this.keyring.hubKey(`cmd:${id}`) : undefined),
+      contract: (id) => this.changes.enforced(id),
+      store: host.store,
+    });
     this.logins = new LoginMonitor({ audit: this.audit, clock: host.clock, onAlert });
     this.#breakers = new BreakerRegistry(host.clock);
     this.#stampTime = new StampTime(host.clock, host.store);
@@ -175,7 +195,25 @@ export class Hub {
     if (s.zigbee2mqtt !== false) this.#decoders.push(createZigbee2Mqtt(s.zigbee2mqtt ?? {}, this.sources));
     if (s.tasmota !== false) this.#decoders.push(createTasmota(s.tasmota ?? {}, this.sources));
     if (s.esphome !== false) this.#decoders.push(createEsphome(s.esphome ?? {}, this.sources));
-    if (s.bthome !== false) this.#bthome = createBthome(s.bthome ?? {}, this.sources, host.crypto);
+    if (s.bthome !== false) {
+      // Replay protection across reboots: the last accepted counters come back from the store (the larger of stored and configured).
+      const kept = (this.#bthomeCounters = new BthomeCounterStore({ store: host.store, clock: host.clock, log: host.log }));
+      const config = s.bthome ?? {};
+      const counters: Record<string, number> = { ...config.encryptionCounters };
+      for (const [mac, n] of Object.entries(kept.load())) counters[mac] = Math.max(n, counters[mac] ?? 0);
+      this.#bthome = createBthome(
+        {
+          ...config,
+          encryptionCounters: counters,
+          onCounter: (address, counter) => {
+            kept.note(address, counter);
+            config.onCounter?.(address, counter);
+          },
+        },
+        this.sources,
+        host.crypto,
+      );
+    }
 
     this.monitor = new Monitor(
       { hubId: options.hubId, version: options.version, model: options.model, minIntervalMs: options.monitorIntervalMs },
@@ -232,6 +270,7 @@ export class Hub {
     this.#started = false;
     for (const t of this.#timers.splice(0)) this.#host.timers.clear(t);
     this.#pipeline?.close();
+    this.#bthomeCounters?.flush(true);
     await Promise.all([...this.#lanes.values()].map((lane) => lane.forwarder.stop()));
     // A clean shutdown loses nothing: RAM windows go to flash and the seqs are settled.
     this.#guard('spilling RAM windows at shutdown', () => this.buffer.shutdown());
@@ -293,6 +332,29 @@ export class Hub {
     return this.incidents.report(report);
   }
 
+  /**
+   * What arrived on an integration's command channel (its transport's
+   * `onCommand`): one signed envelope, or an HTTPS answer's list of them.
+   * Each is authenticated and acted on or refused, and counted. Never throws.
+   */
+  acceptCommand(integration: string, payload: Uint8Array, source: CommandSource = 'topic'): void {
+    const { payloads, extra } = splitCommands(payload, source);
+    if (payloads.length === 0 && extra === 0) return;
+    const counts = this.#commandCounts.get(integration) ?? { accepted: 0, refused: 0 };
+    this.#commandCounts.set(integration, counts);
+    counts.refused += extra;
+    for (const one of payloads) {
+      const outcome = this.commands.handle(integration, one);
+      if (outcome.ok) counts.accepted++;
+      else {
+        counts.refused++;
+        // Debug, not warn: a flood of forged messages must not flood the console; the counters and the (rate-limited) audit entries tell.
+        this.#host.log.debug(`vendor command from ${integration} refused`, { reason: outcome.reason, detail: outcome.detail });
+      }
+    }
+    this.monitor.changed();
+  }
+
   dataMap(): DataMapRow[] {
     return buildDataMap([...this.#lanes.values()].map((l) => l.contract), this.consent, this.sources.registry.list());
   }
@@ -329,6 +391,7 @@ export class Hub {
     );
     this.#ended.add(integration);
     this.#saveList('ended', [...this.#ended]);
+    this.volume.forget(integration);
     this.monitor.changed();
     return receipt;
   }
@@ -391,6 +454,8 @@ export class Hub {
       pendingApproval: this.changes.pending(id) !== undefined,
       auditOverdue: this.auditRights.overdue().includes(id),
       openIncidents: this.incidents.list(id).filter((i) => i.state !== 'resolved').length,
+      commandsAccepted: this.#commandCounts.get(id)?.accepted ?? 0,
+      commandsRefused: this.#commandCounts.get(id)?.refused ?? 0,
     };
   }
 
@@ -451,6 +516,7 @@ export class Hub {
     } else {
       if (lane) void lane.forwarder.stop().then(() => lane.transport.close());
       const transport = this.#powers.transport(id, endpoint, contract);
+      transport.onCommand?.((payload, source) => this.acceptCommand(id, payload, source));
       this.#lanes.set(id, { contract, endpoint, transport, forwarder: this.#forwarder(contract, transport) });
     }
     if (this.#started) {
@@ -476,6 +542,8 @@ export class Hub {
       codec: this.#cbor,
       breaker: this.#breakers.for(transport.endpoint),
       log: host.log,
+      // Outbound volume is measured at delivery: what actually left the hub for the vendor.
+      onDelivered: (records, bytes) => this.volume.observe(id, records, bytes),
       onServiceLevelEvent: (event) => {
         this.audit.record('hub', 'sla.violation', id, { ...event });
         this.#alert({
@@ -548,6 +616,7 @@ export class Hub {
     const expired = this.buffer.expire();
     if (expired > 0) this.audit.record('hub', 'retention.expired', this.hubId, { records: expired });
     this.incidents.check();
+    this.#bthomeCounters?.flush();
     for (const id of this.#lanes.keys()) this.auditRights.check(id, this.changes.enforced(id));
     this.log.reclaim();
   }

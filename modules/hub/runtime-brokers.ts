@@ -21,11 +21,22 @@ export interface BrokerRequest {
   will?: { topic: string; payload: string; retain: boolean };
   /** Subscribed on every (re)connect, before `connected` is called. */
   subscriptions: readonly string[];
+  /**
+   * Readings across a restart (the home broker): a persistent session
+   * (clean: false) under the stable `clientId`, subscriptions at QoS 1, and
+   * each message acknowledged (PUBACK) only after `handlers.message`
+   * returned, so the broker keeps what devices publish at QoS 1 while the hub
+   * is down and redelivers a message the hub had not taken (docs/sources.md,
+   * "Readings across a hub restart"). A host that cannot keep a session
+   * subscribes as before.
+   */
+  persistentSession?: boolean;
 }
 
 export interface BrokerHandlers {
   /** The connection (re)opened and the subscriptions are in place. */
   connected(): void;
+  /** Returns once the hub has taken the message (buffered or counted); a persistent session acknowledges it then. */
   message(topic: string, payload: Uint8Array): void;
 }
 
@@ -37,6 +48,11 @@ export interface BrokerConnection {
 
 /** The host's power: MQTT.js on the desktop, the ECMA-419 client on the board. */
 export type ConnectBroker = (request: BrokerRequest, handlers: BrokerHandlers) => BrokerConnection;
+
+/** The home broker's client id: stable across restarts, so the broker keeps the hub's session. */
+export function sourceClientId(hubId: string): string {
+  return `airlock-${hubId}-sources`;
+}
 
 /**
  * Opens the monitoring connection. `monitor` is read late: the hub that owns

@@ -15,7 +15,7 @@ import type { WebRouter } from '../web/router.js';
 import type { WebAssets } from '../web/static.js';
 import type { WindowOptions } from '../log/write-behind.js';
 import { Hub, type ContractArchive, type HubPowers } from './hub.js';
-import { connectMonitoring, type BrokerConnection, type ConnectBroker } from './runtime-brokers.js';
+import { connectMonitoring, sourceClientId, type BrokerConnection, type ConnectBroker } from './runtime-brokers.js';
 import { hubSources, type RuntimeIntegration } from './runtime-check.js';
 import type { RuntimeConfig } from './runtime-config.js';
 import { createHubWebPage } from './web-page.js';
@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   versions?: () => unknown;
   /** Each integration's RAM window (records and bytes held before they spill to flash); the core's default without it. */
   buffer?: WindowOptions;
+  /** PBKDF2 iterations for new password hashes on the page: a per-host figure (the desktop's 600 000); the core's (the board's) without it. */
+  pbkdf2Iterations?: number;
 }
 
 export interface RuntimePowers {
@@ -105,14 +107,15 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     if (powers.connect && config.localBroker) {
       connections.push(
         powers.connect(
-          { role: 'home', broker: config.localBroker, clientId: `airlock-${hubId}-sources`, subscriptions: composed.subscriptions },
+          // QoS 1, persistent session, PUBACK once acceptMqtt returned: readings published while the hub is down wait at the broker.
+          { role: 'home', broker: config.localBroker, clientId: sourceClientId(hubId), subscriptions: composed.subscriptions, persistentSession: true },
           { connected: () => undefined, message: (topic, payload) => composed.acceptMqtt(topic, payload) },
         ),
       );
     }
   }
 
-  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets) : undefined;
+  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets, options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) : undefined;
   const setupCode = page?.router.auth.boot(); // also printed on the console: only someone at the hub has it
 
   let stopped = false;

@@ -19,7 +19,9 @@ import { decode } from 'cbor-x/decode';
 import type { SealedEntry } from '../audit/chain.js';
 import type { Incident as DeskIncident } from '../audit/incidents.js';
 import { describeStamp, HOUR_MS } from '../audit/time.js';
+import { toHex } from '../bytes.js';
 import type { Contract } from '../contract/types.js';
+import { commandTopic } from '../forward/commands.js';
 import type { Clock, TimerHandle, Timers } from '../host.js';
 import { DROP_REASONS } from '../monitor/status.js';
 import { describeTransform } from '../pipeline/datamap.js';
@@ -30,6 +32,7 @@ import {
   FacadeError,
   type Actor,
   type AuditEntry,
+  type CommandKey,
   type AuditView,
   type ConsentEntry,
   type ContractDecision,
@@ -332,7 +335,8 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
 
   function toIncident(i: DeskIncident): Incident {
     const detected = i.discovered.wall ?? (isoOf(i.discovered) === null ? undefined : Date.parse(isoOf(i.discovered)!));
-    const deadline = detected === undefined ? undefined : detected + i.deadlineHours * HOUR_MS;
+    // The desk's own deadline first: it stays right across reboots and for clocks that learnt the time late.
+    const deadline = hub.incidents.deadline(i.id) ?? (detected === undefined ? undefined : detected + i.deadlineHours * HOUR_MS);
     const now = clock.wallTime();
     const pastDeadline = deadline !== undefined && now !== undefined && now > deadline;
     return {
@@ -582,6 +586,17 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
       return { endpoint: hub.delivery(integration)?.endpoint ?? '', paused: hub.isPaused(integration) };
     },
 
+    commandKey(integration, actor): CommandKey {
+      contractOf(integration);
+      const endpoint = hub.delivery(integration)?.endpoint ?? '';
+      const topic = /^mqtts?:\/\/[^/]+\/(.+)$/.exec(endpoint)?.[1];
+      const channel = topic
+        ? `MQTT: publish signed envelopes to "${commandTopic(decodeURIComponent(topic), hub.hubId)}" on ${endpoint.replace(/^(mqtts?:\/\/[^/]+).*$/, '$1')}`
+        : 'HTTPS: return {"commands": [signed envelopes]} in the JSON answer to a delivery';
+      hub.audit.record(actorString(actor), 'config.changed', integration, { event: 'command-key.shown' });
+      return { integration, key: toHex(hub.keyring.hubKey(`cmd:${integration}`)), channel };
+    },
+
     counterHistory(): CounterHistory {
       const out: CounterSample[] = [];
       for (const s of samples) {
@@ -684,8 +699,13 @@ export function auditAuthEvent(hub: Hub): (event: AuthEvent) => void {
       case 'lockout':
         hub.audit.record(event.name ?? '(unknown)', 'auth.login-failed', 'hub', { event: 'lockout', from, text });
         return;
+      case 'password-change-failed':
+        // A wrong current password is a guess like a failed login: it counts towards the burst signal.
+        hub.logins.failed(event.name ?? '', from);
+        return;
       case 'account-created':
       case 'account-removed':
+      case 'password-changed':
       case 'invitation-created':
         hub.audit.record('hub', 'config.changed', 'hub', { event: `auth.${event.kind}`, account: event.name ?? null, role: event.role ?? null, text });
         return;

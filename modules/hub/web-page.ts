@@ -14,7 +14,18 @@ export interface HubWebPage {
   router: WebRouter;
 }
 
-export function createHubWebPage(hub: Hub, host: Pick<Host, 'clock' | 'timers' | 'random' | 'crypto' | 'store'>, log: Logger, assets: WebAssets): HubWebPage {
+export interface HubWebPageOptions {
+  /** PBKDF2 iterations for new password hashes: a per-host figure (modules/web/auth.ts DEFAULT_PBKDF2_ITERATIONS is the board's). */
+  pbkdf2Iterations?: number;
+}
+
+export function createHubWebPage(
+  hub: Hub,
+  host: Pick<Host, 'clock' | 'timers' | 'random' | 'crypto' | 'store'>,
+  log: Logger,
+  assets: WebAssets,
+  options: HubWebPageOptions = {},
+): HubWebPage {
   const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers });
   const router = createWebRouter({
     clock: host.clock,
@@ -25,6 +36,7 @@ export function createHubWebPage(hub: Hub, host: Pick<Host, 'clock' | 'timers' |
     facade,
     assets,
     onAuthEvent: auditAuthEvent(hub),
+    ...(options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}),
   });
   return { facade, router };
 }

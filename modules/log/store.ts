@@ -23,7 +23,9 @@ import type { IntegrationQueue, PendingRecord, QueueStats } from '../queue.js';
 import type { Stamp } from '../reading.js';
 import {
   decodeEntryHeader,
+  decodeStamp,
   encodeEntry,
+  encodeStamp,
   encodeSectorHeader,
   ENTRY_HEADER_BYTES,
   FLAG_SETTLED,
@@ -35,7 +37,9 @@ import {
   MARK_BODY_BYTES,
   recordAad,
   recordNonce,
+  RECORD_OVERHEAD,
   SECTOR_HEADER_BYTES,
+  STAMP_BYTES,
   UNCOMMITTED,
   WALL_EPOCH,
   MAX_TIME,
@@ -137,6 +141,7 @@ export class LogError extends Error {
 interface RecordRef {
   seq: number;
   epoch: number;
+  /** FLAG_WALL, or STAMP_UNKNOWN until the record is first opened (its stamp is sealed inside it). */
   flags: number;
   boot: number;
   time: number;
@@ -148,6 +153,9 @@ interface RecordRef {
   /** Purpose bitmask given at append (0: unknown, e.g. found by a recovery scan): lets delivery check consent without opening. */
   purposes: number;
 }
+
+/** In RecordRef.flags only (never on flash): found by recovery, stamp not read yet. */
+const STAMP_UNKNOWN = 0x80;
 
 /** Shared by every record without older copies, so the common case allocates no array per record. */
 const NO_COPIES: readonly number[] = Object.freeze([]);
@@ -235,8 +243,10 @@ export class RecordLog implements IntegrationQueue {
   readonly #sectorCount: number;
   readonly #blockSize: number;
   readonly #streams = new Map<number, Stream>();
-  readonly #tags = new Map<string, number>();
   readonly #sectors: SectorTable;
+  /** Keys the integration tags in entry headers (format.ts integrationTag). */
+  readonly #tagKey: Uint8Array;
+  readonly #tags = new Map<string, number>();
   #head = -1;
   #generation = 0;
   #fingerprint = 0;
@@ -272,6 +282,7 @@ export class RecordLog implements IntegrationQueue {
     this.#sectorCount = sectors;
     this.#blockSize = flash.blockSize;
     this.#sectors = new SectorTable(sectors);
+    this.#tagKey = keyring.hubKey('log-tag');
   }
 
   /** Creates a log and recovers it from flash. */
@@ -287,7 +298,7 @@ export class RecordLog implements IntegrationQueue {
 
   /** The largest payload one record may have. */
   get maxPayloadBytes(): number {
-    return Math.floor((this.#blockSize - SECTOR_HEADER_BYTES) / 4) - ENTRY_HEADER_BYTES - GCM_TAG_BYTES;
+    return Math.floor((this.#blockSize - SECTOR_HEADER_BYTES) / 4) - RECORD_OVERHEAD;
   }
 
   // ---------------------------------------------------------------- recovery
@@ -381,8 +392,8 @@ export class RecordLog implements IntegrationQueue {
           existing.older = [existing.at, ...existing.older];
           existing.at = e.at;
         } else {
-          const time = h.flags & FLAG_WALL ? h.time + WALL_EPOCH : h.time;
-          bySeq.set(h.seq, { seq: h.seq, epoch: h.epoch, flags: h.flags, boot: h.boot, time, size: e.size, at: e.at, older: NO_COPIES, purposes: 0 });
+          // The stamp is sealed: it is read when the record is first opened (pending, stats, expire).
+          bySeq.set(h.seq, { seq: h.seq, epoch: h.epoch, flags: STAMP_UNKNOWN, boot: 0, time: 0, size: e.size, at: e.at, older: NO_COPIES, purposes: 0 });
         }
       }
       report.logSectors++;
@@ -396,7 +407,7 @@ export class RecordLog implements IntegrationQueue {
       const live = [...bySeq.values()].filter((r) => r.seq > stream.floor).sort((a, b) => a.seq - b.seq);
       for (const ref of live) {
         stream.queue.push(ref);
-        stream.payloadBytes += ref.size - ENTRY_HEADER_BYTES - GCM_TAG_BYTES;
+        stream.payloadBytes += this.#payloadOf(ref);
         this.#liveBytes += ref.size;
         this.#sectors.records[this.#sectorOf(ref.at)]!++;
         for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!++;
@@ -442,7 +453,7 @@ export class RecordLog implements IntegrationQueue {
   }
 
   /**
-   * The head ends in a torn header at `at`: new entries start past its 22
+   * The head ends in a torn header at `at`: new entries start past its header's
    * bytes, so no byte they program can complete it into a header that parses
    * (found by the spill-path power-cut sweep: a commit byte landed on a torn
    * header's missing checksum byte). A compaction to finish (`compacting`)
@@ -510,7 +521,7 @@ export class RecordLog implements IntegrationQueue {
       this.#counters.rejected++;
       return { ok: false, reason: 'exhausted', message: `flash log: ${integration} ran out of sequence numbers or key epochs; purge it to start over` };
     }
-    const size = ENTRY_HEADER_BYTES + payload.length + GCM_TAG_BYTES;
+    const size = RECORD_OVERHEAD + payload.length;
     const limits = stream.limits;
     const dropOldest = limits.whenFull === 'drop-oldest';
     let drop = 0;
@@ -550,10 +561,13 @@ export class RecordLog implements IntegrationQueue {
     const wall = stamp.wall !== undefined && stamp.wall >= WALL_EPOCH && stamp.wall - WALL_EPOCH <= MAX_TIME ? Math.floor(stamp.wall) : undefined;
     const flags = wall === undefined ? 0 : FLAG_WALL;
     const time = wall === undefined ? Math.floor(stamp.mono) : wall;
-    const body = new Uint8Array(payload.length + GCM_TAG_BYTES);
-    const header = { kind: KIND_RECORD, flags, tag: stream.tag, seq, epoch, boot: stamp.boot & 0xffff, time: wall === undefined ? time : time - WALL_EPOCH };
-    const entry = encodeEntry(header, body);
-    const sealed = this.#crypto.aesGcmSeal(key, recordNonce(epoch, seq), payload, recordAad(entry, 0, integration));
+    const body = new Uint8Array(STAMP_BYTES + payload.length + GCM_TAG_BYTES);
+    const boot = stamp.boot & 0xffff;
+    const entry = encodeEntry({ kind: KIND_RECORD, tag: stream.tag, seq, epoch }, body);
+    const plain = new Uint8Array(STAMP_BYTES + payload.length);
+    plain.set(encodeStamp({ flags, boot, time: wall === undefined ? time : time - WALL_EPOCH }));
+    plain.set(payload, STAMP_BYTES);
+    const sealed = this.#crypto.aesGcmSeal(key, recordNonce(epoch, seq), plain, recordAad(entry, 0, integration));
     entry.set(sealed, ENTRY_HEADER_BYTES);
     this.#ensureRoom(entry.length);
     const at = this.#program(entry, KIND_RECORD);
@@ -563,7 +577,7 @@ export class RecordLog implements IntegrationQueue {
       stream.high = seq;
       stream.highSector = this.#head;
     }
-    const ref: RecordRef = { seq, epoch, flags, boot: header.boot, time, size: entry.length, at, older: NO_COPIES, purposes: options?.purposes ?? 0 };
+    const ref: RecordRef = { seq, epoch, flags, boot, time, size: entry.length, at, older: NO_COPIES, purposes: options?.purposes ?? 0 };
     stream.queue.push(ref);
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
@@ -685,7 +699,10 @@ export class RecordLog implements IntegrationQueue {
     for (const stream of this.#streams.values()) {
       const maxAge = stream.limits.maxAgeMs;
       if (maxAge === undefined || stream.queue.length === 0) continue;
+      // Records found at boot are aged by their sealed stamps: open each once (configure() named the stream).
+      for (const ref of [...stream.queue]) if (ref.flags & STAMP_UNKNOWN) this.#open(stream.name!, stream, ref);
       const q = stream.queue;
+      if (q.length === 0) continue;
       const notAfter: number[] = new Array<number>(q.length);
       let bound = bootStart;
       for (let i = q.length - 1; i >= 0; i--) {
@@ -752,6 +769,8 @@ export class RecordLog implements IntegrationQueue {
 
   stats(integration: string): QueueStats {
     const stream = this.#validName(integration) ? this.#streams.get(this.#tagOf(integration)) : undefined;
+    // The oldest record's stamp is sealed: open it once (one that does not open is dropped and counted).
+    while (stream && stream.queue.length > 0 && stream.queue[0]!.flags & STAMP_UNKNOWN) this.#open(integration, stream, stream.queue[0]!);
     if (!stream || stream.queue.length === 0) return { records: 0, bytes: 0 };
     const oldest = stream.queue[0]!;
     return { records: stream.queue.length, bytes: stream.payloadBytes, oldestSeq: oldest.seq, oldestStamp: this.#stampOf(oldest) };
@@ -791,7 +810,15 @@ export class RecordLog implements IntegrationQueue {
       const h = decodeEntryHeader(entry, 0, entry.length);
       if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== stream.tag || h.seq !== ref.seq || h.epoch !== ref.epoch) continue;
       const plain = this.#crypto.aesGcmOpen(key, recordNonce(ref.epoch, ref.seq), entry.subarray(ENTRY_HEADER_BYTES), recordAad(entry, 0, integration));
-      if (plain) return plain;
+      if (!plain || plain.length < STAMP_BYTES) continue;
+      if (ref.flags & STAMP_UNKNOWN) {
+        const stamp = decodeStamp(plain);
+        ref.flags = stamp.flags;
+        ref.boot = stamp.boot;
+        ref.time = stamp.flags & FLAG_WALL ? stamp.time + WALL_EPOCH : stamp.time;
+      }
+      // A copy, not a view: a transport that sends `payload.buffer` must not send the stamp with it.
+      return plain.slice(STAMP_BYTES);
     }
     this.#dropOne(stream, ref, 'corrupt');
     this.#log?.warn('flash log: a record failed authentication and was dropped', { integration, seq: ref.seq });
@@ -808,7 +835,7 @@ export class RecordLog implements IntegrationQueue {
   }
 
   #payloadOf(ref: RecordRef): number {
-    return ref.size - ENTRY_HEADER_BYTES - GCM_TAG_BYTES;
+    return ref.size - RECORD_OVERHEAD;
   }
 
   #entryBytes(stream: Stream, from: number, to: number): number {
@@ -855,7 +882,7 @@ export class RecordLog implements IntegrationQueue {
   #programMark(stream: Stream): void {
     const body = new Uint8Array(MARK_BODY_BYTES);
     new DataView(body.buffer).setUint32(0, stream.high);
-    const entry = encodeEntry({ kind: KIND_MARK, flags: 0, tag: stream.tag, seq: stream.floor, epoch: 0, boot: 0, time: 0 }, body);
+    const entry = encodeEntry({ kind: KIND_MARK, tag: stream.tag, seq: stream.floor, epoch: 0 }, body);
     this.#program(entry, KIND_MARK);
     stream.floorSector = this.#head;
     stream.highSector = this.#head;
@@ -865,7 +892,7 @@ export class RecordLog implements IntegrationQueue {
   #programSettled(stream: Stream): void {
     const body = new Uint8Array(MARK_BODY_BYTES);
     new DataView(body.buffer).setUint32(0, stream.high);
-    const entry = encodeEntry({ kind: KIND_MARK, flags: FLAG_SETTLED, tag: stream.tag, seq: stream.settled, epoch: 0, boot: 0, time: 0 }, body);
+    const entry = encodeEntry({ kind: KIND_MARK, flags: FLAG_SETTLED, tag: stream.tag, seq: stream.settled, epoch: 0 }, body);
     this.#program(entry, KIND_MARK);
     stream.settledSector = this.#head;
     stream.highSector = this.#head;
@@ -1024,10 +1051,14 @@ export class RecordLog implements IntegrationQueue {
     return stream;
   }
 
-  /** Tags are a SHA-256 each: cached per name (one entry per integration the hub runs). */
+  /** Tags are an HMAC each: kept per name (a handful of integrations; cleared if callers invent many). */
   #tagOf(integration: string): number {
     let tag = this.#tags.get(integration);
-    if (tag === undefined) this.#tags.set(integration, (tag = integrationTag(this.#crypto, integration)));
+    if (tag === undefined) {
+      if (this.#tags.size >= 64) this.#tags.clear();
+      tag = integrationTag(this.#crypto, this.#tagKey, integration);
+      this.#tags.set(integration, tag);
+    }
     return tag;
   }
 

@@ -33,6 +33,8 @@ const INTEGRATION_METRICS: readonly Metric[] = [
   { key: 'last_error', name: 'last error', kind: 'text', icon: 'mdi:alert-circle-outline' },
   { key: 'sla_violations', name: 'service-level violations', kind: 'counter', unit: 'violations', icon: 'mdi:scale-unbalanced' },
   { key: 'open_incidents', name: 'open incidents', kind: 'gauge', unit: 'incidents', icon: 'mdi:shield-alert' },
+  { key: 'commands_accepted', name: 'vendor commands accepted', kind: 'counter', unit: 'commands', icon: 'mdi:message-check' },
+  { key: 'commands_refused', name: 'vendor commands refused', kind: 'counter', unit: 'commands', icon: 'mdi:message-alert' },
   { key: 'audit_overdue', name: 'audit overdue', kind: 'flag', icon: 'mdi:clipboard-alert' },
   { key: 'pending_approval', name: 'change pending approval', kind: 'flag', icon: 'mdi:file-document-edit' },
 ];

@@ -36,6 +36,9 @@ export interface IntegrationStatus {
   pendingApproval: boolean;
   auditOverdue: boolean;
   openIncidents: number;
+  /** Vendor commands acted on, and refused (forged, replayed, malformed, out of contract...). */
+  commandsAccepted: number;
+  commandsRefused: number;
 }
 
 export interface HubStatus {
@@ -79,6 +82,8 @@ export function integrationStateJson(status: IntegrationStatus): Record<string, 
     pending_approval: status.pendingApproval,
     audit_overdue: status.auditOverdue,
     open_incidents: status.openIncidents,
+    commands_accepted: status.commandsAccepted,
+    commands_refused: status.commandsRefused,
   };
   for (const reason of DROP_REASONS) flat[`dropped_${reason}`] = status.dropped[reason];
   flat.dropped_total = DROP_REASONS.reduce((sum, reason) => sum + status.dropped[reason], 0);

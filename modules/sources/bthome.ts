@@ -35,6 +35,8 @@ export interface BthomeConfig {
   keys?: Readonly<Record<string, string | Uint8Array>>;
   /** Last accepted encryption counter per MAC, as the composition root persisted them. */
   encryptionCounters?: Readonly<Record<string, number>>;
+  /** Called with each newly accepted encryption counter (after the MIC verified), for the composition root to persist. */
+  onCounter?: (address: string, counter: number) => void;
   /** A packet id seen again within this many ms is a duplicate; default 4000 (bthome-ble's rule). */
   packetIdWindowMs?: number;
   /** Add the advertisement's RSSI as a "signal" reading; default false. */
@@ -141,6 +143,7 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
     const opened = crypto.aesCcmOpen(key, nonce, sealed, new Uint8Array(0), MIC_BYTES);
     if (!opened) return 'bad-mic';
     lastCounters.set(address, counter);
+    config.onCounter?.(address, counter);
     return opened;
   }
 

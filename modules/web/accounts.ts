@@ -102,14 +102,17 @@ export class AccountStore {
     return this.list().some((account) => account.role === 'owner');
   }
 
-  create(name: string, role: Role, password: string, totpSecret: Uint8Array, expiresAt: number | null, step: number): Account {
+  /** A fresh salt and hash of `password` at this host's iteration count (stored with it). */
+  hashPassword(password: string): Pick<Account, 'salt' | 'iterations' | 'hash'> {
     const salt = this.#random.bytes(16);
+    return { salt: toHex(salt), iterations: this.#iterations, hash: toHex(this.#crypto.pbkdf2Sha256(utf8(password), salt, this.#iterations, 32)) };
+  }
+
+  create(name: string, role: Role, password: string, totpSecret: Uint8Array, expiresAt: number | null, step: number): Account {
     const account: Account = {
       name,
       role,
-      salt: toHex(salt),
-      iterations: this.#iterations,
-      hash: toHex(this.#crypto.pbkdf2Sha256(utf8(password), salt, this.#iterations, 32)),
+      ...this.hashPassword(password),
       totp: toHex(totpSecret),
       lastStep: step,
       expiresAt,

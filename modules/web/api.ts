@@ -137,6 +137,13 @@ export function buildApiRoutes(): ApiRoute[] {
     },
     {
       method: 'POST',
+      path: '/api/account/password',
+      access: ANY,
+      what: 'change your password',
+      handler: (c) => json(c.auth.changePassword(c.body, c.session!, c.token, c.remote)),
+    },
+    {
+      method: 'POST',
       path: '/api/login',
       access: 'public',
       what: 'log in',
@@ -223,6 +230,14 @@ export function buildApiRoutes(): ApiRoute[] {
       access: CONFIGURERS,
       what: 'configure an integration',
       handler: (c) => json(c.facade.configureIntegration(c.params.integration!, parseSettings(c.body), actor(c))),
+    },
+
+    {
+      method: 'POST',
+      path: '/api/integrations/:integration/command-key',
+      access: OWNER,
+      what: "show the vendor's command key",
+      handler: (c) => json(c.facade.commandKey(c.params.integration!, actor(c))),
     },
 
     // ----- incidents -----

@@ -274,6 +274,14 @@ export interface DeletionReceipt {
 
 // ---------- The facade ----------
 
+export interface CommandKey {
+  integration: string;
+  /** 64 hex digits. */
+  key: string;
+  /** Where the vendor sends commands, in words (docs/delivery.md "Commands from the vendor"). */
+  channel: string;
+}
+
 export interface HubFacade {
   overview(): Overview;
   dataMap(): DataMapRow[];
@@ -291,6 +299,11 @@ export interface HubFacade {
   approveChange(integration: string, version: string, actor: Actor): ContractDecision;
   rejectChange(integration: string, version: string, actor: Actor, reason: string): ContractDecision;
   configureIntegration(integration: string, settings: IntegrationSettings, actor: Actor): IntegrationSettings;
+  /**
+   * The key the vendor signs its commands with (HMAC-SHA256, docs/audit.md), for the owner to
+   * hand over at setup, and where the vendor sends them. Showing it is audited.
+   */
+  commandKey(integration: string, actor: Actor): CommandKey;
 
   counterHistory(): CounterHistory;
 

@@ -91,9 +91,16 @@ export class SessionTable {
     if (token) this.#byHash.delete(this.#hash(token));
   }
 
-  /** Ends every session of an account (removed, or its password changed). */
-  closeAllFor(name: string): void {
-    for (const [key, session] of this.#byHash) if (session.name === name) this.#byHash.delete(key);
+  /** Ends every session of an account (removed, or its password changed), except the one of `keepToken`; returns how many ended. */
+  closeAllFor(name: string, keepToken?: string): number {
+    const keep = keepToken ? this.#hash(keepToken) : undefined;
+    let ended = 0;
+    for (const [key, session] of this.#byHash) {
+      if (session.name !== name || key === keep) continue;
+      this.#byHash.delete(key);
+      ended++;
+    }
+    return ended;
   }
 
   get maxAgeSeconds(): number {

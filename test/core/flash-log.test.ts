@@ -1,6 +1,6 @@
 import test from 'ava';
 import { bytesEqual } from '../../modules/bytes.js';
-import { decodeEntryHeader, encodeEntry, ENTRY_HEADER_BYTES, KIND_RECORD, SECTOR_HEADER_BYTES } from '../../modules/log/format.js';
+import { decodeEntryHeader, encodeEntry, ENTRY_HEADER_BYTES, KIND_RECORD, RECORD_OVERHEAD, SECTOR_HEADER_BYTES } from '../../modules/log/format.js';
 import { MemoryFlash } from '../../hosts/sim/memory-flash.js';
 import { contains, openLog, payload, stampNow } from '../support/log-fixture.js';
 import { makeTestHost, type TestHost } from '../support/test-host.js';
@@ -26,6 +26,26 @@ test('records come back in order, sealed: neither plaintext nor keys are on flas
   t.false(contains(flash, payload('energy', 2).subarray(0, 12)), 'plaintext reached flash');
   t.false(contains(flash, keyring.key('data', 'energy')!.subarray(0, 8)), 'the data key reached flash');
   t.deepEqual(log.stats('energy'), { records: 3, bytes: 120, oldestSeq: 1, oldestStamp: got[0]!.stamp });
+});
+
+test('entry headers show neither which vendor nor when: the tag is keyed, the stamp sealed (docs/flash-log.md)', (t) => {
+  const host = makeTestHost();
+  const { log } = openLog(host);
+  const stamp = stampNow(host);
+  t.true(log.append('health-sensors', payload('health-sensors', 1), stamp).ok);
+  const flash = host.recordFlash.bytes;
+  // Version 1 tagged entries with SHA-256("airlock-log:" + name): anyone with the chip could test vendor names.
+  const unkeyed = host.crypto.sha256(new TextEncoder().encode('airlock-log:health-sensors')).subarray(0, 4);
+  t.false(contains(flash, unkeyed), 'an unkeyed hash of the vendor name is on flash');
+  // Version 1 kept the wall time in clear (ms since 2020-01-01, 40 bits): when the household was home.
+  const since2020 = stamp.wall! - Date.UTC(2020, 0, 1);
+  const low = new Uint8Array(4);
+  new DataView(low.buffer).setUint32(0, since2020 >>> 0);
+  t.false(contains(flash, low), 'the time of the reading is readable on flash');
+  // The stamp still comes back, after a reboot too (read when the record is first opened).
+  const { log: after } = reboot(host);
+  t.is(after.stats('health-sensors').oldestStamp?.wall, stamp.wall);
+  t.is(after.pending('health-sensors', 1)[0]!.stamp.wall, stamp.wall);
 });
 
 test('acknowledged records never come back, across a reboot, and seqs are never reused', (t) => {
@@ -62,7 +82,7 @@ test('a record moved to another seq or another integration fails to open and is 
   const betaTag = decodeEntryHeader(bytes, at + ENTRY_HEADER_BYTES + h.bodyLength, 4096)!.tag;
   const body = bytes.slice(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + h.bodyLength);
   // Forge a valid header claiming beta seq 7 around alpha's sealed body (bypassing NOR rules, as an attacker with a programmer could).
-  const forged = encodeEntry({ kind: KIND_RECORD, flags: h.flags, tag: betaTag, seq: 7, epoch: h.epoch, boot: h.boot, time: h.time }, body);
+  const forged = encodeEntry({ kind: KIND_RECORD, tag: betaTag, seq: 7, epoch: h.epoch }, body);
   forged[0] = KIND_RECORD;
   bytes.set(forged, at);
   const { log: reopened } = openLog(host);
@@ -208,7 +228,7 @@ test('flipped bits: a damaged record is skipped and counted, its neighbours surv
   const host = makeTestHost();
   const { log } = openLog(host);
   for (let n = 1; n <= 4; n++) log.append('f', payload('f', n), stampNow(host));
-  const size = ENTRY_HEADER_BYTES + 40 + 16;
+  const size = RECORD_OVERHEAD + 40;
   const bytes = host.recordFlash.bytes;
   bytes[SECTOR_HEADER_BYTES + size + 30]! ^= 0x10; // body of record 2
   bytes[SECTOR_HEADER_BYTES + 2 * size + 8]! ^= 0x01; // header (seq) of record 3
@@ -238,7 +258,7 @@ test('counters are a JSON-safe snapshot', (t) => {
   const c = log.counters();
   t.deepEqual(JSON.parse(JSON.stringify(c)), c);
   t.is(c.appended, 1);
-  t.is(c.recordBytesAppended, 22 + 40 + 16);
+  t.is(c.recordBytesAppended, RECORD_OVERHEAD + 40);
 });
 
 test('a partition too small for a circular log is refused with the reason', (t) => {

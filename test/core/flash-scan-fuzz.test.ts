@@ -40,9 +40,9 @@ const sectorBytes = fc.oneof(
       fc.array(
         fc.oneof(
           fc.uint8Array({ minLength: 1, maxLength: 40 }),
-          fc.record({ kind: fc.constantFrom(KIND_RECORD, KIND_MARK), seq: fc.nat(), tag: fc.nat(), size: fc.integer({ min: 16, max: 80 }), commit: fc.boolean() }).map((e) => {
+          fc.record({ kind: fc.constantFrom(KIND_RECORD, KIND_MARK), seq: fc.nat(), tag: fc.nat(), size: fc.integer({ min: 24, max: 80 }), commit: fc.boolean() }).map((e) => {
             const body = new Uint8Array(e.kind === KIND_MARK ? 4 : e.size).fill(0x5a);
-            const entry = encodeEntry({ kind: e.kind, flags: 0, tag: e.tag, seq: e.seq, epoch: 1, boot: 1, time: 0 }, body);
+            const entry = encodeEntry({ kind: e.kind, tag: e.tag, seq: e.seq, epoch: 1 }, body);
             if (e.commit) entry[0] = e.kind;
             return entry;
           }),

@@ -104,6 +104,8 @@ test('device messages from the home broker reach the hub; consent from the confi
   const { runtime, brokers, transports } = start(host);
   const home = brokers.role('home');
   t.true(home.request.subscriptions.includes('zigbee2mqtt/#'), 'the decoders\' topics');
+  t.is(home.request.clientId, 'airlock-home-1-sources', 'a client id stable across restarts');
+  t.true(home.request.persistentSession, 'a persistent session: the broker keeps what devices publish while the hub is down');
   home.connect();
   home.deliver('zigbee2mqtt/bridge/devices', JSON.stringify([{ ieee_address: '0x00158d0001d4e5f6', friendly_name: 'plug', definition: { model: 'X', vendor: 'Y' } }]));
   home.deliver('zigbee2mqtt/plug', JSON.stringify({ power: 120, voltage: 230 }));

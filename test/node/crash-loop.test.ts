@@ -1,10 +1,14 @@
-// Power cuts under load: `airlock run` as a separate process, devices publishing to the home's
-// broker, a stand-in cloud that sometimes goes away, and SIGKILL at random moments, N times
-// (AIRLOCK_CRASH_CYCLES, default 50), then one clean run until drained. Afterwards every record
-// the hub ever had buffered (read from its own flash after each kill, with its own keys) was
-// delivered or is covered by a drop counter it published; redeliveries carry the same seq and
-// the same payload; no reading reached the cloud under two seqs. A seq the flash declares
-// unaccounted for (a torn append; with ram-first, a RAM window) is audited as `data.lost` at the next boot.
+// Power cuts under load: `airlock run` as a separate process, devices publishing at QoS 1 to the
+// home's broker, a stand-in cloud that sometimes goes away, and SIGKILL at random moments, N times
+// (AIRLOCK_CRASH_CYCLES, default 50), then one clean run until drained. Afterwards every reading
+// published once the hub had its session was delivered or is covered by a counter the hub
+// published (the broker keeps the hub's persistent session while it is down); every record the
+// hub ever had buffered (read from its own flash after each kill, with its own keys) was delivered
+// or is covered by a drop counter; redeliveries carry the same seq and the same payload. A seq the
+// flash declares unaccounted for (a torn append; with ram-first, a RAM window) is audited as
+// `data.lost` at the next boot.
+// Kills are timed from the hub's readiness (its state shows this boot receiving readings), never
+// from a guessed startup time, so the loop holds on a loaded machine (tools/ci/with-cpu-hog.sh).
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,11 +30,19 @@ const CYCLES = Number(process.env.AIRLOCK_CRASH_CYCLES ?? 50);
 const INTEGRATION = 'crash-lab';
 const HUB = 'crash-home';
 const FLASH_BYTES = 64 * 4096;
-const DEVICES = 20;
-/** Per device; the source's flood gate allows 5/s, so nothing is rate-limited. */
-const PER_DEVICE_PER_SECOND = 4;
-/** The drop reasons of buffered records (`consent` counts readings refused before buffering). */
+const DEVICES = 40;
+/**
+ * Per device. The source's flood gate allows 5/s after a burst of 20, and after a restart the
+ * broker hands over everything queued at once: at 2/s a device's backlog stays within the burst
+ * for a 10 s outage of the hub.
+ */
+const PER_DEVICE_PER_SECOND = 2;
+/** The drop reasons of buffered records. */
 const DROP_REASONS = ['quota', 'retention', 'corrupt', 'purged'] as const;
+/** Everything that counts a reading the hub took but will not deliver (per integration; `malformed_inputs` is the hub's). */
+const READING_DROPS = [...DROP_REASONS, 'consent', 'malformed'] as const;
+/** How long a start may take on a loaded machine before the loop gives up on it. */
+const READY_WITHIN_MS = 60_000;
 
 function writeSetup(dir: string, brokerUrl: string, cloudEndpoint: string): string {
   const contract = makeContract({
@@ -83,8 +95,8 @@ function spawnHub(config: string): { child: ChildProcess; tail: () => string; ex
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and duplicates only by seq', async (t) => {
-  t.timeout(CYCLES * 6_000 + 120_000);
+test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub buffered, and duplicates only by seq', async (t) => {
+  t.timeout(CYCLES * 8_000 + 240_000);
   const seed = Number(process.env.AIRLOCK_CRASH_SEED ?? Date.now() % 1_000_000);
   const random = new SeededRandom(seed);
   const uniform = () => new DataView(random.bytes(4).buffer).getUint32(0) / 2 ** 32;
@@ -117,29 +129,39 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
 
   // The hub's own published counters, per boot: drops by reason and the latest state.
   let boot = 0;
+  /** The newest boot whose state showed readings received: that hub is subscribed and working. */
+  let readyBoot = 0;
   const dropsByBoot = new Map<number, Record<string, number>>();
+  const countDrop = (reason: string, n: number) => {
+    const drops = dropsByBoot.get(boot) ?? {};
+    drops[reason] = Math.max(drops[reason] ?? 0, n);
+    dropsByBoot.set(boot, drops);
+  };
   let latest: Record<string, number> = {};
   const watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 200 });
   watcher.on('message', (topic, payload) => {
     const doc = JSON.parse(payload.toString()) as Record<string, number>;
-    if (topic === `airlock/${HUB}/state`) boot = doc.boot_count ?? boot;
-    else if (topic === `airlock/${HUB}/integration/${INTEGRATION}/state`) {
+    if (topic === `airlock/${HUB}/state`) {
+      boot = doc.boot_count ?? boot;
+      countDrop('malformed_inputs', doc.malformed_inputs ?? 0);
+      if ((doc.readings_received ?? 0) > 0) readyBoot = Math.max(readyBoot, boot);
+    } else if (topic === `airlock/${HUB}/integration/${INTEGRATION}/state`) {
       latest = doc;
-      const drops = dropsByBoot.get(boot) ?? {};
-      for (const reason of DROP_REASONS) drops[reason] = Math.max(drops[reason] ?? 0, doc[`dropped_${reason}`] ?? 0);
-      dropsByBoot.set(boot, drops);
+      for (const reason of READING_DROPS) countDrop(reason, doc[`dropped_${reason}`] ?? 0);
     }
   });
   await watcher.subscribeAsync([`airlock/${HUB}/state`, `airlock/${HUB}/integration/+/state`]);
 
-  // Devices: each reading has a unique number in `energy`.
+  // Devices: each reading has a unique number in `energy`, published at QoS 1 (the broker queues it for the hub's session).
   const devices = await mqtt.connectAsync(broker.url, { reconnectPeriod: 200 });
   let reading = 0;
   const load = setInterval(() => {
     for (let d = 0; d < DEVICES; d++) {
-      devices.publish(`zigbee2mqtt/crash plug ${d}`, JSON.stringify({ energy: ++reading, power: 100 + d, linkquality: 80 }));
+      devices.publish(`zigbee2mqtt/crash plug ${d}`, JSON.stringify({ energy: ++reading, power: 100 + d, linkquality: 80 }), { qos: 1 });
     }
   }, 1000 / PER_DEVICE_PER_SECOND);
+  /** Readings published before the hub first subscribed had no session to wait in: the accounting starts after. */
+  let accountableFrom = Infinity;
 
   const buffered = new Map<number, string>(); // seq → JSON of the record's data, as found on flash
   const torn = new Set<number>();
@@ -168,11 +190,22 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
       const outage = uniform() < 0.25;
       if (outage) outages++;
       await cloud.setOnline(!outage);
+      const bootBefore = boot;
       running = spawnHub(config);
-      // Startup takes ~0.6 s: one kill in seven lands early (creating files, recovering, connecting), the rest under load.
-      const soon = uniform() < 0.15;
-      if (soon) early++;
-      await sleep(soon ? 50 + uniform() * 450 : 300 + uniform() * 1500);
+      // One kill in seven lands early (creating files, recovering, connecting: 50-500 ms after the spawn);
+      // the rest 0.3-1.8 s after the hub showed it is working. The first hub always gets to work: it creates the session.
+      const soon = cycle > 0 && uniform() < 0.15;
+      if (soon) {
+        early++;
+        await sleep(50 + uniform() * 450);
+      } else {
+        const current = running;
+        await waitFor(() => readyBoot > bootBefore || current.child.exitCode !== null, READY_WITHIN_MS, `cycle ${cycle}: the hub to receive readings`).catch((error: Error) => {
+          throw new Error(`${error.message}\n${current.tail()}`);
+        });
+        if (accountableFrom === Infinity) accountableFrom = reading + 1;
+        await sleep(300 + uniform() * 1500);
+      }
       // A hub that ended by itself (refused to start after an earlier kill) is a failure, not a cycle.
       if (running.child.exitCode !== null) throw new Error(`cycle ${cycle}: the hub exited by itself (code ${running.child.exitCode})\n${running.tail()}`);
       running.child.kill('SIGKILL');
@@ -185,12 +218,37 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
     await devices.endAsync();
     await cloud.setOnline(true);
 
-    // A clean run until drained, then a clean stop (SIGTERM).
+    // Readings by their number: which reached the cloud, and how many the hub's counters cover.
+    const deliveredReadings = () => {
+      const out = new Set<number>();
+      for (const list of copies.values()) {
+        const n = (JSON.parse(list[0]!) as { data: { f?: { energy?: number } } }).data.f?.energy;
+        if (typeof n === 'number') out.add(n);
+      }
+      return out;
+    };
+    const countedDrops = () => {
+      let n = 0;
+      for (const drops of dropsByBoot.values()) for (const v of Object.values(drops)) n += v;
+      return n;
+    };
+    const undelivered = () => {
+      const got = deliveredReadings();
+      const out: number[] = [];
+      for (let n = accountableFrom; n <= reading; n++) if (!got.has(n)) out.push(n);
+      return out;
+    };
+
+    // A clean run until drained (the buffer and the broker's queue for the hub's session), then a clean stop (SIGTERM).
     latest = {};
     running = spawnHub(config);
     const last = running;
-    await waitFor(() => latest.buffered_records === 0 && [...buffered.keys()].every((seq) => copies.has(seq)), 60_000, 'the final run to drain the buffer').catch((error: Error) => {
-      throw new Error(`${error.message}; latest state ${JSON.stringify(latest)}\n${last.tail()}`);
+    await waitFor(
+      () => latest.buffered_records === 0 && [...buffered.keys()].every((seq) => copies.has(seq)) && undelivered().length <= countedDrops(),
+      120_000,
+      'the final run to drain the buffer and the queued readings',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; latest state ${JSON.stringify(latest)}; readings not delivered ${undelivered().length}, counted drops ${countedDrops()}\n${last.tail()}`);
     });
     running.child.kill('SIGTERM');
     await running.exited;
@@ -198,10 +256,17 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
     t.is(final.pending.length, 0, 'nothing is left on flash after the drain');
     t.is(malformed, 0, 'every message on the vendor topic was an envelope');
 
-    // 1. Every buffered record reached the cloud, or a published drop counter covers it.
+    // 0. Every reading published once the hub had its session reached the cloud, or a counter the hub published covers it.
     const dropTotals: Record<string, number> = {};
     for (const drops of dropsByBoot.values()) for (const [reason, n] of Object.entries(drops)) dropTotals[reason] = (dropTotals[reason] ?? 0) + n;
-    const dropped = Object.values(dropTotals).reduce((a, b) => a + b, 0);
+    const missingReadings = undelivered();
+    t.true(
+      missingReadings.length <= countedDrops(),
+      `readings published at QoS 1 but neither delivered nor counted: ${missingReadings.slice(0, 20).join(', ')} (${missingReadings.length}), counters ${JSON.stringify(dropTotals)}`,
+    );
+
+    // 1. Every buffered record reached the cloud, or a published drop counter covers it.
+    const dropped = DROP_REASONS.reduce((sum, reason) => sum + (dropTotals[reason] ?? 0), 0);
     const lost = [...buffered.keys()].filter((seq) => !copies.has(seq));
     t.true(lost.length <= dropped, `buffered but never delivered: seqs ${lost.slice(0, 20).join(', ')} (${lost.length}), drop counters ${JSON.stringify(dropTotals)}`);
 
@@ -224,21 +289,25 @@ test.serial('crash loop: SIGKILL under load loses nothing the hub buffered and d
     const tornDelivered = [...torn].filter((seq) => copies.has(seq));
     t.deepEqual(tornDelivered, [], 'a torn append is never delivered');
 
-    // 4. No reading was delivered under two seqs (that duplicate would be invisible to a receiver).
+    // 4. A reading under two seqs is invisible to a receiver. QoS 1 from the home broker is at least once: a kill
+    // between buffering a message and its PUBACK makes the broker deliver it again. The hub handles one message at
+    // a time and acknowledges it as soon as it is buffered, so each kill can repeat at most one message.
     const seqOfReading = new Map<number, number>();
+    const twice: string[] = [];
     for (const [seq, list] of copies) {
       const data = (JSON.parse(list[0]!) as { data: { f?: { energy?: number } } }).data;
       const n = data.f?.energy;
       if (typeof n !== 'number') continue;
       const other = seqOfReading.get(n);
-      if (other !== undefined) t.fail(`reading ${n} was delivered as seq ${other} and seq ${seq}`);
+      if (other !== undefined) twice.push(`reading ${n} as seq ${other} and seq ${seq}`);
       seqOfReading.set(n, seq);
     }
+    t.true(twice.length <= kills, `more readings under two seqs than kills (${kills}): ${twice.slice(0, 10).join('; ')}`);
 
     t.true(copies.size > CYCLES, `the load produced deliveries (${copies.size})`);
     t.true(killedWithBacklog > 0, 'at least one kill hit the hub with records buffered');
     t.log(`cycles ${kills} (${early} killed while starting, ${outages} with the cloud offline, ${killedWithBacklog} killed with records buffered), seed ${seed}`);
-    t.log(`readings published ${reading}, records delivered ${copies.size} (highest seq ${highest}), buffered at some kill ${buffered.size}`);
+    t.log(`readings published ${reading} (accountable from ${accountableFrom}), records delivered ${copies.size} (highest seq ${highest}), buffered at some kill ${buffered.size}, readings under two seqs ${twice.length}`);
     t.log(`duplicates ${duplicates} (redeliveries of the same seq and payload), torn appends ${torn.size}, lost ${lost.length}, drops ${JSON.stringify(dropTotals)}, seqs declared lost ${declared.size}`);
   } finally {
     clearInterval(load);

@@ -58,7 +58,7 @@ test('every npm module and core folder the firmware imports is mapped to a file 
       await bundleValibot(repoRoot, ['modules', 'hosts/moddable'], out);
       t.true(existsSync(out), `${specifier} → ${target}.js is written by the firmware build`);
     } else {
-      // mcconfig adds the extension; build/firmware/ is written by `npm run build`.
+      // Moddable manifests name modules without their extension (mcconfig adds it); build/firmware/ is written by `npm run build`.
       const path = join(repoRoot, target as string);
       t.true(existsSync(path) || existsSync(`${path}.js`), `${specifier} → ${target} exists`);
     }

@@ -11,15 +11,20 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { replayLine } from '../../hosts/node/ble-replay.js';
+import { loadConfig } from '../../hosts/node/config.js';
+import { nodeCrypto } from '../../hosts/node/crypto.js';
+import { runHub } from '../../hosts/node/desktop-hub.js';
 import { httpCloud, mqttCloud } from '../../hosts/node/demo/clouds.js';
 import { buildBthomeFrame } from '../../hosts/sim/bthome-frames.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
 import { decodeEnvelope, type EnvelopeRecord } from '../../modules/forward/envelope.js';
+import { SESSION_COOKIE } from '../../modules/web/router.js';
+import { base32Decode, totp } from '../../modules/web/totp.js';
 import { startAedes, startMosquitto, type TestBroker } from '../support/brokers.js';
 import { startLoopbackCapture, type Capture } from '../support/capture.js';
 import { peerMissing } from '../support/peers.js';
@@ -286,3 +291,110 @@ test.serial('no canary from excluded fields or device ids leaves the home, in an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The household through the page: a login name and a member's name are personal data. The hub keeps
+// them in its key store (NVS, encrypted on a production ESP32) and writes them into its audit log,
+// which is sealed on flash (modules/audit/sealed-storage.ts): no flash file may show them.
+test.serial('a login name and a household member\'s name given to the page are not readable in any flash file', async (t) => {
+  t.timeout(90_000);
+  // Account names are 1-12 of [a-z0-9_-]: a short word and 8 random hex digits.
+  const ownerName = `hen${hex(randomBytes(4))}`;
+  const memberName = `gpa${hex(randomBytes(4))}`;
+  const canaries = [textCanary('owner login name', ownerName), textCanary('household member name', memberName)];
+
+  const broker = await startAedes();
+  const cloud = await mqttCloud('canary page cloud', 'homes/page');
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-canary-page-'));
+  const contract = makeContract({
+    integration: 'canary-care',
+    purposes: [{ id: 'wellbeing', description: 'Wellbeing alerts.', requiresConsent: true }],
+    streams: [{ stream: 'power', fields: { power: { purpose: 'wellbeing', transform: { kind: 'round', step: 10 } } } }],
+  });
+  contract.delivery = { ...contract.delivery, topic: 'homes/page', credentials: { type: 'mqtt-password', secret: 'care-token' } };
+  writeFileSync(join(dir, 'care.json'), JSON.stringify(contract));
+  writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'care-token': 'care-password' }));
+  writeFileSync(
+    join(dir, 'airlock.json'),
+    JSON.stringify({
+      format: 'airlock-config/1',
+      hubId: 'canary-page-home',
+      dataDir: join(dir, 'data'),
+      localBroker: { url: broker.url },
+      secretsFile: 'secrets.json',
+      integrations: [{ contract: 'care.json', endpoint: cloud.endpoint, consent: { wellbeing: true } }],
+      web: { port: 0 },
+    }),
+  );
+  const running = await runHub(loadConfig(join(dir, 'airlock.json')), { log: quietLog });
+  try {
+    const url = running.web!.url;
+    const owner = new PageClient(url);
+    const started = await owner.post('/api/setup/start', { code: running.setupCode });
+    t.is(started.status, 200, JSON.stringify(started.json));
+    const ownerSecret = started.json.secret as string;
+    const finished = await owner.post('/api/setup/finish', { code: running.setupCode, name: ownerName, password: 'correct horse battery', totp: totpNow(ownerSecret) });
+    t.is(finished.status, 200, JSON.stringify(finished.json));
+    const invited = await owner.post('/api/users/invite', { name: memberName, role: 'member' });
+    t.is(invited.status, 201, JSON.stringify(invited.json));
+    const member = new PageClient(url);
+    const memberStart = await member.post('/api/setup/start', { code: invited.json.code });
+    const memberDone = await member.post('/api/setup/finish', { code: invited.json.code, password: 'grandpa password 1', totp: totpNow(memberStart.json.secret as string) });
+    t.is(memberDone.status, 200, JSON.stringify(memberDone.json));
+    // The member withdraws consent (audited under the member's name); a wrong password is audited under the owner's.
+    t.is((await member.post('/api/consent/withdraw', { integration: 'canary-care', purpose: 'wellbeing' })).status, 200);
+    await new PageClient(url).post('/api/login', { name: ownerName, password: 'wrong', totp: '000000' });
+    // The audit as the owner reads it on the page (the runtime keeps the hub to itself).
+    const audit = await owner.get('/api/audit?limit=200');
+    t.is(audit.status, 200, JSON.stringify(audit.json));
+    const actors = (audit.json.entries as { actor: string }[]).map((e) => e.actor);
+    t.true(actors.some((a) => a.includes(memberName)), `the audit names the member (actors: ${actors.join(', ')})`);
+  } finally {
+    await running.stop();
+    await cloud.close();
+    await broker.close();
+  }
+  try {
+    const flashFiles = readdirSync(join(dir, 'data')).filter((f) => f.endsWith('.flash'));
+    t.true(flashFiles.includes('audit.flash') && flashFiles.includes('records.flash'), `flash files: ${flashFiles.join(', ')}`);
+    const hits: string[] = [];
+    for (const file of flashFiles) {
+      const bytes = readFileSync(join(dir, 'data', file));
+      for (const c of canaries) for (const f of c.forms) if (occurrences(bytes, f.bytes) > 0) hits.push(`${c.name} (${f.form}) in ${file}`);
+    }
+    t.deepEqual(hits, [], 'no login or member name in any flash file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function totpNow(secret: string): string {
+  return totp(nodeCrypto, base32Decode(secret), Date.now());
+}
+
+/** The page over HTTP as a browser uses it: the session cookie and the CSRF token it was given. */
+class PageClient {
+  #cookie: string | undefined;
+  #csrf: string | undefined;
+  constructor(readonly url: string) {}
+
+  async get(path: string): Promise<{ status: number; json: Record<string, unknown> }> {
+    const headers: Record<string, string> = {};
+    if (this.#cookie) headers.cookie = `${SESSION_COOKIE}=${this.#cookie}`;
+    const response = await fetch(`${this.url}${path}`, { headers });
+    return { status: response.status, json: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+  }
+
+  async post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.#cookie) headers.cookie = `${SESSION_COOKIE}=${this.#cookie}`;
+    if (this.#csrf) headers['x-csrf-token'] = this.#csrf;
+    const response = await fetch(`${this.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.#cookie = setCookie.split(';')[0]!.split('=')[1] || undefined;
+    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (typeof json.csrf === 'string') this.#csrf = json.csrf;
+    return { status: response.status, json };
+  }
+}

@@ -83,3 +83,26 @@ test('readings arrive from zigbee2mqtt, Tasmota and ESPHome messages published t
     await broker.close();
   }
 });
+
+test('with a client id the session is persistent: readings published at QoS 1 while the source is stopped arrive when it starts again', async (t) => {
+  const broker = await startBroker();
+  const context = createSourceContext(new ManualClock());
+  const z2m = createZigbee2Mqtt({}, context);
+  const readings: Reading[] = [];
+  const publisher = await connectAsync(broker.url);
+  const start = () => startMqttSource({ url: broker.url, decoders: [z2m], onReadings: (batch) => readings.push(...batch), log: quiet, client: { clientId: 'airlock-test-sources' } });
+  let source = await start();
+  try {
+    await source.stop();
+    // Two devices (the flood gate is per device), one reading each, while nobody is subscribed.
+    await publisher.publishAsync('zigbee2mqtt/porch plug', JSON.stringify({ power: 11 }), { qos: 1 });
+    await publisher.publishAsync('zigbee2mqtt/garage plug', JSON.stringify({ power: 22 }), { qos: 1 });
+    source = await start();
+    await until(() => readings.length >= 2);
+    t.deepEqual(readings.map((r) => r.fields.power).sort(), [11, 22]);
+  } finally {
+    await publisher.endAsync();
+    await source.stop();
+    await broker.close();
+  }
+});

@@ -182,6 +182,15 @@ if (!existsSync(CHROMIUM)) {
       await page.getByRole('heading', { name: 'Invite someone' }).waitFor();
       await shot('12-people');
 
+      // Changing the password: the current one, the new one twice; the page says what happened.
+      await page.getByRole('link', { name: 'Password' }).click();
+      await page.getByLabel('Current password').fill(PASSWORD);
+      await page.getByLabel('New password', { exact: true }).fill('an even longer passphrase');
+      await page.getByLabel('New password again').fill('an even longer passphrase');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.getByText(/Password changed\. \d+ other session/).waitFor();
+      await shot('13-password');
+
       t.deepEqual(problems, [], 'no script errors, CSP violations or requests outside the hub');
       const events = facade.audit(500).entries.map((e) => e.kind);
       t.true(events.includes('auth.login') && events.includes('auth.login-failed') && events.includes('auth.account-created'), 'logins and failures reached the audit log');

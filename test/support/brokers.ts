@@ -55,6 +55,8 @@ export interface AedesOptions {
   tls?: { key: string; cert: string };
   /** Called with every publish the broker accepted (before its PUBACK). */
   onPublish?: (topic: string, payload: Buffer) => void;
+  /** Called with each aedes instance started (to listen to its client, subscribe and ack events). */
+  setup?: (broker: Aedes) => void;
 }
 
 export async function startAedes(options: AedesOptions = {}): Promise<TestBroker> {
@@ -67,6 +69,7 @@ export async function startAedes(options: AedesOptions = {}): Promise<TestBroker
     b.on('publish', (packet, client) => {
       if (client && !packet.topic.startsWith('$SYS')) options.onPublish?.(packet.topic, packet.payload as Buffer);
     });
+    options.setup?.(b);
     const handler = (socket: net.Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));

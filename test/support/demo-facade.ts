@@ -12,6 +12,7 @@ import { emptyDrops } from '../../modules/monitor/status.js';
 import {
   FacadeError,
   type Actor,
+  type CommandKey,
   type AuditEntry,
   type AuditView,
   type ConsentEntry,
@@ -154,6 +155,8 @@ export class DemoFacade implements HubFacade {
         pendingApproval,
         auditOverdue: overdue,
         openIncidents: openIncidents.length,
+        commandsAccepted: 0,
+        commandsRefused: 0,
         health,
         healthReason,
         contractVersion: i.version,
@@ -316,6 +319,12 @@ export class DemoFacade implements HubFacade {
     Object.assign(i.settings, settings);
     this.#record('integration.configure', actor.name, integration, `Settings of ${i.title} changed by ${actor.role} ${actor.name}: ${JSON.stringify(settings)}.`);
     return { ...i.settings };
+  }
+
+  commandKey(integration: string, actor: Actor): CommandKey {
+    const i = this.#integration(integration);
+    this.#record('integration.configure', actor.name, integration, `Command key of ${i.title} shown to ${actor.role} ${actor.name}.`);
+    return { integration, key: '00'.repeat(32), channel: 'demo: no channel' };
   }
 
   // ----- counters -----

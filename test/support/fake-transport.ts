@@ -72,6 +72,18 @@ export class FakeTransport implements Transport {
     return this.#listeners.add(listener);
   }
 
+  readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
+
+  onCommand(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void {
+    this.#commandListeners.add(listener);
+    return () => void this.#commandListeners.delete(listener);
+  }
+
+  /** The vendor sends on the command channel: a message on the topic, or a delivery answer's body. */
+  command(payload: Uint8Array, source: 'topic' | 'answer' = 'topic'): void {
+    for (const listener of [...this.#commandListeners]) listener(payload, source);
+  }
+
   async close(): Promise<void> {
     this.setState('disconnected');
   }

@@ -49,7 +49,7 @@ export function inspectDataDir(dataDir: string, integration: string, flashBytes:
     const store = new FileStore(join(copy, 'store.json'));
     const keyring = new Keyring({ store, crypto: nodeCrypto, random: { bytes: (n) => new Uint8Array(randomBytes(n)) } });
     const raw = new Uint8Array(readFileSync(join(copy, 'records.flash')));
-    const tag = integrationTag(nodeCrypto, integration);
+    const tag = integrationTag(nodeCrypto, keyring.hubKey('log-tag'), integration);
     const torn: number[] = [];
     for (let base = 0; base < raw.length; base += blockSize) {
       const bytes = raw.subarray(base, base + blockSize);

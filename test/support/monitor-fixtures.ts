@@ -19,6 +19,8 @@ export function integrationStatus(id: string, overrides: Partial<IntegrationStat
     pendingApproval: false,
     auditOverdue: false,
     openIncidents: 0,
+    commandsAccepted: 0,
+    commandsRefused: 0,
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../../hosts/node/config.js';
 import { liveSummary, oneLine, renderSummary } from '../../hosts/node/console-summary.js';
 import { runDemo } from '../../hosts/node/demo/demo.js';
 import { runHub } from '../../hosts/node/desktop-hub.js';
+import { StoreError } from '../../modules/store-rules.js';
 import type { Command } from '../command.js';
 import { parseOptions } from '../command.js';
 
@@ -59,7 +60,17 @@ Options:
       }
       throw error;
     }
-    const running = await runHub(config, { noWallClock: values['no-wall-clock'] === true });
+    let running;
+    try {
+      running = await runHub(config, { noWallClock: values['no-wall-clock'] === true });
+    } catch (error) {
+      // A key store others can read (or a damaged one): say what to do, not a stack trace.
+      if (error instanceof StoreError) {
+        console.error(`airlock run: ${error.message}`);
+        return 2;
+      }
+      throw error;
+    }
     const stopConsole = liveSummary(() => renderSummary(running.snapshot(), [
           running.web ? `Web page: ${running.web.url}${running.setupCode ? `   first-time setup code: ${running.setupCode}` : ''}` : 'Web page: off',
           `Home broker: ${running.localBrokerUrl ?? 'none (BTHome only)'}   monitoring: ${running.monitorBrokerUrl ?? 'none'}`,
