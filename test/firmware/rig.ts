@@ -13,7 +13,13 @@ import { parseContractText } from '../../modules/contract/validate.js';
 import { buildFirmware, repoRoot, type FirmwareBuild } from '../../tools/firmware/build.js';
 import { mosquittoPath, waitForPort } from '../support/brokers.js';
 
-export const PORTS = Object.freeze({ home: 18830, vendor: 18831, web: 18089 });
+export interface LabPorts {
+  home: number;
+  vendor: number;
+  web: number;
+}
+
+export const PORTS: Readonly<LabPorts> = Object.freeze({ home: 18830, vendor: 18831, web: 18089 });
 export const HUB_ID = 'simhub';
 
 /** A test contract: energy-saver's shape, with purposes that need no consent so records flow at boot. */
@@ -26,7 +32,14 @@ export function labContract(n: number): { name: string; integration: string; sec
   // Transforms that show at once (no 15-minute aggregate window) and can be checked exactly.
   base.streams = [
     { stream: 'climate', fields: { temperature: { purpose: 'energy-advice', transform: { kind: 'round', step: 0.5 } } } },
-    { stream: 'power', fields: { power: { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } } } },
+    {
+      stream: 'power',
+      fields: {
+        // zigbee2mqtt's plug says `power`; Tasmota's SENSOR says ENERGY.Power (flattened).
+        power: { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } },
+        'ENERGY.Power': { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } },
+      },
+    },
   ];
   base.delivery = { ...base.delivery, topic: `homes/${integration}`, batchSize: 1, maxRatePerMinute: 6000, credentials: { type: 'mqtt-password', secret: secretName } };
   const text = JSON.stringify(base, null, 2);
@@ -41,8 +54,12 @@ export interface LabBuild extends FirmwareBuild {
   topics: string[];
 }
 
-/** Writes build/firmware-lab/<name>/ (contracts + manifest) and builds it for the simulator. */
-export async function buildLab(moddable: string, name: string, integrations: number): Promise<LabBuild> {
+/**
+ * Writes build/firmware-lab/<name>/ (contracts + manifest) and builds it for the simulator.
+ * `ports`: the brokers' and the web server's loopback ports the build bakes in (the firmware
+ * suite's by default; a bench running beside it uses others).
+ */
+export async function buildLab(moddable: string, name: string, integrations: number, ports: Readonly<LabPorts> = PORTS): Promise<LabBuild> {
   const dir = join(repoRoot, 'build', 'firmware-lab', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'contracts'), { recursive: true });
@@ -56,10 +73,10 @@ export async function buildLab(moddable: string, name: string, integrations: num
       airlock: {
         // The configuration model (modules/hub/runtime-config.ts), as the desktop's file has it.
         hubId: HUB_ID,
-        localBroker: { url: `mqtt://127.0.0.1:${PORTS.home}` },
-        integrations: contracts.map((c) => ({ contract: c.name, endpoint: `mqtt://127.0.0.1:${PORTS.vendor}/${c.topic}` })),
+        localBroker: { url: `mqtt://127.0.0.1:${ports.home}` },
+        integrations: contracts.map((c) => ({ contract: c.name, endpoint: `mqtt://127.0.0.1:${ports.vendor}/${c.topic}` })),
         secrets: Object.fromEntries(contracts.map((c) => [c.secretName, `token-${c.integration}`])),
-        web: { port: PORTS.web },
+        web: { port: ports.web },
         confirmAfterMs: 600000,
       },
     },

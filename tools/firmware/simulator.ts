@@ -175,9 +175,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const port = (server.address() as AddressInfo).port;
 
   const mcsim = join(options.moddable, 'build', 'bin', 'lin', 'release', 'mcsim');
+  // SIGPIPE ignored: the SDK's Linux sockets write() without MSG_NOSIGNAL, so a write to a peer that
+  // just closed (a vendor broker stopping) would kill the whole simulator; on the board lwIP returns
+  // an error instead, which is what the firmware must meet. An ignored signal stays ignored across exec.
   // AIRLOCK_SIM_GDB=1 runs the simulator under gdb: a native crash (XS itself) prints its backtrace as trace lines.
-  const command = process.env.AIRLOCK_SIM_GDB === '1' ? ['gdb', '-batch', '-ex', 'run', '-ex', 'bt', '--args', mcsim, options.app] : [mcsim, options.app];
-  const child: ChildProcess = spawn('xvfb-run', ['-a', 'dbus-run-session', '--', ...command], {
+  const command =
+    process.env.AIRLOCK_SIM_GDB === '1'
+      ? ['gdb', '-batch', '-ex', 'handle SIGPIPE nostop noprint pass', '-ex', 'run', '-ex', 'bt', '--args', mcsim, options.app]
+      : [mcsim, options.app];
+  const child: ChildProcess = spawn('xvfb-run', ['-a', 'dbus-run-session', '--', 'sh', '-c', 'trap "" PIPE; exec "$0" "$@"', ...command], {
     env: { ...process.env, ...options.env, XSBUG_HOST: '127.0.0.1', XSBUG_PORT: String(port), MODDABLE: options.moddable },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
