@@ -41,10 +41,13 @@ export function boardBrokers(ctx: BoardBrokerContext): ConnectBroker {
         ...(broker.username ? { username: broker.username } : {}),
         ...(password !== undefined ? { password } : {}),
         ...(request.will ? { will: { topic: request.will.topic, message: request.will.payload, retain: request.will.retain } } : {}),
+        ...(request.persistentSession ? { persistentSession: true } : {}),
       },
       { timers: ctx.timers, log: ctx.log },
     );
-    for (const topic of request.subscriptions) connection.subscribe(topic, request.role === 'monitor' ? 1 : 0);
+    // QoS 1 for every subscription: device readings published at QoS 1 wait at the broker for a hub
+    // that is restarting (with the persistent session above), and Home Assistant's birth message is not lost.
+    for (const topic of request.subscriptions) connection.subscribe(topic, 1);
     connection.onConnected = () => handlers.connected();
     connection.onMessage = (topic, payload) => handlers.message(topic, payload);
     ctx.connections.push(connection);

@@ -34,6 +34,12 @@ export interface MqttEndpoint {
   dnsServers?: string[];
   /** How long a QoS 1 publish may wait for its PUBACK before the connection is considered dead. */
   ackTimeoutMs?: number;
+  /**
+   * CleanSession 0: the broker keeps the subscriptions and queues QoS 1 messages while the hub
+   * is away (a restart, a power cut), and hands them over at the next connect. The SDK's client
+   * queues the PUBACK as it hands a message to onReadable; the hub takes it in that same turn.
+   */
+  persistentSession?: boolean;
 }
 
 interface Outgoing {
@@ -99,7 +105,7 @@ export class MqttConnection {
         host: e.host,
         port: e.port ?? (e.tls ? 8883 : 1883),
         id: e.clientId,
-        clean: true,
+        clean: e.persistentSession !== true,
         keepAlive: e.keepAliveMs ?? 60_000,
         ...(e.username ? { user: e.username } : {}),
         ...(e.password ? { password: e.password } : {}),
