@@ -17,6 +17,7 @@ import { benchStages } from './stages.js';
 import { benchHeap } from './heap.js';
 import { benchEsp32 } from './esp32.js';
 import { benchE2e } from './e2e.js';
+import { benchModdable } from './moddable.js';
 import { repoRoot } from '../hosts/xs/engine.js';
 import { writeReport } from './report.js';
 import type { BenchRow } from './types.js';
@@ -34,6 +35,7 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
   ['heap', benchHeap],
   ['esp32', benchEsp32],
   ['e2e', benchE2e],
+  ['moddable', benchModdable],
 ];
 
 async function main(args: string[]): Promise<number> {

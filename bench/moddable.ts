@@ -1,0 +1,301 @@
+/**
+ * Memory on the real runtime (issue #15 item 4): the firmware, built by mcconfig
+ * from manifest.json (the firmware suite's lab build, test/firmware/rig.ts) as a
+ * debug build, runs on Moddable's Linux simulator against two Mosquitto processes,
+ * and XS's own instrumentation (chunk bytes, slot bytes, stack peak, sampled each
+ * second by the xsbug runner, tools/firmware/simulator.ts) is read after boot and
+ * over a run of device readings that every lab contract takes.
+ *
+ * For N = 1, 3 and 8 integrations: boot, wait until the hub's subscription is live,
+ * sample; then publish READINGS zigbee2mqtt power readings (QoS 1, round robin over
+ * DEVICES plugs so the per-device flood gate, 5/s with a burst of 20, never drops
+ * one; at most WINDOW readings ahead of the slowest integration's deliveries, so the
+ * figures are of a hub keeping up, not of a backlog), wait until the vendor's broker
+ * has every record (N per reading), and keep the largest sample of the run.
+ *
+ * Beside the xsnap slot estimates (bench/memory.ts, bench/heap.ts): those count the
+ * composed hub's live slots after gc; these are what XS reports in use on Moddable's
+ * runtime (garbage not yet collected included), chunks as well as slots.
+ * The simulator is a 64-bit Linux build: a slot is 32 bytes there, 16 on the ESP32,
+ * so the ESP32 projection halves the slot bytes (and the stack, counted in slots).
+ *
+ * Needs MODDABLE (the SDK 8.2.3, built; .ci/run sets it up), Xvfb and Mosquitto;
+ * without MODDABLE the area is skipped (bench/run.ts reports the reason).
+ * Ports: 18840 (home broker), 18841 (vendor broker), 18849 (web), not the firmware
+ * suite's, so both can run at once.
+ * Environment: AIRLOCK_BENCH_MODDABLE_COUNTS ("1,3,8"), AIRLOCK_BENCH_MODDABLE_READINGS (10000)
+ * for shorter runs while working on it.
+ */
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { decodeEnvelope } from '../modules/forward/envelope.js';
+import { buildLab, freshFileRoot, HUB_ID, mosquittoOn, type LabBuild, type LabPorts } from '../test/firmware/rig.js';
+import { repoRoot } from '../tools/firmware/build.js';
+import { startSimulator, type Instruments, type Simulator } from '../tools/firmware/simulator.js';
+import type { BenchRow } from './types.js';
+
+const BENCH_PORTS: Readonly<LabPorts> = Object.freeze({ home: 18840, vendor: 18841, web: 18849 });
+const COUNTS = (process.env.AIRLOCK_BENCH_MODDABLE_COUNTS ?? '1,3,8').split(',').map(Number);
+const READINGS = Number(process.env.AIRLOCK_BENCH_MODDABLE_READINGS ?? 10_000);
+/** Plugs the readings are spread over: at most RATE_PER_DEVICE readings/s each, under the gate's 5/s. */
+const DEVICES = 64;
+const RATE_PER_DEVICE = 4;
+/** Readings published ahead of the slowest integration's deliveries. */
+const WINDOW = 100;
+/** No new record at the vendor for this long: the run has stalled. */
+const STALL_MS = 120_000;
+/** sizeof(txSlot): 32 bytes on the 64-bit simulator, 16 on the ESP32. */
+const LIN_SLOT_BYTES = 32;
+const ESP32_SLOT_BYTES = 16;
+const FATAL = /memory full|stack overflow|not enough memory|native stack overflow/i;
+
+interface Creation {
+  static: number;
+  chunk: { initial: number; incremental: number };
+  heap: { initial: number; incremental: number };
+  stack: number;
+}
+
+interface RunFigures {
+  integrations: number;
+  afterBoot: Instruments;
+  bootPeak: Instruments;
+  runPeak: Instruments;
+  /** The smallest chunk and slot bytes in use among the run's samples: about the live set just after a collection. */
+  runLow: { chunkBytes: number; slotBytes: number };
+  /** Garbage collections in the busiest one-second sample, and over the run. */
+  gcPeakPerSecond: number;
+  gcTotal: number;
+  afterRun: Instruments;
+  wallMs: number;
+  records: number;
+  readingsCounted: number;
+  exceptions: number;
+  fatal: string[];
+  problems: string[];
+  samples: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function maxOf(a: Instruments | undefined, b: Instruments): Instruments {
+  if (!a) return { ...b, all: { ...b.all } };
+  return {
+    chunkBytes: Math.max(a.chunkBytes, b.chunkBytes),
+    slotBytes: Math.max(a.slotBytes, b.slotBytes),
+    stackPeakBytes: Math.max(a.stackPeakBytes, b.stackPeakBytes),
+    all: Object.fromEntries(Object.entries(b.all).map(([k, v]) => [k, Math.max(v, a.all[k] ?? v)])),
+  };
+}
+
+async function connect(url: string, clientId: string): Promise<MqttClient> {
+  const client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 200 });
+  client.on('error', () => {});
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  return client;
+}
+
+async function runOne(moddable: string, lab: LabBuild): Promise<RunFigures> {
+  const n = lab.integrations.length;
+  const home = mosquittoOn(BENCH_PORTS.home, false);
+  const vendor = mosquittoOn(BENCH_PORTS.vendor, true);
+  const traceLog = join(repoRoot, 'build', 'firmware-lab', `bench-moddable-${n}`, 'simulator.log');
+  writeFileSync(traceLog, '');
+  freshFileRoot(lab.fileRoot);
+  await home.start();
+  await vendor.start();
+  let sim: Simulator | undefined;
+  const clients: MqttClient[] = [];
+  const retained = new Map<string, string>();
+  const delivered = new Map<string, number>(lab.integrations.map((i) => [i, 0]));
+  const lastSeq = new Map<string, number>();
+  const problems: string[] = [];
+  let lastDeliveryAt = Date.now();
+  const problem = (text: string) => {
+    if (problems.length < 20) problems.push(text);
+  };
+  try {
+    const homeClient = await connect(home.url, 'bench-home-observer');
+    clients.push(homeClient);
+    homeClient.on('message', (topic, payload) => retained.set(topic, payload.toString('utf8')));
+    await homeClient.subscribeAsync(`airlock/${HUB_ID}/#`, { qos: 1 });
+    const vendorClient = await connect(vendor.url, 'bench-vendor-receiver');
+    clients.push(vendorClient);
+    vendorClient.on('message', (topic, payload) => {
+      try {
+        const envelope = decodeEnvelope(new Uint8Array(payload), 'application/cbor');
+        for (const record of envelope.records as unknown as { seq: number; data: { i: string } }[]) {
+          const integration = record.data.i;
+          if (!delivered.has(integration)) {
+            problem(`a record for ${integration} on ${topic}`);
+            continue;
+          }
+          const before = lastSeq.get(integration);
+          if (before !== undefined && record.seq <= before) problem(`${integration}: seq ${record.seq} after ${before} (a repeat or out of order)`);
+          lastSeq.set(integration, record.seq);
+          delivered.set(integration, delivered.get(integration)! + 1);
+        }
+        lastDeliveryAt = Date.now();
+      } catch (error) {
+        problem(`undecodable on ${topic}: ${(error as Error).message}`);
+      }
+    });
+    await vendorClient.subscribeAsync('homes/#', { qos: 1 });
+
+    const readingsCounted = (): number => {
+      const text = retained.get(`airlock/${HUB_ID}/state`);
+      return text === undefined ? 0 : ((JSON.parse(text) as { readings_received?: number }).readings_received ?? 0);
+    };
+
+    sim = await startSimulator({ moddable, app: lab.app, onTrace: (line) => appendFileSync(traceLog, `${line}\n`) });
+    const running = sim;
+    let exited = false;
+    void running.exited.then(() => (exited = true));
+    await running.waitForTrace(/airlock: booted/, 120_000);
+    // The subscription is live once a reading reaches the hub (a door contact: no lab contract takes it).
+    const subscribing = Date.now();
+    while (readingsCounted() === 0) {
+      if (exited) throw new Error(`the simulator exited during boot; last traces:\n${running.traces.slice(-30).join('\n')}`);
+      if (Date.now() - subscribing > 90_000) throw new Error(`the hub never counted a reading; last traces:\n${running.traces.slice(-20).join('\n')}`);
+      await homeClient.publishAsync('zigbee2mqtt/front_door', JSON.stringify({ contact: true }), { qos: 1 });
+      const sent = Date.now();
+      while (readingsCounted() === 0 && Date.now() - sent < 2000) await sleep(100);
+    }
+    const probes = readingsCounted();
+    const afterBoot = await running.nextInstruments(20_000);
+    const bootPeak = maxOf(running.peaks(), afterBoot);
+
+    // The run: sample every second while the readings go in.
+    let runPeak: Instruments | undefined = afterBoot;
+    const runLow = { chunkBytes: afterBoot.chunkBytes, slotBytes: afterBoot.slotBytes };
+    let gcTotal = 0;
+    let sampling = true;
+    let samples = 0;
+    const sampler = (async () => {
+      while (sampling && !exited) {
+        const sample = await running.nextInstruments(30_000).catch(() => undefined);
+        if (sample) {
+          runPeak = maxOf(runPeak, sample);
+          runLow.chunkBytes = Math.min(runLow.chunkBytes, sample.chunkBytes);
+          runLow.slotBytes = Math.min(runLow.slotBytes, sample.slotBytes);
+          gcTotal += sample.all['Garbage collections'] ?? 0; // XS counts them per sample
+          samples++;
+        }
+      }
+    })();
+
+    const slowest = () => Math.min(...delivered.values());
+    const start = Date.now();
+    lastDeliveryAt = start;
+    const minGap = 1000 / (DEVICES * RATE_PER_DEVICE);
+    let progressAt = start;
+    for (let i = 0; i < READINGS; i++) {
+      while (i - slowest() >= WINDOW) {
+        if (exited) throw new Error(`the simulator exited after ${i} readings; last traces:\n${running.traces.slice(-40).join('\n')}`);
+        if (Date.now() - lastDeliveryAt > STALL_MS) throw new Error(`no record at the vendor for ${STALL_MS / 1000} s after ${i} readings (delivered ${JSON.stringify(Object.fromEntries(delivered))}); last traces:\n${running.traces.slice(-30).join('\n')}`);
+        await sleep(2);
+      }
+      // Never faster than the flood gate lets DEVICES plugs through.
+      const due = start + i * minGap;
+      if (Date.now() < due) await sleep(due - Date.now());
+      const power = 100 + (i % 2000);
+      await homeClient.publishAsync(`zigbee2mqtt/bench_plug_${i % DEVICES}`, JSON.stringify({ power, voltage: 230 }), { qos: 1 });
+      if (Date.now() - progressAt > 15_000) {
+        progressAt = Date.now();
+        console.error(`bench moddable ${n}: ${i} readings published, ${slowest()} delivered to every integration, ${Math.round((Date.now() - start) / 1000)} s`);
+      }
+    }
+    while (slowest() < READINGS) {
+      if (exited) throw new Error(`the simulator exited with ${slowest()} of ${READINGS} delivered; last traces:\n${running.traces.slice(-40).join('\n')}`);
+      if (Date.now() - lastDeliveryAt > STALL_MS) throw new Error(`stalled at ${slowest()} of ${READINGS} records per integration (${JSON.stringify(Object.fromEntries(delivered))}); last traces:\n${running.traces.slice(-30).join('\n')}`);
+      await sleep(20);
+    }
+    const wallMs = Date.now() - start;
+    for (const [integration, count] of delivered) if (count !== READINGS) problem(`${integration}: ${count} records for ${READINGS} readings`);
+    const afterRun = await running.nextInstruments(20_000);
+    sampling = false;
+    await sampler;
+    runPeak = maxOf(runPeak, afterRun);
+    // The hub's own count, from its next state document (at most every 5 s).
+    const counted = Date.now();
+    while (readingsCounted() < probes + READINGS && Date.now() - counted < 12_000) await sleep(200);
+    const fatal = [
+      ...running.exceptions.filter((e) => FATAL.test(e.message)).map((e) => `${e.message} at ${e.stack.slice(0, 3).join(' < ')}`),
+      ...running.traces.filter((line) => FATAL.test(line) && !line.startsWith('# exception:')),
+    ];
+    return {
+      integrations: n,
+      afterBoot,
+      bootPeak,
+      runPeak,
+      runLow,
+      gcPeakPerSecond: runPeak.all['Garbage collections'] ?? 0,
+      gcTotal,
+      afterRun,
+      wallMs,
+      records: [...delivered.values()].reduce((a, b) => a + b, 0),
+      readingsCounted: readingsCounted() - probes,
+      exceptions: running.exceptions.length,
+      fatal,
+      problems,
+      samples,
+    };
+  } finally {
+    await sim?.stop();
+    for (const client of clients) client.end(true);
+    await home.stop();
+    await vendor.stop();
+  }
+}
+
+function rowsFor(f: RunFigures, creation: Creation): BenchRow[] {
+  const n = f.integrations;
+  const k = (name: string) => `moddable.lin.${name}.${n}`;
+  const esp32Slots = Math.round(f.runPeak.slotBytes * (ESP32_SLOT_BYTES / LIN_SLOT_BYTES));
+  const esp32Stack = Math.round(f.runPeak.stackPeakBytes * (ESP32_SLOT_BYTES / LIN_SLOT_BYTES));
+  const stackReserved = creation.stack * ESP32_SLOT_BYTES;
+  // The static block holds the chunks, the slots and the stack (xsHosts.c, modCloneMachine): the ESP32's use of it.
+  const projected = f.runPeak.chunkBytes + esp32Slots + stackReserved;
+  const room = Math.floor(creation.static * 0.75);
+  const fits = projected <= room && esp32Stack <= stackReserved * 0.75;
+  const avail = (s: Instruments) => `XS had ${s.all['Chunk available'] ?? '?'} chunk / ${s.all['Slot available'] ?? '?'} slot bytes allocated`;
+  const sim = '64-bit Linux simulator (mcsim), debug build; "used" as XS counts it, garbage not yet collected included';
+  const run = `peak of ${f.samples} one-second samples over ${READINGS} readings × ${n} integrations (${f.records} records delivered)`;
+  return [
+    { key: k('afterBoot.chunkBytes'), value: f.afterBoot.chunkBytes, unit: 'bytes', note: `after boot, subscription live; ${sim}; boot peak ${f.bootPeak.chunkBytes}; creation.chunk.initial ${creation.chunk.initial}` },
+    { key: k('afterBoot.slotBytes'), value: f.afterBoot.slotBytes, unit: 'bytes', note: `after boot; 32-byte slots (ESP32: ${f.afterBoot.slotBytes / 2}); boot peak ${f.bootPeak.slotBytes}; ${avail(f.afterBoot)}` },
+    { key: k('afterBoot.stackPeakBytes'), value: f.afterBoot.stackPeakBytes, unit: 'bytes', note: `deepest stack in the second sampled after boot (XS resets the peak each sample), 32-byte slots; deepest during boot ${f.bootPeak.stackPeakBytes}` },
+    { key: k('chunkBytes'), value: f.runPeak.chunkBytes, unit: 'bytes', note: `${run}; ${sim}; lowest sample ${f.runLow.chunkBytes}, after the run ${f.afterRun.chunkBytes}; creation.chunk.initial ${creation.chunk.initial}` },
+    { key: k('slotBytes'), value: f.runPeak.slotBytes, unit: 'bytes', note: `${run}; 32-byte slots; lowest sample ${f.runLow.slotBytes} (≈ the live set), after the run ${f.afterRun.slotBytes}; ${avail(f.runPeak)}; up to ${f.gcPeakPerSecond} collections in a second, ${f.gcTotal} in the run` },
+    { key: k('stackPeakBytes'), value: f.runPeak.stackPeakBytes, unit: 'bytes', note: `deepest stack in any second of the run, 32-byte slots; creation.stack ${creation.stack} slots = ${creation.stack * LIN_SLOT_BYTES} B here` },
+    { key: k('esp32.slotBytes'), value: esp32Slots, unit: 'bytes', note: `ESP32 projection: the run's peak slot bytes / 2 (16-byte slots there, 32 on the simulator); creation.heap.initial ${creation.heap.initial} slots = ${creation.heap.initial * ESP32_SLOT_BYTES} B` },
+    { key: k('esp32.stackPeakBytes'), value: esp32Stack, unit: 'bytes', target: `<= ${Math.floor(stackReserved * 0.75)}`, note: `ESP32 projection: stack peak / 2; creation.stack ${creation.stack} slots = ${stackReserved} B on the ESP32; target: a quarter of it spare` },
+    {
+      key: k('esp32.staticBytes'),
+      value: projected,
+      unit: 'bytes',
+      target: `<= ${room}`,
+      note:
+        `fits creation with room: ${fits ? 'met' : 'MISSED'}. ESP32 projection of the static block (creation.static ${creation.static} B holds chunks, slots and stack): ` +
+        `peak chunk bytes as measured (${f.runPeak.chunkBytes}; an upper bound, array storage in chunks has 64-bit slots here) + peak slot bytes / 2 (${esp32Slots}) + the stack (${stackReserved}); target: a quarter of the block spare`,
+    },
+    { key: k('msPerRecord'), value: Math.round((f.wallMs / f.records) * 1000) / 1000, unit: 'ms', note: `wall time per delivered record on the 64-bit Linux simulator (debug build, instrumented, xsbug runner), not an ESP32 figure; ${Math.round(f.wallMs / 1000)} s for ${READINGS} readings (${Math.round((READINGS / f.wallMs) * 1000)} readings/s; the lab contracts pace delivery at 100 records/s each); the hub counted ${f.readingsCounted} readings` },
+    { key: k('fatalExceptions'), value: f.fatal.length, unit: 'count', target: '<= 0', note: f.fatal.length ? `memory full / stack overflow: ${f.fatal.slice(0, 3).join('; ')}` : `no "memory full" or "stack overflow" (${f.exceptions} exceptions thrown in all, caught ones included)` },
+    { key: k('deliveryProblems'), value: f.problems.length, unit: 'count', target: '<= 0', note: f.problems.length ? f.problems.slice(0, 3).join('; ') : 'every record once, in seq order, for every integration' },
+  ];
+}
+
+export async function benchModdable(): Promise<BenchRow[]> {
+  const moddable = process.env.MODDABLE;
+  if (!moddable) throw new Error('MODDABLE is not set (the Moddable SDK 8.2.3 with its Linux simulator; .ci/run sets it up)');
+  const creation = (JSON.parse(readFileSync(join(repoRoot, 'manifest.json'), 'utf8')) as { creation: Creation }).creation;
+  const rows: BenchRow[] = [];
+  for (const n of COUNTS) {
+    const lab = await buildLab(moddable, `bench-moddable-${n}`, n, BENCH_PORTS);
+    const figures = await runOne(moddable, lab);
+    console.error(`bench moddable ${n}: ${JSON.stringify({ ...figures, afterBoot: undefined, bootPeak: undefined, runPeak: figures.runPeak.all, afterRun: figures.afterRun.all })}`);
+    rows.push(...rowsFor(figures, creation));
+  }
+  return rows;
+}
