@@ -103,6 +103,8 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+const BLOCK_SIGPIPE = 'sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGPIPE)) or die "cannot block SIGPIPE: $!"; exec { $ARGV[0] } @ARGV or die "cannot run $ARGV[0]: $!"';
+
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const Machine = loadMachine(options.moddable);
   const traces: string[] = [];
@@ -175,15 +177,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const port = (server.address() as AddressInfo).port;
 
   const mcsim = join(options.moddable, 'build', 'bin', 'lin', 'release', 'mcsim');
-  // SIGPIPE ignored: the SDK's Linux sockets write() without MSG_NOSIGNAL, so a write to a peer that
-  // just closed (a vendor broker stopping) would kill the whole simulator; on the board lwIP returns
-  // an error instead, which is what the firmware must meet. An ignored signal stays ignored across exec.
+  // SIGPIPE blocked: the SDK's Linux sockets write() without MSG_NOSIGNAL, and its xsbug connection
+  // sets SIGPIPE back to the default (xs/platforms/lin_xs.c), so a write to a peer that just closed
+  // (a vendor broker stopping) killed the whole simulator. On the board lwIP returns an error
+  // instead, which is what the firmware must meet. A blocked signal stays blocked across exec and
+  // signal(SIG_DFL), so write() returns EPIPE. perl's POSIX module is in Debian's essential perl-base.
   // AIRLOCK_SIM_GDB=1 runs the simulator under gdb: a native crash (XS itself) prints its backtrace as trace lines.
   const command =
     process.env.AIRLOCK_SIM_GDB === '1'
-      ? ['gdb', '-batch', '-ex', 'handle SIGPIPE nostop noprint pass', '-ex', 'run', '-ex', 'bt', '--args', mcsim, options.app]
+      ? ['gdb', '-batch', '-ex', 'handle SIGPIPE nostop noprint nopass', '-ex', 'run', '-ex', 'bt', '--args', mcsim, options.app]
       : [mcsim, options.app];
-  const child: ChildProcess = spawn('xvfb-run', ['-a', 'dbus-run-session', '--', 'sh', '-c', 'trap "" PIPE; exec "$0" "$@"', ...command], {
+  const child: ChildProcess = spawn('xvfb-run', ['-a', 'dbus-run-session', '--', 'perl', '-MPOSIX', '-e', BLOCK_SIGPIPE, '--', ...command], {
     env: { ...process.env, ...options.env, XSBUG_HOST: '127.0.0.1', XSBUG_PORT: String(port), MODDABLE: options.moddable },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
