@@ -9,13 +9,16 @@
  *  - every record missing was in RAM and lies in the seq gap the boot reports;
  *  - a new record's seq is above every seq given out or reported;
  *  - after a completed clean shutdown there is no gap.
- * Node sweeps every cut point; XS samples them with a stride.
+ * In three durability settings: ram-first (the default), flash (every record
+ * sealed before it is sent: nothing may go missing, no gap), and a contract
+ * that switches to flash while records wait in RAM (the window spills for the
+ * contract) and back. Node sweeps every cut point; XS samples them with a stride.
  */
 import test from 'ava';
 import { bytesEqual } from '../../modules/bytes.js';
 import { FaultyFlash, PowerCut } from '../../hosts/sim/faulty-flash.js';
 import { MemoryFlash } from '../../hosts/sim/memory-flash.js';
-import { WriteBehind } from '../../modules/log/write-behind.js';
+import { WriteBehind, type Durability } from '../../modules/log/write-behind.js';
 import { openLog, payload, stampNow } from '../support/log-fixture.js';
 import { platformName } from '../support/platform.js';
 import { makeTestHost, type TestHost } from '../support/test-host.js';
@@ -24,12 +27,21 @@ const WHO = 'energy';
 const WINDOW = { records: 8, bytes: 400, spillDelayMs: 2000, spillBytes: 120, reserveBlock: 6 };
 
 /** `burst`: no time passes after it (a restart burst fills the window before any delay runs out). */
-type Op = { do: 'append'; n: number; burst?: boolean } | { do: 'ack' } | { do: 'tick' } | { do: 'shutdown' };
+type Op = { do: 'append'; n: number; burst?: boolean } | { do: 'ack' } | { do: 'tick' } | { do: 'shutdown' } | { do: 'durability'; mode: Durability };
 
-/** Online but slow (acks every 7 records, so some spill first), offline from 25 to 60 (spills on delay and high-water), online again, then a clean shutdown. */
-function workload(): Op[] {
+/** How the contract sets durability over the workload. */
+type Setting = 'ram-first' | 'flash' | 'switch';
+const SETTINGS: Setting[] = ['ram-first', 'flash', 'switch'];
+
+/**
+ * Online but slow (acks every 7 records, so some spill first), offline from 25 to 60 (spills on delay and high-water), online again, then a clean shutdown.
+ * `switch`: the contract changes to flash at 33 (offline, records waiting in RAM) and back to ram-first at 66.
+ */
+function workload(setting: Setting): Op[] {
   const ops: Op[] = [];
   for (let n = 1; n <= 80; n++) {
+    if (setting === 'switch' && n === 33) ops.push({ do: 'durability', mode: 'flash' });
+    if (setting === 'switch' && n === 66) ops.push({ do: 'durability', mode: 'ram-first' });
     ops.push({ do: 'append', n, burst: n >= 40 && n < 52 });
     if (n % 2 === 0) ops.push({ do: 'tick' });
     if ((n < 25 || n > 60) && n % 7 === 0) ops.push({ do: 'ack' });
@@ -51,24 +63,37 @@ class Oracle {
   /** Live seqs that were on flash before the interrupted step. */
   durable = new Set<number>();
   shutDown = false;
+  /** The contract's durability in effect (the next boot configures it). */
+  mode: Durability;
+  /** Whether any step ran with ram-first (else no record was ever only in RAM). */
+  everRamFirst: boolean;
+  constructor(readonly setting: Setting) {
+    this.mode = setting === 'flash' ? 'flash' : 'ram-first';
+    this.everRamFirst = this.mode === 'ram-first';
+  }
 }
 
-function setup() {
-  const host = makeTestHost({ seed: 9, flashBytes: 8 * 512, blockSize: 512 });
-  const flash = new FaultyFlash(new MemoryFlash(8 * 512, 512));
+/** 8 sectors of 512 B; with durability flash every record is written, the outage's backlog needs more. */
+function setup(setting: Setting) {
+  const sectors = setting === 'ram-first' ? 8 : 16;
+  const host = makeTestHost({ seed: 9, flashBytes: sectors * 512, blockSize: 512 });
+  const flash = new FaultyFlash(new MemoryFlash(sectors * 512, 512));
   return { host, flash };
 }
 
-function open(host: TestHost, flash: FaultyFlash) {
+function open(host: TestHost, flash: FaultyFlash, mode: Durability) {
   const { log } = openLog(host, flash);
-  return { log, buffer: new WriteBehind(log, host.clock, WINDOW) };
+  const buffer = new WriteBehind(log, host.clock, WINDOW);
+  // As the hub does at boot: the contract's buffering (unlimited quota here; the log's capacity bounds it).
+  buffer.configure(WHO, { durability: mode });
+  return { log, buffer };
 }
 
 /** Runs the workload until done (false) or a power cut (true). */
 function runWorkload(host: TestHost, flash: FaultyFlash, oracle: Oracle, onBuffer?: (buffer: WriteBehind) => void): boolean {
-  const { log, buffer } = open(host, flash);
+  const { log, buffer } = open(host, flash, oracle.mode);
   onBuffer?.(buffer);
-  for (const op of workload()) {
+  for (const op of workload(oracle.setting)) {
     try {
       if (op.do === 'append') {
         const r = buffer.append(WHO, payload(WHO, op.n), stampNow(host));
@@ -83,6 +108,12 @@ function runWorkload(host: TestHost, flash: FaultyFlash, oracle: Oracle, onBuffe
         oracle.live = oracle.live.filter((s) => s > upTo);
       } else if (op.do === 'tick') {
         buffer.tick();
+      } else if (op.do === 'durability') {
+        // The contract changes: a cut here may leave either mode in effect; the oracle keeps the old one
+        // until configure returns (the boot after a cut configures that one; records spilled so far are on flash).
+        buffer.configure(WHO, { durability: op.mode });
+        oracle.mode = op.mode;
+        if (op.mode === 'ram-first') oracle.everRamFirst = true;
       } else {
         buffer.shutdown();
         oracle.shutDown = true;
@@ -102,13 +133,15 @@ function runWorkload(host: TestHost, flash: FaultyFlash, oracle: Oracle, onBuffe
 }
 
 function check(host: TestHost, flash: FaultyFlash, oracle: Oracle): string | undefined {
-  const { buffer } = open(host, flash);
+  const { buffer } = open(host, flash, oracle.mode);
   const gap = buffer.settleGap(WHO);
   if (oracle.shutDown && gap) return `a gap ${gap.from}..${gap.to} after a clean shutdown`;
   const got = buffer.pending(WHO, 1000);
   const seen = new Set<number>();
   let last = 0;
   const highest = Math.max(0, ...oracle.given.keys());
+  // Flash throughout: nothing was ever only in RAM; a gap may only be the append the cut interrupted (never given out).
+  if (!oracle.everRamFirst && gap && gap.from <= highest) return `a gap ${gap.from}..${gap.to} with durability "flash" throughout covers seqs given out (highest ${highest})`;
   for (const r of got) {
     if (r.seq <= last) return `seq ${r.seq} after ${last} (duplicate or out of order)`;
     last = r.seq;
@@ -127,28 +160,29 @@ function check(host: TestHost, flash: FaultyFlash, oracle: Oracle): string | und
   if (!fresh.ok) return `append after recovery refused: ${fresh.message}`;
   if (fresh.seq <= Math.max(highest, last, gap?.to ?? 0)) return `seq ${fresh.seq} reused after recovery (highest given ${highest})`;
   // The gap was reported once: the next boot (the fresh record lost in RAM) reports only what is new.
-  const later = open(host, flash).buffer.settleGap(WHO);
+  const later = open(host, flash, oracle.mode).buffer.settleGap(WHO);
   if (later && later.from <= Math.max(highest, gap?.to ?? 0)) return `the gap ${later.from}..${later.to} is reported again (first ${gap ? `${gap.from}..${gap.to}` : 'none'}, highest given ${highest}, fresh ${fresh.seq})`;
   return undefined;
 }
 
-function totalTicks(): number {
-  const { host, flash } = setup();
-  const oracle = new Oracle();
+function totalTicks(setting: Setting): number {
+  const { host, flash } = setup(setting);
+  const oracle = new Oracle(setting);
   if (runWorkload(host, flash, oracle)) throw new Error('the uncut run was cut');
   if (!oracle.shutDown) throw new Error('the workload did not reach its shutdown');
   return flash.ticks;
 }
 
-test('every power-cut point of the spill path recovers: losses stay in RAM and are reported as a gap', (t) => {
-  const ticks = totalTicks();
+for (const setting of SETTINGS) {
+test(`durability ${setting}: every power-cut point of the spill path recovers: losses stay in RAM and are reported as a gap`, (t) => {
+  const ticks = totalTicks(setting);
   const stride = platformName === 'node' ? 1 : 97;
   let cuts = 0;
   const problems: string[] = [];
   for (let at = 0; at < ticks; at += stride) {
-    const { host, flash } = setup();
+    const { host, flash } = setup(setting);
     flash.cutAt(at);
-    const oracle = new Oracle();
+    const oracle = new Oracle(setting);
     if (!runWorkload(host, flash, oracle)) {
       problems.push(`cut at ${at} never happened`);
       break;
@@ -165,20 +199,24 @@ test('every power-cut point of the spill path recovers: losses stay in RAM and a
     if (problem) problems.push(`cut at ${at}: ${problem}`);
     if (problems.length >= 5) break;
   }
-  t.log(`${platformName}: ${cuts} cut points over ${ticks} ticks (stride ${stride})`);
+  t.log(`${platformName}, ${setting}: ${cuts} cut points over ${ticks} ticks (stride ${stride})`);
   t.deepEqual(problems, []);
   t.true(cuts >= Math.floor(ticks / stride) - 1);
 });
 
-test('the uncut workload spills on the delay and at the high-water mark, and shuts down without a gap', (t) => {
-  const { host, flash } = setup();
-  const oracle = new Oracle();
+test(`durability ${setting}: the uncut workload takes its spill paths and shuts down without a gap`, (t) => {
+  const { host, flash } = setup(setting);
+  const oracle = new Oracle(setting);
   let buffer: WriteBehind | undefined;
   t.false(runWorkload(host, flash, oracle, (b) => (buffer = b)));
-  const spilled = buffer!.counters().spilled;
-  t.true(spilled.delay > 0 && spilled['high-water'] > 0 && spilled.shutdown > 0, JSON.stringify(spilled));
-  t.true(buffer!.log.counters().compactions > 0, 'compaction moves records and rewrites marks during the sweep');
+  const { spilled, fromRam } = buffer!.counters();
+  if (setting === 'ram-first') t.true(spilled.delay > 0 && spilled['high-water'] > 0 && spilled.shutdown > 0 && fromRam > 0, JSON.stringify(spilled));
+  // Flash throughout: every record went to the log directly, none through RAM.
+  if (setting === 'flash') t.true(Object.values(spilled).every((n) => n === 0) && fromRam === 0, JSON.stringify({ spilled, fromRam }));
+  if (setting === 'switch') t.true(spilled.contract > 0 && spilled.shutdown > 0 && fromRam > 0, JSON.stringify({ spilled, fromRam }));
+  if (setting === 'ram-first') t.true(buffer!.log.counters().compactions > 0, 'compaction moves records and rewrites marks during the sweep');
   flash.reboot();
   host.clock.reboot({ wallTime: host.clock.wallTime() });
   t.is(check(host, flash, oracle), undefined);
 });
+}
