@@ -1,15 +1,18 @@
 // Power cuts under load: `airlock run` as a separate process, devices publishing at QoS 1 to the
 // home's broker, a stand-in cloud that sometimes goes away, and SIGKILL at random moments, N times
-// (AIRLOCK_CRASH_CYCLES, default 50), then one clean run until drained. Afterwards every reading
+// (AIRLOCK_CRASH_CYCLES, default 50, split between the two durability modes: 25 with
+// `durability: "flash"`, 25 with `ram-first`), then one clean run until drained. Afterwards every reading
 // published once the hub had its session was delivered or is covered by a counter the hub
 // published (the broker keeps the hub's persistent session while it is down); every record the
 // hub ever had buffered (read from its own flash after each kill, with its own keys) was delivered
 // or is covered by a drop counter; redeliveries carry the same seq and the same payload. A seq the
 // flash declares unaccounted for (a torn append; with ram-first, a RAM window) is audited as
-// `data.lost` at the next boot.
+// `data.lost` at the next boot (read back from the hub's audit chain at the end), and a reading
+// the kill took from RAM is covered by those audited seqs. With ram-first, some outages outlast
+// the spill delay, so kills also land on records spilled to flash beside the RAM window.
 // Kills are timed from the hub's readiness (its state shows this boot receiving readings), never
 // from a guessed startup time, so the loop holds on a loaded machine (tools/ci/with-cpu-hog.sh).
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +25,16 @@ import { decodeEnvelope } from '../../modules/forward/envelope.js';
 import { makeContract } from '../support/contracts.js';
 import { startAedes, startMosquitto, type TestBroker } from '../support/brokers.js';
 import { peerMissing } from '../support/peers.js';
-import { inspectDataDir } from '../support/flash-inspect.js';
+import { auditedLosses, inspectDataDir } from '../support/flash-inspect.js';
 import { waitFor } from '../support/receiver-log.js';
 
 const cli = join(repoRoot, 'build/tools/airlock.js');
-const CYCLES = Number(process.env.AIRLOCK_CRASH_CYCLES ?? 50);
+type Durability = 'flash' | 'ram-first';
+const MODES: Durability[] = ['flash', 'ram-first'];
+/** Cycles per durability mode. */
+const CYCLES = Math.max(1, Math.ceil(Number(process.env.AIRLOCK_CRASH_CYCLES ?? 50) / MODES.length));
+/** The core's spill delay (modules/log/write-behind.ts): a ram-first outage longer than this spills to flash. */
+const SPILL_DELAY_MS = 5000;
 const INTEGRATION = 'crash-lab';
 const HUB = 'crash-home';
 const FLASH_BYTES = 64 * 4096;
@@ -44,7 +52,7 @@ const READING_DROPS = [...DROP_REASONS, 'consent', 'malformed'] as const;
 /** How long a start may take on a loaded machine before the loop gives up on it. */
 const READY_WITHIN_MS = 60_000;
 
-function writeSetup(dir: string, brokerUrl: string, cloudEndpoint: string): string {
+function writeSetup(dir: string, brokerUrl: string, cloudEndpoint: string, durability: Durability): string {
   const contract = makeContract({
     integration: INTEGRATION,
     purposes: [{ id: 'energy-advice', description: 'Advice on lowering electricity use.', requiresConsent: true }],
@@ -60,9 +68,10 @@ function writeSetup(dir: string, brokerUrl: string, cloudEndpoint: string): stri
     ],
   });
   // durability "flash": every record is on flash before it is sent, so kills land on a buffered
-  // backlog (with the default ram-first, records wait seconds in RAM and these short runs rarely
-  // spill; the RAM path's power cuts are swept in test/core/write-behind-faults.test.ts).
-  contract.hubBuffer = { maxAgeSeconds: 86_400, maxBytes: 200_000, whenFull: 'drop-newest', durability: 'flash' };
+  // backlog. ram-first (the default): records wait in RAM and spill only when an outage outlasts the
+  // spill delay; a kill takes the RAM window, which the next boot declares (the RAM path's power cuts
+  // at every write are swept in test/core/write-behind-faults.test.ts).
+  contract.hubBuffer = { maxAgeSeconds: 86_400, maxBytes: 200_000, whenFull: 'drop-newest', durability };
   contract.delivery = { ...contract.delivery, maxRatePerMinute: 6000, batchSize: 25, credentials: { type: 'mqtt-password', secret: 'crash-token' } };
   writeFileSync(join(dir, 'contract.json'), JSON.stringify(contract));
   writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'crash-token': 'test-password' }));
@@ -95,12 +104,20 @@ function spawnHub(config: string): { child: ChildProcess; tail: () => string; ex
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub buffered, and duplicates only by seq', async (t) => {
-  t.timeout(CYCLES * 8_000 + 240_000);
+for (const durability of MODES) {
+  const what = durability === 'flash' ? 'loses no reading and nothing the hub buffered' : 'loses only what was in RAM, and declares it';
+  test.serial(`crash loop, durability ${durability}: SIGKILL under load ${what}, and duplicates only by seq`, async (t) => {
+    t.timeout(CYCLES * (durability === 'ram-first' ? 10_000 : 8_000) + 240_000);
+    await crashLoop(t, durability);
+  });
+}
+
+async function crashLoop(t: ExecutionContext, durability: Durability): Promise<void> {
+  const ramFirst = durability === 'ram-first';
   const seed = Number(process.env.AIRLOCK_CRASH_SEED ?? Date.now() % 1_000_000);
   const random = new SeededRandom(seed);
   const uniform = () => new DataView(random.bytes(4).buffer).getUint32(0) / 2 ** 32;
-  t.log(`seed ${seed} (AIRLOCK_CRASH_SEED reproduces the kill moments), ${CYCLES} cycles`);
+  t.log(`seed ${seed} (AIRLOCK_CRASH_SEED reproduces the kill moments), ${CYCLES} cycles, durability ${durability}`);
 
   let broker: TestBroker | undefined = await startMosquitto();
   if (!broker) {
@@ -125,18 +142,21 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
     },
   });
   const dir = mkdtempSync(join(tmpdir(), 'airlock-crash-'));
-  const config = writeSetup(dir, broker.url, cloud.endpoint);
+  const config = writeSetup(dir, broker.url, cloud.endpoint, durability);
 
-  // The hub's own published counters, per boot: drops by reason and the latest state.
+  // The hub's own published counters, per process started (a boot): drops by reason and the latest state.
   let boot = 0;
+  let spawned = 0;
   /** The newest boot whose state showed readings received: that hub is subscribed and working. */
   let readyBoot = 0;
   const dropsByBoot = new Map<number, Record<string, number>>();
   const countDrop = (reason: string, n: number) => {
-    const drops = dropsByBoot.get(boot) ?? {};
+    const drops = dropsByBoot.get(spawned) ?? {};
     drops[reason] = Math.max(drops[reason] ?? 0, n);
-    dropsByBoot.set(boot, drops);
+    dropsByBoot.set(spawned, drops);
   };
+  /** The RAM window's size in the newest state: what a kill now would take. */
+  let ramRecords = 0;
   let latest: Record<string, number> = {};
   const watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 200 });
   watcher.on('message', (topic, payload) => {
@@ -147,7 +167,8 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
       if ((doc.readings_received ?? 0) > 0) readyBoot = Math.max(readyBoot, boot);
     } else if (topic === `airlock/${HUB}/integration/${INTEGRATION}/state`) {
       latest = doc;
-      for (const reason of READING_DROPS) countDrop(reason, doc[`dropped_${reason}`] ?? 0);
+      ramRecords = doc.ram_records ?? 0;
+      for (const reason of [...READING_DROPS, 'lost']) countDrop(reason, doc[`dropped_${reason}`] ?? 0);
     }
   });
   await watcher.subscribeAsync([`airlock/${HUB}/state`, `airlock/${HUB}/integration/+/state`]);
@@ -169,6 +190,8 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
   const declared = new Set<number>();
   let kills = 0;
   let killedWithBacklog = 0;
+  let killedWithRam = 0;
+  let longOutages = 0;
   let outages = 0;
   let early = 0;
   let running: ReturnType<typeof spawnHub> | undefined;
@@ -186,15 +209,20 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
   };
   try {
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      // One cycle in four the vendor is unreachable: records pile up in the buffer.
-      const outage = uniform() < 0.25;
+      // One cycle in four the vendor is unreachable: records pile up in the buffer (with ram-first, the second cycle always).
+      const outage = uniform() < 0.25 || (ramFirst && cycle === 1);
+      // With ram-first, half the outages (the first always) outlast the spill delay: the window spills to flash before the kill.
+      const long = ramFirst && outage && (uniform() < 0.5 || longOutages === 0);
+      if (long) longOutages++;
       if (outage) outages++;
       await cloud.setOnline(!outage);
       const bootBefore = boot;
+      spawned++;
+      ramRecords = 0;
       running = spawnHub(config);
       // One kill in seven lands early (creating files, recovering, connecting: 50-500 ms after the spawn);
       // the rest 0.3-1.8 s after the hub showed it is working. The first hub always gets to work: it creates the session.
-      const soon = cycle > 0 && uniform() < 0.15;
+      const soon = cycle > 0 && !long && uniform() < 0.15;
       if (soon) {
         early++;
         await sleep(50 + uniform() * 450);
@@ -204,15 +232,17 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
           throw new Error(`${error.message}\n${current.tail()}`);
         });
         if (accountableFrom === Infinity) accountableFrom = reading + 1;
-        await sleep(300 + uniform() * 1500);
+        await sleep(long ? SPILL_DELAY_MS + 500 + uniform() * 1500 : 300 + uniform() * 1500);
       }
       // A hub that ended by itself (refused to start after an earlier kill) is a failure, not a cycle.
       if (running.child.exitCode !== null) throw new Error(`cycle ${cycle}: the hub exited by itself (code ${running.child.exitCode})\n${running.tail()}`);
+      const inRam = ramRecords;
       running.child.kill('SIGKILL');
       await running.exited;
       kills++;
       const seen = remember(`after kill ${kills}`);
       if (seen.pending.length > 0) killedWithBacklog++;
+      if (inRam > 0) killedWithRam++;
     }
     clearInterval(load);
     await devices.endAsync();
@@ -227,9 +257,11 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
       }
       return out;
     };
+    // Readings the hub took but will not deliver: its drop counters, and with ram-first the seqs the flash declares
+    // lost (a kill took them from RAM; the next boot audits them as data.lost, checked below).
     const countedDrops = () => {
-      let n = 0;
-      for (const drops of dropsByBoot.values()) for (const v of Object.values(drops)) n += v;
+      let n = declared.size;
+      for (const drops of dropsByBoot.values()) for (const [reason, v] of Object.entries(drops)) if (reason !== 'lost') n += v;
       return n;
     };
     const undelivered = () => {
@@ -241,6 +273,7 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
 
     // A clean run until drained (the buffer and the broker's queue for the hub's session), then a clean stop (SIGTERM).
     latest = {};
+    spawned++;
     running = spawnHub(config);
     const last = running;
     await waitFor(
@@ -254,6 +287,15 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
     await running.exited;
     const final = remember('after the clean stop');
     t.is(final.pending.length, 0, 'nothing is left on flash after the drain');
+    t.is(final.gap, undefined, 'a clean stop leaves no gap');
+
+    // Every seq the flash declared lost after a kill was audited as data.lost by a later boot (the vendor can tell a gap from a bug).
+    const audited = new Set<number>();
+    for (const loss of auditedLosses(join(dir, 'data'), INTEGRATION)) for (let seq = loss.fromSeq; seq <= loss.toSeq; seq++) audited.add(seq);
+    const unaudited = [...declared].filter((seq) => !audited.has(seq));
+    t.deepEqual(unaudited.slice(0, 20), [], `seqs declared lost on flash but never audited as data.lost (${unaudited.length})`);
+    let publishedLost = 0;
+    for (const drops of dropsByBoot.values()) publishedLost += drops.lost ?? 0;
     t.is(malformed, 0, 'every message on the vendor topic was an envelope');
 
     // 0. Every reading published once the hub had its session reached the cloud, or a counter the hub published covers it.
@@ -305,10 +347,14 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
     t.true(twice.length <= kills, `more readings under two seqs than kills (${kills}): ${twice.slice(0, 10).join('; ')}`);
 
     t.true(copies.size > CYCLES, `the load produced deliveries (${copies.size})`);
-    t.true(killedWithBacklog > 0, 'at least one kill hit the hub with records buffered');
-    t.log(`cycles ${kills} (${early} killed while starting, ${outages} with the cloud offline, ${killedWithBacklog} killed with records buffered), seed ${seed}`);
+    t.true(killedWithBacklog > 0, 'at least one kill hit the hub with records buffered on flash');
+    if (ramFirst) {
+      t.true(killedWithRam > 0, 'at least one kill took records from a RAM window');
+      t.true(declared.size > 0, 'the flash declared seqs lost after a kill');
+    }
+    t.log(`${durability}: cycles ${kills} (${early} killed while starting, ${outages} with the cloud offline, ${longOutages} past the spill delay, ${killedWithBacklog} killed with records on flash, ${killedWithRam} with records in RAM), seed ${seed}`);
     t.log(`readings published ${reading} (accountable from ${accountableFrom}), records delivered ${copies.size} (highest seq ${highest}), buffered at some kill ${buffered.size}, readings under two seqs ${twice.length}`);
-    t.log(`duplicates ${duplicates} (redeliveries of the same seq and payload), torn appends ${torn.size}, lost ${lost.length}, drops ${JSON.stringify(dropTotals)}, seqs declared lost ${declared.size}`);
+    t.log(`duplicates ${duplicates} (redeliveries of the same seq and payload), torn appends ${torn.size}, lost ${lost.length}, drops ${JSON.stringify(dropTotals)}, seqs declared lost ${declared.size} (audited ${audited.size}, dropped_lost published ${publishedLost})`);
   } finally {
     clearInterval(load);
     running?.child.kill('SIGKILL');
@@ -318,4 +364,4 @@ test.serial('crash loop: SIGKILL under load loses no reading and nothing the hub
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}

@@ -13,6 +13,8 @@ import { Encoder } from 'cbor-x';
 import { nodeCrypto } from '../../hosts/node/crypto.js';
 import { FileFlash } from '../../hosts/node/file-flash.js';
 import { FileStore } from '../../hosts/node/file-store.js';
+import { AuditLog } from '../../modules/audit/log.js';
+import { sealedFlashAudit } from '../../modules/audit/sealed-storage.js';
 import { Keyring } from '../../modules/keyring.js';
 import { decodeSectorHeader, integrationTag, KIND_RECORD } from '../../modules/log/format.js';
 import { scanSector } from '../../modules/log/scan.js';
@@ -66,6 +68,38 @@ export function inspectDataDir(dataDir: string, integration: string, flashBytes:
     const gap = log.gap(integration);
     flash.close();
     return { report, pending, torn: [...new Set(torn)].sort((a, b) => a - b), ...(gap ? { gap } : {}) };
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/** A `data.lost` entry of the hub's audit chain: seqs a boot found reserved but unaccounted for (a RAM window a power cut took). */
+export interface AuditedLoss {
+  fromSeq: number;
+  toSeq: number;
+}
+
+/**
+ * Reads the `data.lost` entries for `integration` from a stopped (or killed)
+ * desktop hub's audit chain (audit.flash, sealed under the hub's keys in
+ * store.json), on a copy, as the hub would read them.
+ */
+export function auditedLosses(dataDir: string, integration: string, auditBytes = 16 * 4096, blockSize = 4096): AuditedLoss[] {
+  if (!existsSync(join(dataDir, 'audit.flash')) || !existsSync(join(dataDir, 'store.json'))) return [];
+  const copy = mkdtempSync(join(tmpdir(), 'airlock-inspect-'));
+  try {
+    copyFileSync(join(dataDir, 'audit.flash'), join(copy, 'audit.flash'));
+    copyFileSync(join(dataDir, 'store.json'), join(copy, 'store.json'));
+    const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
+    const keyring = new Keyring({ store: new FileStore(join(copy, 'store.json')), crypto: nodeCrypto, random });
+    const flash = new FileFlash({ path: join(copy, 'audit.flash'), byteLength: auditBytes, blockSize });
+    const clock = { bootCount: 0, wallTime: () => Date.now(), monotonic: () => 0 };
+    const audit = AuditLog.open({ storage: sealedFlashAudit(flash, { crypto: nodeCrypto, random, keyring }), crypto: nodeCrypto, key: keyring.hubKey('audit'), clock });
+    const out = audit
+      .entries((e) => e.action === 'data.lost' && e.subject === integration)
+      .map((e) => ({ fromSeq: Number(e.details.fromSeq), toSeq: Number(e.details.toSeq) }));
+    flash.close();
+    return out;
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
