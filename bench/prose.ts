@@ -54,8 +54,14 @@ export function readingProse(rows: BenchRow[]): string {
   if (has('log.projectedLifeYears', 'log.projectedLifeYearsFlash')) {
     out.push(
       `- **Flash life**: ${fmt(v('log.projectedLifeYears')!)} years for a 1 MB partition with RAM windows${verdict('log.projectedLifeYears')}, ` +
-        `under the row's assumptions (vendor away part of every hour); ${fmt(v('log.projectedLifeYearsFlash')!)} years when every record ` +
-        `is written (\`durability: "flash"\`). Write amplification of the log itself: ${fmt(v('log.writeAmplification') ?? NaN)}${verdict('log.writeAmplification')}.`,
+        `under the row's assumptions (25 records/s of 128 B, vendor away 5 % of the time); ` +
+        (has('log.projectedLifeYears.allOffline') ? `${fmt(v('log.projectedLifeYears.allOffline')!)} years in the worst case (the vendor never acknowledges, every record spilled); ` : '') +
+        `${fmt(v('log.projectedLifeYearsFlash')!)} years when every record ` +
+        `is written (\`durability: "flash"\`). Write amplification of the log itself: ${fmt(v('log.writeAmplification') ?? NaN)}${verdict('log.writeAmplification')}.` +
+        (has('log.flashBytesPerDeliveredRecord.online')
+          ? ` While the vendor acknowledges in time a delivered record costs ${fmt(v('log.flashBytesPerDeliveredRecord.online')!)} flash bytes${verdict('log.flashBytesPerDeliveredRecord.online')}` +
+            (v('log.flashBytesPerDeliveredRecord.online')! > 0 ? ': no record is written, what remains is the seq reservations (one mark per 64 seqs) that keep seqs unique across a power cut.' : '.')
+          : ''),
     );
   }
   if (has('xs.heapGrowthBytesPer1M')) out.push(`- **Heap growth**: ${fmt(v('xs.heapGrowthBytesPer1M')!)} bytes per million records after gc (the composed hub).`);
@@ -75,7 +81,10 @@ export function readingProse(rows: BenchRow[]): string {
   const bursts = rows.filter((r) => r.key.startsWith('e2e.burst.') && r.key.endsWith('Delivered'));
   if (bursts.length > 0) {
     const name = (r: BenchRow) => r.key.slice('e2e.burst.'.length, -'Delivered'.length);
-    out.push(`- **Restart burst** (1 000 messages/s for 2 s), delivered / dropped: ${bursts.map((r) => `${name(r)} ${fmt(r.value)} / ${fmt(v(`e2e.burst.${name(r)}Dropped`) ?? NaN)}`).join(', ')}.`);
+    out.push(
+      `- **Restart burst** (1 000 messages/s for 2 s), delivered / not delivered: ${bursts.map((r) => `${name(r)} ${fmt(r.value)} / ${fmt(v(`e2e.burst.${name(r)}Dropped`) ?? NaN)}`).join(', ')}.` +
+        (has('e2e.burst.lost') ? ` Airlock lost ${fmt(v('e2e.burst.lost')!)} records beyond the drops its own counters declare${verdict('e2e.burst.lost')}.` : ''),
+    );
   }
   if (has('forward.node.ratioVsPlainPublish')) {
     out.push(`- **Forwarder** against a plain MQTT.js publisher, one record per QoS 1 message each: ${fmt(v('forward.node.ratioVsPlainPublish')!)}${verdict('forward.node.ratioVsPlainPublish')}` + (has('forward.node.ratioBatchedVsPlainPublish') ? `; with batches: ${fmt(v('forward.node.ratioBatchedVsPlainPublish')!)}.` : '.'));
