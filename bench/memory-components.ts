@@ -22,11 +22,11 @@ import { createZigbee2Mqtt } from './modules/sources/zigbee2mqtt.ts';
 import { createTasmota } from './modules/sources/tasmota.ts';
 import { createEsphome } from './modules/sources/esphome.ts';
 import { createBthome } from './modules/sources/bthome.ts';
-import { contractLike, deliveryTerms } from './modules/hub/contract-adapter.ts';
+import { deliveryTerms } from './modules/hub/contract-settings.ts';
 import { ServiceLevelMonitor } from './modules/forward/service-levels.ts';
 import { Forwarder } from './modules/forward/forwarder.ts';
 import { BenchTransport } from './bench/hub-rig.ts';
-import { ChangeManager } from './modules/audit/changes.ts';
+import { ChangeManager } from './modules/contract/changes.ts';
 import { createPipeline } from './modules/pipeline/pipeline.ts';
 import { ConsentBook } from './modules/pipeline/consent.ts';
 import { Counters } from './modules/pipeline/counters.ts';
@@ -38,7 +38,7 @@ import { Backoff, CircuitBreaker } from './modules/forward/backoff.ts';
 import { TokenBucket } from './modules/forward/pacing.ts';
 import { IntegrationConnectivity } from './modules/forward/connectivity.ts';
 (globalThis as any).M = { makeBenchHost, benchContracts, composeHubRig, integrationNames, Keyring, RecordLog, AuditLog, FlashAuditStorage, MemoryFlash,
-  createSourceContext, createZigbee2Mqtt, createTasmota, createEsphome, createBthome, contractLike, deliveryTerms, ServiceLevelMonitor, Forwarder,
+  createSourceContext, createZigbee2Mqtt, createTasmota, createEsphome, createBthome, deliveryTerms, ServiceLevelMonitor, Forwarder,
   BenchTransport, ChangeManager, createPipeline, ConsentBook, Counters, Hub, BOARD_AUDIT_BYTES,
   Encoder, EnvelopeEncoder, createRecordEncoder, Backoff, CircuitBreaker, TokenBucket, IntegrationConnectivity };
 (globalThis as any).K = {};
@@ -56,8 +56,7 @@ const STEPS: [string, string][] = [
   ['esphome decoder', `K.esp = M.createEsphome({}, K.ctx);`],
   ['bthome decoder', `K.bth = M.createBthome({}, K.ctx, K.host.crypto);`],
   ['1 contract (parsed object)', `K.contracts = M.benchContracts(['vendor-01']);`],
-  ['its ContractLike', `K.like = M.contractLike(K.contracts[0]);`],
-  ['change manager with it installed', `K.changes = new M.ChangeManager({ audit: K.audit, clock: K.host.clock }); K.changes.install(K.like, 'bench');`],
+  ['change manager with it installed', `K.changes = new M.ChangeManager({ audit: K.audit, clock: K.host.clock }); K.changes.install(K.contracts[0], 'bench');`],
   ['service-level monitor', `K.sl = new M.ServiceLevelMonitor({ integration: 'x', promised: M.deliveryTerms(K.contracts[0], 'mqtts://x').promised, clock: K.host.clock, now: () => ({ boot: 0, mono: 0 }) });`],
   ['cbor-x Encoder instance', `K.cbor = new M.Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true, variableMapSize: true });`],
   ['EnvelopeEncoder', `K.env = new M.EnvelopeEncoder('bench', 'cbor', () => undefined);`],

@@ -18,9 +18,10 @@ import type { Keyring } from '../keyring.js';
 import type { IntegrationQueue } from '../queue.js';
 import type { Stamp } from '../reading.js';
 import { canonicalJson, toJsonValue, type JsonValue } from './canonical.js';
-import type { ChangeManager } from './changes.js';
+import type { ChangeManager } from '../contract/changes.js';
+import { dataCategories, deliveryUrl } from '../contract/terms.js';
+import type { Contract } from '../contract/types.js';
 import type { AuditExport, AuditLog } from './log.js';
-import { dataCategories, type ContractLike } from './contract-shape.js';
 import { stampNow } from './time.js';
 
 export const EXIT_EXPORT_FORMAT = 'airlock-exit/1';
@@ -30,7 +31,7 @@ export interface ExitExport {
   format: typeof EXIT_EXPORT_FORMAT;
   integration: string;
   createdAt: Stamp;
-  contracts: { versions: ContractLike[]; enforced: string | null; history: ReturnType<ChangeManager['history']> };
+  contracts: { versions: Contract[]; enforced: string | null; history: ReturnType<ChangeManager['history']> };
   consent: { at: Stamp; action: string; actor: string; details: JsonValue }[];
   audit: AuditExport;
   undelivered: { seq: number; stamp: Stamp; record: JsonValue }[];
@@ -71,7 +72,7 @@ export function exportIntegration(p: ExitPowers, integration: string, actor = 'o
     format: EXIT_EXPORT_FORMAT,
     integration,
     createdAt: stampNow(p.clock),
-    contracts: { versions: p.changes.versions(integration), enforced: enforced ? String(enforced.version) : null, history: p.changes.history(integration) },
+    contracts: { versions: p.changes.versions(integration), enforced: enforced ? enforced.version : null, history: p.changes.history(integration) },
     consent: p.audit
       .entries((e) => e.subject === integration && (e.action === 'consent.given' || e.action === 'consent.withdrawn'))
       .map((e) => ({ at: e.time, action: e.action, actor: e.actor, details: e.details })),
@@ -91,12 +92,12 @@ export function exportIntegration(p: ExitPowers, integration: string, actor = 'o
   return doc;
 }
 
-function defaultHandover(contract: ContractLike | undefined): JsonValue {
+function defaultHandover(contract: Contract | undefined): JsonValue {
   return {
     note: 'The hub no longer forwards these data; to keep the service, connect the devices to the vendor another way.',
     streams: contract?.streams.map((s) => s.stream) ?? [],
     categories: dataCategories(contract),
-    endpoint: contract?.endpoint?.url ?? null,
+    endpoint: contract ? deliveryUrl(contract) : null,
   };
 }
 

@@ -2,7 +2,7 @@
  * Incidents and breach-notification deadlines. An incident is registered by
  * the owner (API) or the vendor (authenticated command, see
  * vendor-commands.ts) with its discovery time; its deadline is discovery +
- * the contract's notification hours (72 when unstated, GDPR Art. 33). States:
+ * the contract's `breachNotification.deadlineHours` (72, GDPR Art. 33, for an integration with no contract). States:
  * open -> notified -> resolved. An incident still open at its deadline is
  * overdue: counted, alerted and audited exactly once.
  *
@@ -26,7 +26,9 @@ import type { Clock, KeyValueStore, Logger } from '../host.js';
 import { MAX_VALUE_BYTES } from '../store-rules.js';
 import type { Stamp } from '../reading.js';
 import type { AuditLog } from './log.js';
-import { dataCategories, notificationHours, type ContractLike } from './contract-shape.js';
+import { dataCategories } from '../contract/terms.js';
+import type { Contract } from '../contract/types.js';
+import { GDPR_BREACH_HOURS } from '../contract/warnings.js';
 import type { AlertSink } from './signals.js';
 import { describeStamp, HOUR_MS, stampNow } from './time.js';
 
@@ -78,7 +80,7 @@ export interface IncidentDeskPowers {
   audit: AuditLog;
   clock: Clock;
   /** The enforced contract of an integration (e.g. ChangeManager.enforced). */
-  contract: (integration: string) => ContractLike | undefined;
+  contract: (integration: string) => Contract | undefined;
   onAlert?: AlertSink;
   /** Keeps unresolved incidents and their deadline clocks across reboots. */
   store?: KeyValueStore;
@@ -118,7 +120,7 @@ export class IncidentError extends Error {
 export class IncidentDesk {
   readonly #audit: AuditLog;
   readonly #clock: Clock;
-  readonly #contract: (integration: string) => ContractLike | undefined;
+  readonly #contract: (integration: string) => Contract | undefined;
   readonly #onAlert: AlertSink | undefined;
   readonly #incidents = new Map<string, Incident>();
   readonly #counters = { opened: 0, notified: 0, resolved: 0, overdue: 0, notKept: 0, restored: 0 };
@@ -156,7 +158,7 @@ export class IncidentDesk {
       description: input.description?.trim() ?? '',
       categories: input.categories?.length ? [...input.categories] : dataCategories(contract),
       discovered,
-      deadlineHours: notificationHours(contract),
+      deadlineHours: contract?.breachNotification.deadlineHours ?? GDPR_BREACH_HOURS,
       state: 'open',
       overdue: false,
     };

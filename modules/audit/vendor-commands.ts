@@ -22,9 +22,9 @@
  * command: commands are rare). A vendor must never reuse an id.
  */
 import { fromHex, fromUtf8, toHex, utf8 } from '../bytes.js';
+import type { Contract } from '../contract/types.js';
 import type { Clock, Crypto, KeyValueStore } from '../host.js';
 import type { AuditLog } from './log.js';
-import type { ContractLike } from './contract-shape.js';
 import type { IncidentDesk } from './incidents.js';
 import type { AlertSink } from './signals.js';
 import { elapsedMs, HOUR_MS, stampNow } from './time.js';
@@ -44,7 +44,7 @@ export interface VendorCommandPowers {
   incidents: IncidentDesk;
   /** The integration's command key (e.g. `keyring.hubKey('cmd:' + integration)`), undefined when it has none. */
   commandKey: (integration: string) => Uint8Array | undefined;
-  contract: (integration: string) => ContractLike | undefined;
+  contract: (integration: string) => Contract | undefined;
   /** A data request within the contract; the pipeline decides what to send. */
   onDataRequest?: (integration: string, request: { stream: string; fields: string[] }) => void;
   onAlert?: AlertSink;

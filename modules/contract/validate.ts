@@ -24,7 +24,20 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-/** Validates a parsed JSON value. Never throws. */
+/**
+ * The parsed contract is the hub's one model of it: the pipeline, change
+ * management, the forwarder's lane, the page and the exports all hold the same
+ * object, so none of them may change it.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+/** Validates a parsed JSON value; a valid contract comes back deeply frozen. Never throws. */
 export function parseContract(json: unknown): ParseResult {
   const errors: ContractError[] = [];
   if (!isObject(json)) return { ok: false, errors: [{ path: '', message: 'a contract must be a JSON object' }] };
@@ -36,7 +49,7 @@ export function parseContract(json: unknown): ParseResult {
     if (!result.success) for (const issue of result.issues) errors.push(fromIssue(issue));
     errors.splice(0, errors.length, ...errors.filter((e) => !secretPaths.has(e.path)));
     errors.push(...related);
-    if (errors.length === 0 && result.success) return { ok: true, contract: result.output as Contract };
+    if (errors.length === 0 && result.success) return { ok: true, contract: deepFreeze(result.output as Contract) };
   } catch (error) {
     errors.push({ path: '', message: `the contract could not be checked (${(error as Error)?.message ?? String(error)})` });
   }

@@ -6,8 +6,6 @@
  * the contract archive, the monitoring publisher) arrive as powers.
  */
 import { AuditRights } from '../audit/audit-rights.js';
-import { ChangeManager } from '../audit/changes.js';
-import type { ContractLike } from '../audit/contract-shape.js';
 import { deleteIntegration, exportIntegration, type DeletionReceipt, type ExitExport } from '../audit/exit.js';
 import { sealedFlashAudit } from '../audit/sealed-storage.js';
 import { IncidentDesk, type Incident, type IncidentReport } from '../audit/incidents.js';
@@ -18,6 +16,8 @@ import { VendorCommands } from '../audit/vendor-commands.js';
 import { splitCommands, type CommandSource } from '../forward/commands.js';
 import { BthomeCounterStore } from '../sources/bthome-counters.js';
 import { toHex } from '../bytes.js';
+import { ChangeManager } from '../contract/changes.js';
+import { deliveryUrl } from '../contract/terms.js';
 import type { Contract } from '../contract/types.js';
 import { BreakerRegistry } from '../forward/backoff.js';
 import { Forwarder, type ForwarderSnapshot } from '../forward/forwarder.js';
@@ -43,7 +43,7 @@ import { stampNow } from '../sources/fields.js';
 import { createTasmota, type TasmotaConfig } from '../sources/tasmota.js';
 import { createZigbee2Mqtt, type Zigbee2MqttConfig } from '../sources/zigbee2mqtt.js';
 import { ConsentFilteredQueue } from './consent-queue.js';
-import { bufferLimits, contractLike, deliveryTerms, deliveryUrl } from './contract-adapter.js';
+import { bufferLimits, deliveryTerms } from './contract-settings.js';
 
 export interface HubIntegration {
   contract: Contract;
@@ -124,7 +124,6 @@ export class Hub {
   readonly #options: HubOptions;
   readonly #powers: HubPowers;
   readonly #host: Host;
-  readonly #known = new Map<string, Map<string, Contract>>();
   readonly #overrides = new Map<string, string | undefined>();
   readonly #lanes = new Map<string, Lane>();
   readonly #ended = new Set<string>();
@@ -164,7 +163,7 @@ export class Hub {
     });
     const onAlert = (alert: AlertEvent) => this.#alert(alert);
     this.consent = new ConsentBook({ store: host.store, crypto: host.crypto, clock: host.clock, log: host.log });
-    this.changes = new ChangeManager({ audit: this.audit, clock: host.clock, onEnforce: (id, like) => this.#enforce(id, like) });
+    this.changes = new ChangeManager({ audit: this.audit, clock: host.clock, onEnforce: (id, contract) => this.#enforce(id, contract) });
     // Open incidents, their deadline clocks and the volume baselines survive reboots in the store.
     this.incidents = new IncidentDesk({ audit: this.audit, clock: host.clock, contract: (id) => this.changes.enforced(id), onAlert, store: host.store, log: host.log });
     this.auditRights = new AuditRights({ audit: this.audit, clock: host.clock });
@@ -312,8 +311,7 @@ export class Hub {
 
   /** Installs a new contract version: narrowing applies at once, widening waits for the owner. */
   installContract(contract: Contract, actor = 'installer') {
-    this.#remember(contract);
-    return this.changes.install(contractLike(contract), actor);
+    return this.changes.install(contract, actor);
   }
 
   approveChange(integration: string, version: string, actor = 'owner') {
@@ -479,33 +477,18 @@ export class Hub {
       return;
     }
     this.#overrides.set(id, integration.endpoint);
-    this.#remember(contract);
     const previous = this.#host.store.get(STORE_DOMAIN, this.#versionKey(id));
     const earlier = typeof previous === 'string' && previous !== contract.version ? this.#powers.archive.load(id, previous) : undefined;
     if (typeof previous === 'string' && previous === contract.version) {
-      this.changes.restore(contractLike(contract));
+      this.changes.restore(contract);
     } else {
-      if (earlier) {
-        this.#remember(earlier);
-        this.changes.restore(contractLike(earlier));
-      }
-      this.changes.install(contractLike(contract), 'installer');
+      if (earlier) this.changes.restore(earlier);
+      this.changes.install(contract, 'installer');
     }
-  }
-
-  #remember(contract: Contract): void {
-    let versions = this.#known.get(contract.integration);
-    if (!versions) this.#known.set(contract.integration, (versions = new Map()));
-    versions.set(contract.version, contract);
   }
 
   /** The change manager decided which version governs: every component follows it. */
-  #enforce(id: string, like: ContractLike): void {
-    const contract = this.#known.get(id)?.get(String(like.version));
-    if (!contract) {
-      this.#host.log.error(`contract ${id} version ${like.version} is enforced but its document is unknown`);
-      return;
-    }
+  #enforce(id: string, contract: Contract): void {
     this.#host.store.set(STORE_DOMAIN, this.#versionKey(id), contract.version);
     this.#powers.archive.save(contract);
     this.buffer.configure(id, bufferLimits(contract));

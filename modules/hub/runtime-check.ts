@@ -12,7 +12,7 @@ import type { BootProblem } from '../boot.js';
 import type { Contract } from '../contract/types.js';
 import { parseContractText } from '../contract/validate.js';
 import { parseEndpoint } from '../forward/endpoint-url.js';
-import { deliveryUrl } from './contract-adapter.js';
+import { deliveryUrl } from '../contract/terms.js';
 import type { HubSources } from './hub.js';
 import { parseRuntimeConfig, type ConfigProblem, type RuntimeConfig } from './runtime-config.js';
 

@@ -24,7 +24,7 @@ import type { Contract } from '../contract/types.js';
 import { commandTopic } from '../forward/commands.js';
 import type { Clock, TimerHandle, Timers } from '../host.js';
 import { DROP_REASONS } from '../monitor/status.js';
-import { describeTransform } from '../pipeline/datamap.js';
+import { describeTransform } from '../contract/transforms.js';
 import type { Stamp } from '../reading.js';
 import type { AuthEvent } from '../web/auth.js';
 import { describeAuthEvent } from '../web/auth.js';

@@ -4,7 +4,8 @@
  * only from the contracts, the consent book and the known devices, so what the
  * homeowner reads is exactly what the pipeline enforces.
  */
-import type { Contract, Transform } from '../contract/types.js';
+import { describeDuration, describeTransform } from '../contract/transforms.js';
+import type { Contract } from '../contract/types.js';
 import type { DeviceInfo } from '../reading.js';
 import type { ConsentBook } from './consent.js';
 
@@ -30,49 +31,8 @@ export interface DataMapRow {
 
 export const DEVICE_IDENTITY = '(device identity)';
 
-export function describeTransform(t: Transform): string {
-  switch (t.kind) {
-    case 'keep':
-      return 'sent as measured';
-    case 'round':
-      return `rounded to the nearest ${t.step}`;
-    case 'bucket':
-      return `only the range is sent (ranges split at ${t.edges.join(', ')})`;
-    case 'clamp':
-      return t.min !== undefined && t.max !== undefined
-        ? `limited to between ${t.min} and ${t.max}`
-        : t.min !== undefined
-          ? `values below ${t.min} are sent as ${t.min}`
-          : `values above ${t.max} are sent as ${t.max}`;
-    case 'coarsenTime':
-      return `time rounded down to ${t.amount} ${t.amount === 1 ? t.unit.slice(0, -1) : t.unit}`;
-    case 'coarsenLocation':
-      return t.method === 'grid'
-        ? `location snapped to a grid of ${t.degrees}° (about ${Math.round(t.degrees * 111)} km)`
-        : `location reduced to a ${t.precision}-character geohash (an area about ${geohashSize(t.precision)} across)`;
-    case 'aggregate':
-      return `only the ${t.function === 'mean' ? 'average' : t.function === 'count' ? 'number of readings' : t.function === 'sum' ? 'total' : t.function + 'imum'} per ${duration(t.windowSeconds)} is sent`;
-    case 'pseudonymize':
-      return 'replaced by a code unique to this company (it cannot be linked to other companies\' codes)';
-  }
-}
-
-const GEOHASH_KM = [5000, 1250, 156, 39, 4.9, 1.2, 0.153, 0.038, 0.0048, 0.0012, 0.00015, 0.000037];
-
-function geohashSize(precision: number): string {
-  const km = GEOHASH_KM[precision - 1] ?? 0;
-  return km >= 1 ? `${km} km` : `${Math.round(km * 1000 * 10) / 10} m`;
-}
-
-function duration(seconds: number): string {
-  if (seconds % 86400 === 0) return seconds === 86400 ? '1 day' : `${seconds / 86400} days`;
-  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
-  if (seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
-  return `${seconds} seconds`;
-}
-
 function retention(contract: Contract): string {
-  return `up to ${duration(contract.hubBuffer.maxAgeSeconds)} on the hub while waiting to be sent; ${contract.vendorStorage.retentionDays} days at ${contract.vendor.name}`;
+  return `up to ${describeDuration(contract.hubBuffer.maxAgeSeconds)} on the hub while waiting to be sent; ${contract.vendorStorage.retentionDays} days at ${contract.vendor.name}`;
 }
 
 function sharing(contract: Contract): string {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { encode } from 'cbor-x';
-import { ChangeManager } from '../../modules/audit/changes.js';
+import { ChangeManager } from '../../modules/contract/changes.js';
 import { endIntegration, EXIT_EXPORT_FORMAT } from '../../modules/audit/exit.js';
 import { verifyExport } from '../../modules/audit/verify-export.js';
 import type { IntegrationQueue, PendingRecord } from '../../modules/queue.js';
@@ -24,7 +24,7 @@ function scene(undelivered = 100) {
   changes.install(energyContract(1));
   f.log.record('owner', 'consent.given', 'energy-saver', { purpose: 'tariff-advice' });
   f.log.record('owner', 'consent.given', 'leak-insurer', { purpose: 'claims' });
-  changes.install(energyContract(2, (c) => (c.vendor!.retentionDays = 7)));
+  changes.install(energyContract(2, (c) => (c.vendorStorage.retentionDays = 7)));
   f.log.record('owner', 'consent.withdrawn', 'energy-saver', { purpose: 'tariff-advice' });
   const records: PendingRecord[] = [];
   for (let seq = 1; seq <= undelivered; seq++) {
@@ -54,14 +54,15 @@ test('ending an integration exports everything first, then shreds, reclaims and 
     'energy-saver',
   );
   t.is(exported.format, EXIT_EXPORT_FORMAT);
-  t.deepEqual(exported.contracts.versions.map((c) => c.version), [1, 2]);
-  t.is(exported.contracts.enforced, '2');
+  // The contract documents themselves, as the vendor wrote them (airlock-contract/1).
+  t.deepEqual(exported.contracts.versions, [energyContract(1), energyContract(2, (c) => (c.vendorStorage.retentionDays = 7))]);
+  t.is(exported.contracts.enforced, '2.0.0');
   t.deepEqual(exported.consent.map((c) => c.action), ['consent.given', 'consent.withdrawn']);
   t.is(exported.undelivered.length, 100, 'all undelivered records, across batches');
   t.deepEqual(exported.undelivered[99]!.record, { watts: 1000, device: 'p:ab12' });
   t.true(exported.audit.entries.every((e) => e.subject === 'energy-saver'));
   t.like(verifyExport(crypto, JSON.stringify(exported.audit), f.key), { status: 'valid', mode: 'selection' });
-  t.deepEqual((exported.handover as { streams: string[] }).streams, ['power']);
+  t.like(exported.handover, { streams: ['power'], categories: ['power.watts', 'power.device'], endpoint: 'mqtts://broker.energy.example:8883/homes/readings' });
 
   t.true(receipt.completed);
   t.deepEqual(stopped, ['energy-saver']);

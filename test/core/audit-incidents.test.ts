@@ -2,14 +2,14 @@ import test from 'ava';
 import { IncidentDesk } from '../../modules/audit/incidents.js';
 import { VendorCommands } from '../../modules/audit/vendor-commands.js';
 import type { AlertEvent } from '../../modules/audit/signals.js';
-import type { ContractLike } from '../../modules/audit/contract-shape.js';
+import type { Contract } from '../../modules/contract/types.js';
 import { toHex, utf8 } from '../../modules/bytes.js';
 import { HOUR_MS } from '../../modules/audit/time.js';
 import { platformCrypto as crypto } from '../support/platform.js';
 import { auditFixture } from '../support/audit-fixture.js';
 import { energyContract } from '../support/audit-contracts.js';
 
-function desk(contract: ContractLike | undefined = energyContract(1), requests: string[] = []) {
+function desk(contract: Contract | undefined = energyContract(1), requests: string[] = []) {
   const f = auditFixture();
   const alerts: AlertEvent[] = [];
   const incidents = new IncidentDesk({ audit: f.log, clock: f.host.clock, contract: () => contract, onAlert: (a) => void alerts.push(a) });
@@ -31,7 +31,7 @@ test('the deadline comes from the contract; an open incident goes overdue exactl
   const { f, incidents, alerts } = desk();
   const i = incidents.report({ integration: 'energy-saver', reportedBy: 'owner', title: 'Vendor database exposed' });
   t.is(i.deadlineHours, 48);
-  t.deepEqual(i.categories, ['power.watts', 'power.device', 'power.time']);
+  t.deepEqual(i.categories, ['power.watts', 'power.device']);
   f.host.clock.advance(48 * HOUR_MS);
   t.deepEqual(incidents.check(), []);
   f.host.clock.advance(60_000);
@@ -46,8 +46,11 @@ test('the deadline comes from the contract; an open incident goes overdue exactl
   t.regex(incidents.summary(i.id), /deadline .* was missed/);
 });
 
-test('72 hours when the contract names none; notifying in time stops the clock', (t) => {
-  const { f, incidents } = desk(energyContract(1, (c) => delete c.incidents));
+test('72 hours for an integration with no contract; notifying in time stops the clock', (t) => {
+  const f0 = auditFixture();
+  const orphan = new IncidentDesk({ audit: f0.log, clock: f0.host.clock, contract: () => undefined });
+  t.is(orphan.report({ integration: 'gone', reportedBy: 'owner', title: 'Old backup found' }).deadlineHours, 72);
+  const { f, incidents } = desk(energyContract(1, (c) => (c.breachNotification.deadlineHours = 72)));
   const i = incidents.report({ integration: 'energy-saver', reportedBy: 'owner', title: 'Lost laptop', discoveredAt: Date.UTC(2025, 11, 31, 12) });
   t.is(i.deadlineHours, 72);
   f.host.clock.advance(10 * HOUR_MS);
@@ -58,7 +61,7 @@ test('72 hours when the contract names none; notifying in time stops the clock',
   t.is(done.state, 'resolved');
   const summary = incidents.summary(i.id);
   t.regex(summary, /What happened: Lost laptop/);
-  t.regex(summary, /Data involved: power\.watts, power\.device, power\.time/);
+  t.regex(summary, /Data involved: power\.watts, power\.device\./);
   t.regex(summary, /What was done: Credentials rotated/);
   t.regex(summary, /deadline was met/);
   t.throws(() => incidents.markNotified(i.id, 'owner'), { message: /is resolved; this step needs it to be open/ });

@@ -67,12 +67,15 @@ test('a burst of failed logins is flagged once; every login is audited', (t) => 
 
 test('audit rights: overdue past last audit + interval, audited once', (t) => {
   const now = Date.UTC(2026, 0, 1);
-  const contract = energyContract(1, (c) => (c.audit = { lastAudit: '2025-01-15', intervalDays: 365 }));
-  t.like(auditRightsStatus(contract, now), { auditOverdue: false, nextDue: '2026-01-15' });
+  const contract = energyContract(1, (c) => (c.audit.lastAuditDate = '2025-01-15')); // re-audited every 12 months
+  t.like(auditRightsStatus(contract, now), { lastAudit: '2025-01-15', intervalMonths: 12, auditOverdue: false, nextDue: '2026-01-15' });
   t.like(auditRightsStatus(contract, Date.UTC(2026, 0, 16)), { auditOverdue: true });
-  t.like(auditRightsStatus(energyContract(1), now), { auditOverdue: false });
-  t.like(auditRightsStatus(energyContract(1, (c) => (c.audit = { intervalDays: 30 })), now), { auditOverdue: true });
-  t.regex(auditRightsStatus(energyContract(1, (c) => (c.audit = { lastAudit: 'soon', intervalDays: 30 })), now).problem!, /not an ISO date/);
+  t.like(auditRightsStatus(undefined, now), { auditOverdue: false });
+  // Calendar months: a day past the month's end is its last day.
+  t.like(auditRightsStatus(energyContract(1, (c) => { c.audit.lastAuditDate = '2025-08-31'; c.audit.reauditIntervalMonths = 6; }), now), { nextDue: '2026-02-28', auditOverdue: false });
+  t.like(auditRightsStatus(energyContract(1, (c) => { c.audit.lastAuditDate = '2025-06-30'; c.audit.reauditIntervalMonths = 6; }), now), { nextDue: '2025-12-30', auditOverdue: true });
+  t.regex(auditRightsStatus(energyContract(1, (c) => (c.audit.lastAuditDate = '2025-02-30')), now).problem!, /not a calendar date/);
+  t.like(auditRightsStatus(contract, undefined), { problem: 'wall time unknown', auditOverdue: false });
   const f = auditFixture();
   const rights = new AuditRights({ audit: f.log, clock: f.host.clock });
   t.false(rights.check('energy-saver', contract).auditOverdue);
@@ -81,4 +84,5 @@ test('audit rights: overdue past last audit + interval, audited once', (t) => {
   rights.check('energy-saver', contract);
   t.deepEqual(rights.overdue(), ['energy-saver']);
   t.is(f.log.entries((e) => e.action === 'audit-rights.overdue').length, 1);
+  t.deepEqual(f.log.entries((e) => e.action === 'audit-rights.overdue')[0]!.details, { lastAudit: '2025-01-15', intervalMonths: 12, nextDue: '2026-01-15' });
 });

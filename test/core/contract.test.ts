@@ -24,6 +24,19 @@ test('a complete contract is accepted and returned typed', (t) => {
   }
 });
 
+test('the parsed contract is the one model every component shares: deeply frozen, the input left alone', (t) => {
+  const json = asJson(makeContract());
+  const result = parseContract(json);
+  if (!result.ok) return t.fail();
+  const c = result.contract;
+  for (const part of [c, c.vendor, c.purposes, c.purposes[0], c.streams[0]!.fields, c.streams[0]!.fields.voltage!.transform, c.hubBuffer, c.delivery, c.audit]) {
+    t.true(Object.isFrozen(part));
+  }
+  t.throws(() => ((c.hubBuffer as { maxAgeSeconds: number }).maxAgeSeconds = 1), { instanceOf: TypeError });
+  t.false(Object.isFrozen(json) || Object.isFrozen(json.streams[0].fields.voltage.transform.edges), 'the caller\'s JSON stays its own');
+  t.is(c.hubBuffer.maxAgeSeconds, 86400);
+});
+
 test('every error is reported at once, each with its path', (t) => {
   const json = asJson(makeContract());
   json.streams[0].fields.power.transform = { kind: 'blur' };

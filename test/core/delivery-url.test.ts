@@ -1,9 +1,9 @@
-// One rule for where an integration's records go (modules/hub/contract-adapter.ts, docs/delivery.md
+// One rule for where an integration's records go (modules/contract/terms.ts, docs/delivery.md
 // "Endpoint overrides"): an installer's override replaces where to connect; the topic or path is
 // the contract's unless the override URL carries a path of its own.
 import test from 'ava';
 import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
-import { deliveryUrl } from '../../modules/hub/contract-adapter.js';
+import { deliveryUrl } from '../../modules/contract/terms.js';
 import { makeContract } from '../support/contracts.js';
 
 const mqttContract = makeContract(); // mqtts://ingest.wattwise.example:8883, topic homes/readings

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { checkConfig, ConfigError } from '../../hosts/node/config.js';
 import { hubSources } from '../../modules/hub/runtime-check.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
-import { deliveryUrl } from '../../modules/hub/contract-adapter.js';
+import { deliveryUrl } from '../../modules/contract/terms.js';
 
 const example = () => JSON.parse(readFileSync(join(repoRoot, 'docs/examples/config/airlock.json'), 'utf8')) as Record<string, any>;
 const secrets = () => JSON.parse(readFileSync(join(repoRoot, 'docs/examples/config/secrets.example.json'), 'utf8')) as Record<string, string>;

@@ -1,26 +1,28 @@
-/** A sample contract in the audit modules' ContractLike shape. */
-import type { ContractLike } from '../../modules/audit/contract-shape.js';
+/** A sample contract for the audit and change-management suites: a real (valid) Contract, plain so a test can bend it. */
+import type { Contract } from '../../modules/contract/types.js';
+import { makeContract } from './contracts.js';
 
-export function energyContract(version: number, change: (c: ContractLike) => void = () => {}): ContractLike {
-  const c: ContractLike = {
-    id: 'energy-saver',
-    version,
-    purposes: [{ id: 'tariff-advice', consentRequired: true, description: 'Suggest a cheaper tariff' }],
+/** Version `<major>.0.0` of the energy-saver contract, changed by `change` (a plain copy, not frozen). */
+export function energyContract(major: number, change: (c: Contract) => void = () => {}): Contract {
+  const c = makeContract({
+    purposes: [{ id: 'tariff-advice', requiresConsent: true, description: 'Suggest a cheaper tariff' }],
     streams: [
       {
         stream: 'power',
+        time: { kind: 'coarsenTime', unit: 'minutes', amount: 15 },
         fields: {
           watts: { transform: { kind: 'round', step: 10 }, purpose: 'tariff-advice' },
-          device: { transform: 'pseudonymize', purpose: 'tariff-advice' },
-          time: { transform: { kind: 'coarsen-time', seconds: 900 }, purpose: 'tariff-advice' },
+          device: { transform: { kind: 'pseudonymize' }, purpose: 'tariff-advice' },
         },
       },
     ],
-    buffering: { maxAgeHours: 24 },
-    vendor: { name: 'Energy Saver Ltd', retentionDays: 30, onwardSharing: [] },
-    endpoint: { url: 'mqtts://broker.energy.example:8883' },
-    incidents: { notificationHours: 48 },
-  };
+  });
+  c.version = `${major}.0.0`;
+  c.vendor.name = 'Energy Saver Ltd';
+  c.vendorStorage.retentionDays = 30;
+  c.delivery.endpoint = 'mqtts://broker.energy.example:8883';
+  c.breachNotification.deadlineHours = 48;
+  c.audit.lastAuditDate = '2025-01-15';
   change(c);
   return c;
 }

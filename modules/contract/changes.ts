@@ -7,12 +7,12 @@
  * A version that both widens and narrows waits as a whole: a contract
  * version is applied or not, never partly.
  */
+import type { AuditLog } from '../audit/log.js';
+import { stampNow } from '../audit/time.js';
 import type { Clock } from '../host.js';
 import type { Stamp } from '../reading.js';
-import type { AuditLog } from './log.js';
-import type { ContractLike } from './contract-shape.js';
 import { describeDiff, type ContractDiff } from './diff.js';
-import { stampNow } from './time.js';
+import type { Contract } from './types.js';
 
 export { describeDiff, type ContractDiff, type ContractChange } from './diff.js';
 
@@ -30,8 +30,8 @@ export interface ContractHistoryEvent {
 
 interface IntegrationState {
   /** Approved versions in order; the last one is enforced. */
-  approved: ContractLike[];
-  pending?: { contract: ContractLike; diff: ContractDiff; since: Stamp };
+  approved: Contract[];
+  pending?: { contract: Contract; diff: ContractDiff; since: Stamp };
   /** Versions that were pending and were replaced by a newer one. */
   superseded: Set<string>;
   history: ContractHistoryEvent[];
@@ -41,7 +41,7 @@ export interface ChangeManagerPowers {
   audit: AuditLog;
   clock: Clock;
   /** Called whenever the enforced version of an integration changes: hand it to the pipeline. */
-  onEnforce?: (integration: string, contract: ContractLike) => void;
+  onEnforce?: (integration: string, contract: Contract) => void;
 }
 
 export interface ChangeCounters {
@@ -53,12 +53,10 @@ export interface ChangeCounters {
   refused: number;
 }
 
-const versionOf = (c: ContractLike): string => String(c.version);
-
 export class ChangeManager {
   readonly #audit: AuditLog;
   readonly #clock: Clock;
-  readonly #onEnforce: ((integration: string, contract: ContractLike) => void) | undefined;
+  readonly #onEnforce: ((integration: string, contract: Contract) => void) | undefined;
   readonly #states = new Map<string, IntegrationState>();
   readonly #counters: ChangeCounters = { applied: 0, heldPending: 0, approved: 0, rejected: 0, reverted: 0, refused: 0 };
 
@@ -68,14 +66,14 @@ export class ChangeManager {
     this.#onEnforce = onEnforce;
   }
 
-  enforced(integration: string): ContractLike | undefined {
+  enforced(integration: string): Contract | undefined {
     const approved = this.#states.get(integration)?.approved;
     return approved?.[approved.length - 1];
   }
 
   pending(integration: string): { version: string; diff: ContractDiff; since: Stamp } | undefined {
     const p = this.#states.get(integration)?.pending;
-    return p && { version: versionOf(p.contract), diff: p.diff, since: p.since };
+    return p && { version: p.contract.version, diff: p.diff, since: p.since };
   }
 
   history(integration: string): ContractHistoryEvent[] {
@@ -83,7 +81,7 @@ export class ChangeManager {
   }
 
   /** Every version this hub has seen for the integration (approved ones in order, then a pending one). */
-  versions(integration: string): ContractLike[] {
+  versions(integration: string): Contract[] {
     const s = this.#states.get(integration);
     return s ? [...s.approved, ...(s.pending ? [s.pending.contract] : [])] : [];
   }
@@ -97,16 +95,16 @@ export class ChangeManager {
    * a restart (its installation or approval was audited then). Only for an
    * integration this manager does not know yet.
    */
-  restore(contract: ContractLike): void {
-    if (this.#states.has(contract.id)) return;
-    this.#states.set(contract.id, { approved: [contract], superseded: new Set(), history: [] });
-    this.#onEnforce?.(contract.id, contract);
+  restore(contract: Contract): void {
+    if (this.#states.has(contract.integration)) return;
+    this.#states.set(contract.integration, { approved: [contract], superseded: new Set(), history: [] });
+    this.#onEnforce?.(contract.integration, contract);
   }
 
-  /** Installs a contract version for `contract.id`. */
-  install(contract: ContractLike, actor = 'installer'): ChangeOutcome {
-    const integration = contract.id;
-    const version = versionOf(contract);
+  /** Installs a contract version for `contract.integration`. */
+  install(contract: Contract, actor = 'installer'): ChangeOutcome {
+    const integration = contract.integration;
+    const version = contract.version;
     const state = this.#states.get(integration);
     const current = this.enforced(integration);
     if (!state || !current) {
@@ -117,10 +115,10 @@ export class ChangeManager {
       this.#onEnforce?.(integration, contract);
       return { ok: true, status: 'installed', version };
     }
-    if (versionOf(current) === version) return { ok: true, status: 'unchanged', version };
+    if (current.version === version) return { ok: true, status: 'unchanged', version };
     const diff = describeDiff(current, contract);
     const superseded = this.#supersedePending(state, version, actor);
-    const details = { version, from: versionOf(current), superseded, changes: diff.changes.map((c) => ({ direction: c.direction, path: c.path, summary: c.summary })) };
+    const details = { version, from: current.version, superseded, changes: diff.changes.map((c) => ({ direction: c.direction, path: c.path, summary: c.summary })) };
     if (!diff.widening) {
       state.approved.push(contract);
       this.#counters.applied++;
@@ -137,31 +135,31 @@ export class ChangeManager {
   }
 
   /** The owner accepts the pending widening `version`; a superseded or unknown version is refused. */
-  approve(integration: string, version: string | number, actor = 'owner'): ChangeOutcome {
-    const checked = this.#checkPending(integration, String(version));
+  approve(integration: string, version: string, actor = 'owner'): ChangeOutcome {
+    const checked = this.#checkPending(integration, version);
     if (!checked.ok) return checked;
     const { state, pending } = checked;
     state.approved.push(pending.contract);
     delete state.pending;
     this.#counters.approved++;
-    this.#note(state, 'approved', String(version), actor, pending.diff.summary);
-    this.#audit.record(actor, 'contract.approved', integration, { version: String(version), summary: pending.diff.summary });
+    this.#note(state, 'approved', version, actor, pending.diff.summary);
+    this.#audit.record(actor, 'contract.approved', integration, { version, summary: pending.diff.summary });
     this.#onEnforce?.(integration, pending.contract);
-    return { ok: true, status: 'approved', version: String(version), diff: pending.diff };
+    return { ok: true, status: 'approved', version, diff: pending.diff };
   }
 
   /** The owner refuses the pending `version`; the enforced version stays. A reason, when given, goes to the audit entry. */
-  reject(integration: string, version: string | number, actor = 'owner', reason?: string): ChangeOutcome {
-    const checked = this.#checkPending(integration, String(version));
+  reject(integration: string, version: string, actor = 'owner', reason?: string): ChangeOutcome {
+    const checked = this.#checkPending(integration, version);
     if (!checked.ok) return checked;
     const { state, pending } = checked;
     delete state.pending;
     this.#counters.rejected++;
-    this.#note(state, 'rejected', String(version), actor);
-    const details: Record<string, string> = { version: String(version), kept: versionOf(this.enforced(integration)!) };
+    this.#note(state, 'rejected', version, actor);
+    const details: Record<string, string> = { version, kept: this.enforced(integration)!.version };
     if (reason) details.reason = reason;
     this.#audit.record(actor, 'contract.rejected', integration, details);
-    return { ok: true, status: 'rejected', version: String(version) };
+    return { ok: true, status: 'rejected', version };
   }
 
   /** Rolls back to the previous approved version in one step; a pending change is dropped with it. */
@@ -171,12 +169,12 @@ export class ChangeManager {
     if (state.approved.length < 2) return this.#refuse('no-previous', `"${integration}" has no earlier approved version to revert to`);
     const from = state.approved.pop()!;
     const to = state.approved[state.approved.length - 1]!;
-    const dropped = this.#supersedePending(state, versionOf(to), actor);
+    const dropped = this.#supersedePending(state, to.version, actor);
     this.#counters.reverted++;
-    this.#note(state, 'reverted', versionOf(to), actor, `from ${versionOf(from)}`);
-    this.#audit.record(actor, 'contract.reverted', integration, { from: versionOf(from), to: versionOf(to), droppedPending: dropped });
+    this.#note(state, 'reverted', to.version, actor, `from ${from.version}`);
+    this.#audit.record(actor, 'contract.reverted', integration, { from: from.version, to: to.version, droppedPending: dropped });
     this.#onEnforce?.(integration, to);
-    return { ok: true, status: 'reverted', version: versionOf(to) };
+    return { ok: true, status: 'reverted', version: to.version };
   }
 
   #checkPending(integration: string, version: string):
@@ -185,17 +183,17 @@ export class ChangeManager {
     const state = this.#states.get(integration);
     if (!state) return this.#refuse('unknown-integration', `no contract is installed for "${integration}"`);
     const pending = state.pending;
-    if (pending && versionOf(pending.contract) === version) return { ok: true, state, pending };
+    if (pending && pending.contract.version === version) return { ok: true, state, pending };
     if (state.superseded.has(version)) {
-      return this.#refuse('superseded', `version ${version} of "${integration}" was superseded${pending ? ` by version ${versionOf(pending.contract)}, which is the one waiting for a decision` : ''}; review the current change instead`);
+      return this.#refuse('superseded', `version ${version} of "${integration}" was superseded${pending ? ` by version ${pending.contract.version}, which is the one waiting for a decision` : ''}; review the current change instead`);
     }
-    return this.#refuse('no-pending', `version ${version} of "${integration}" is not waiting for approval${pending ? ` (version ${versionOf(pending.contract)} is)` : ''}`);
+    return this.#refuse('no-pending', `version ${version} of "${integration}" is not waiting for approval${pending ? ` (version ${pending.contract.version} is)` : ''}`);
   }
 
   /** Drops the pending version, remembering it so a late approval of it is refused; returns it. */
   #supersedePending(state: IntegrationState, by: string, actor: string): string | undefined {
     if (!state.pending) return undefined;
-    const old = versionOf(state.pending.contract);
+    const old = state.pending.contract.version;
     state.superseded.add(old);
     this.#note(state, 'superseded', old, actor, `by ${by}`);
     delete state.pending;
