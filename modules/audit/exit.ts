@@ -2,7 +2,7 @@
  * Ending an integration: first an export the homeowner keeps, then deletion
  * with a receipt in the audit log.
  *
- * Export (format "airlock-exit/1", JSON; see docs/audit.md): the contract
+ * Export (format "airlock-exit/2", JSON; see docs/audit.md): the contract
  * versions and their history, the consent history (from the audit log), the
  * integration's audit entries with their hashes and MACs (a verifiable
  * selection), the undelivered records decrypted, and the device-configuration
@@ -24,7 +24,7 @@ import type { Contract } from '../contract/types.js';
 import type { AuditExport, AuditLog } from './log.js';
 import { stampNow } from './time.js';
 
-export const EXIT_EXPORT_FORMAT = 'airlock-exit/1';
+export const EXIT_EXPORT_FORMAT = 'airlock-exit/2';
 const UNDELIVERED_BATCH = 64;
 
 export interface ExitExport {

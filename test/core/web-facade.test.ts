@@ -252,7 +252,7 @@ test('exit: export everything, then delete with a receipt that matches the audit
   const exported = await owner.post('/api/exit/energy-saver/export');
   t.is(exported.status, 200);
   t.regex(exported.header('content-disposition')!, /airlock-energy-saver-2026-01-01\.json/);
-  t.is(exported.json.format, 'airlock-exit/1');
+  t.is(exported.json.format, 'airlock-exit/2');
   t.is(exported.json.integration, 'energy-saver');
   t.is(exported.json.undelivered.length, 2);
   t.is(exported.json.undelivered[0].record.f.power, 700);

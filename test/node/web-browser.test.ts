@@ -313,7 +313,7 @@ if (!existsSync(CHROMIUM)) {
       await page.getByRole('link', { name: 'Leaving' }).click();
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-energy-saver').click()]);
       const exported = JSON.parse(readFileSync((await download.path())!, 'utf8'));
-      t.is(exported.format, 'airlock-exit/1');
+      t.is(exported.format, 'airlock-exit/2');
       await page.getByLabel('To confirm, type energy-saver').fill('energy-saver');
       await page.locator('#delete-energy-saver').click();
       await page.getByRole('heading', { name: 'Receipt: Wattwise Energy Services ended' }).waitFor();
