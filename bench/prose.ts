@@ -70,7 +70,8 @@ export function readingProse(rows: BenchRow[]): string {
     out.push(
       `- **End to end**, like for like (QoS 1 in and out, one record per message): Airlock delivers ${fmt(v('e2e.airlockRecordsPerSec')!)} records/s, ` +
         `${fmt(v('e2e.ratioVsBridge')!)} of the plain bridge${verdict('e2e.ratioVsBridge')}${red}. ` +
-        (has('e2e.airlockBatchedRecordsPerSec') ? `With its usual batches of 50: ${fmt(v('e2e.airlockBatchedRecordsPerSec')!)} records/s. ` : '') +
+        (has('e2e.airlockBatchedRecordsPerSec') ? `With its usual batches of 50: ${fmt(v('e2e.airlockBatchedRecordsPerSec')!)} records/s` : '') +
+        (has('e2e.airlockBatchedRecordsPerSec', 'e2e.ratioVsNodeRedBatched') ? `, ${fmt(v('e2e.ratioVsNodeRedBatched')!)} of Node-RED batching 50 too${verdict('e2e.ratioVsNodeRedBatched')}. ` : has('e2e.airlockBatchedRecordsPerSec') ? '. ' : '') +
         'Throughput figures move by tens of per cent between runs on a shared machine; the ratios, from one run, move less.',
     );
   }
@@ -82,7 +83,7 @@ export function readingProse(rows: BenchRow[]): string {
   if (bursts.length > 0) {
     const name = (r: BenchRow) => r.key.slice('e2e.burst.'.length, -'Delivered'.length);
     out.push(
-      `- **Restart burst** (1 000 messages/s for 2 s), delivered / not delivered: ${bursts.map((r) => `${name(r)} ${fmt(r.value)} / ${fmt(v(`e2e.burst.${name(r)}Dropped`) ?? NaN)}`).join(', ')}.` +
+      `- **Restart burst** (1 000 messages/s for 2 s), delivered / dropped (Airlock: counted by its own counters; the others keep none: not delivered): ${bursts.map((r) => `${name(r)} ${fmt(r.value)} / ${fmt(v(`e2e.burst.${name(r)}Dropped`) ?? NaN)}`).join(', ')}.` +
         (has('e2e.burst.lost') ? ` Airlock lost ${fmt(v('e2e.burst.lost')!)} records beyond the drops its own counters declare${verdict('e2e.burst.lost')}.` : ''),
     );
   }

@@ -100,6 +100,65 @@ export function chartSvg(rows: BenchRow[]): string {
   ].join('\n');
 }
 
+/** Unescapes a cell written by escapeCell. */
+function unescapeCell(text: string): string {
+  return text.trim().replace(/\\\|/g, '|');
+}
+
+/** The rows of the table in docs/BENCHMARKS.md (as `markdownTable` wrote them), and its run line. */
+export function readTable(text: string): { when: string; rows: BenchRow[] } {
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) return { when: '', rows: [] };
+  const section = text.slice(a + START.length, b);
+  const when = /^Run of ([^\n]*?) on /m.exec(section)?.[1] ?? '';
+  const rows: BenchRow[] = [];
+  for (const line of section.split('\n')) {
+    const m = /^\| `([^`]+)` \|/.exec(line);
+    if (!m) continue;
+    const cells = line.slice(1, -1).split(/(?<!\\)\|/).map(unescapeCell);
+    const [, value, unit, target, note] = cells;
+    const row: BenchRow = { key: m[1]!, value: Number(value), unit: unit ?? '' };
+    if (target) row.target = target;
+    if (note) row.note = note;
+    rows.push(row);
+  }
+  return { when, rows };
+}
+
+/**
+ * Merges the rows of a partial run (`--only <area> --merge-report`) into the
+ * table of docs/BENCHMARKS.md: rows of the areas run (keys starting with
+ * `<area>.`, or any key the run produced) are replaced where the first of
+ * them stood; the others are kept, from their own run.
+ */
+export function mergeRows(old: BenchRow[], fresh: BenchRow[], areas: string[]): BenchRow[] {
+  const freshKeys = new Set(fresh.map((r) => r.key));
+  const replaced = (r: BenchRow) => freshKeys.has(r.key) || areas.some((area) => r.key.startsWith(`${area}.`));
+  const at = old.findIndex(replaced);
+  const kept = old.filter((r) => !replaced(r));
+  const insertAt = at < 0 ? kept.length : old.slice(0, at).filter((r) => !replaced(r)).length;
+  return [...kept.slice(0, insertAt), ...fresh, ...kept.slice(insertAt)];
+}
+
+/** A partial run's update of docs/BENCHMARKS.md and docs/benchmarks.svg: the areas run replace their rows, the prose is rewritten from the merged table. */
+export function mergeReport(root: string, fresh: BenchRow[], areas: string[], skipped: string[]): string[] {
+  const doc = join(root, 'docs/BENCHMARKS.md');
+  const text = readFileSync(doc, 'utf8');
+  const { when, rows } = readTable(text);
+  const merged = mergeRows(rows, fresh, areas);
+  const today = new Date().toISOString().slice(0, 10);
+  // "2026-12-01 (log and e2e rerun 2026-12-05)": the areas rerun since the full run accumulate.
+  const prior = /^(.*?) \((.+) rerun \S+\)$/.exec(when);
+  const rerun = [...new Set([...(prior ? prior[2]!.split(/, | and /) : []), ...areas])];
+  const list = rerun.length > 1 ? `${rerun.slice(0, -1).join(', ')} and ${rerun.at(-1)}` : rerun[0];
+  const table = markdownTable(merged, `${prior ? prior[1] : when || '?'} (${list} rerun ${today})`, skipped);
+  writeFileSync(doc, between(between(text, START, END, table, doc), PROSE_START, PROSE_END, readingProse(merged), doc));
+  const svg = join(root, 'docs/benchmarks.svg');
+  writeFileSync(svg, chartSvg(merged));
+  return [doc, svg];
+}
+
 /** Replaces the generated section of docs/BENCHMARKS.md and writes docs/benchmarks.svg. */
 export function writeReport(root: string, rows: BenchRow[], skipped: string[]): string[] {
   const doc = join(root, 'docs/BENCHMARKS.md');

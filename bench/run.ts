@@ -4,7 +4,8 @@
  * own file and returns rows; add yours to `areas`.
  * Options: --smoke (one quick pass, used by the test suite), --only <prefix>.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { benchAudit } from './audit.js';
 import { benchCrypto } from './crypto.js';
 import { benchPipelineArea } from './pipeline.js';
@@ -19,7 +20,7 @@ import { benchEsp32 } from './esp32.js';
 import { benchE2e } from './e2e.js';
 import { benchModdable } from './moddable.js';
 import { repoRoot } from '../hosts/xs/engine.js';
-import { writeReport } from './report.js';
+import { mergeReport, mergeRows, readTable, writeReport } from './report.js';
 import type { BenchRow } from './types.js';
 
 const areas: [string, () => Promise<BenchRow[]>][] = [
@@ -41,10 +42,11 @@ const areas: [string, () => Promise<BenchRow[]>][] = [
 async function main(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(
-      'usage: npm run bench [-- --only <area>] [-- --out <file>] [-- --no-report]\n' +
+      'usage: npm run bench [-- --only <area> [--merge-report]] [-- --out <file>] [-- --no-report]\n' +
         'Measures per-record costs on XS (meter units) and Node (ns), the flash log, heap growth, an ESP32 projection and\n' +
         'the end-to-end comparison; writes bench-results.json. A full run (no --only) also rewrites the table in\n' +
-        'docs/BENCHMARKS.md and the chart docs/benchmarks.svg.\n' +
+        'docs/BENCHMARKS.md and the chart docs/benchmarks.svg; --only <area> --merge-report replaces only that area\'s rows\n' +
+        'in the table (the others keep their run) and rewrites the prose and chart from the merged table.\n' +
         `areas: ${areas.map(([name]) => name).join(', ')}`,
     );
     return 0;
@@ -70,9 +72,13 @@ async function main(args: string[]): Promise<number> {
   for (const r of rows) {
     console.log(`${r.key.padEnd(width)}  ${String(r.value).padStart(14)}  ${r.unit.padEnd(10)}  ${(r.target ?? '').padEnd(10)}  ${r.note ?? ''}`);
   }
-  writeFileSync(out, JSON.stringify(Object.fromEntries(rows.map((r) => [r.key, r.value])), null, 2) + '\n');
+  // --merge-report: the results file holds the merged table (the other areas' figures from docs/BENCHMARKS.md's last run).
+  const merge = Boolean(only && args.includes('--merge-report') && rows.length > 0);
+  const written = merge ? mergeRows(readTable(readFileSync(join(repoRoot, 'docs/BENCHMARKS.md'), 'utf8')).rows, rows, [only!]) : rows;
+  writeFileSync(out, JSON.stringify(Object.fromEntries(written.map((r) => [r.key, r.value])), null, 2) + '\n');
   console.log(`\nwrote ${out}`);
   if (!only && !args.includes('--no-report') && rows.length > 0) console.log(`wrote ${writeReport(repoRoot, rows, skipped).join(', ')}`);
+  if (merge) console.log(`merged into ${mergeReport(repoRoot, rows, [only!], skipped).join(', ')}`);
   return rows.length > 0 ? 0 : 1;
 }
 
