@@ -98,7 +98,9 @@ export class MqttConnection {
     this.states.emit('connecting');
     const e = this.#endpoint;
     const dns = { io: Resolver, servers: e.dnsServers ?? ['1.1.1.1', '8.8.8.8'], socket: { io: UDP } };
-    const socket = e.tls ? { io: TLSSocket, TCP: { io: TCP }, secure: { serverName: e.host } } : { io: TCP };
+    // nodelay: the client writes a PUBLISH as a header and a payload; with Nagle's algorithm the
+    // payload waited for the broker's delayed ACK (about 40 ms a message, measured on the simulator).
+    const socket = e.tls ? { io: TLSSocket, TCP: { io: TCP, nodelay: true }, secure: { serverName: e.host } } : { io: TCP, nodelay: true };
     const self = this;
     try {
       this.#client = new MQTTClient({
