@@ -69,6 +69,8 @@ interface RunFigures {
   gcTotal: number;
   afterRun: Instruments;
   wallMs: number;
+  /** CPU ms the simulator process (mcsim) used between the first reading and the last record delivered. */
+  cpuMs: number | undefined;
   records: number;
   readingsCounted: number;
   exceptions: number;
@@ -187,6 +189,7 @@ async function runOne(moddable: string, lab: LabBuild): Promise<RunFigures> {
 
     const slowest = () => Math.min(...delivered.values());
     const start = Date.now();
+    const cpuAtStart = running.cpuMs();
     lastDeliveryAt = start;
     const minGap = 1000 / (DEVICES * RATE_PER_DEVICE);
     let progressAt = start;
@@ -212,6 +215,8 @@ async function runOne(moddable: string, lab: LabBuild): Promise<RunFigures> {
       await sleep(20);
     }
     const wallMs = Date.now() - start;
+    const cpuAtEnd = running.cpuMs();
+    const cpuMs = cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined;
     for (const [integration, count] of delivered) if (count !== READINGS) problem(`${integration}: ${count} records for ${READINGS} readings`);
     const afterRun = await running.nextInstruments(20_000);
     sampling = false;
@@ -234,6 +239,7 @@ async function runOne(moddable: string, lab: LabBuild): Promise<RunFigures> {
       gcTotal,
       afterRun,
       wallMs,
+      cpuMs,
       records: [...delivered.values()].reduce((a, b) => a + b, 0),
       readingsCounted: readingsCounted() - probes,
       exceptions: running.exceptions.length,
@@ -281,6 +287,9 @@ function rowsFor(f: RunFigures, creation: Creation): BenchRow[] {
         `peak chunk bytes as measured (${f.runPeak.chunkBytes}; an upper bound, array storage in chunks has 64-bit slots here) + peak slot bytes / 2 (${esp32Slots}) + the stack (${stackReserved}); target: a quarter of the block spare`,
     },
     { key: k('msPerRecord'), value: Math.round((f.wallMs / f.records) * 1000) / 1000, unit: 'ms', note: `wall time per delivered record on the 64-bit Linux simulator (debug build, instrumented, xsbug runner), not an ESP32 figure; ${Math.round(f.wallMs / 1000)} s for ${READINGS} readings (${Math.round((READINGS / f.wallMs) * 1000)} readings/s). Latency-bound, not CPU-bound: one message is in flight per integration (batchSize 1), each waiting for its PUBACK; the sockets run with TCP_NODELAY (with Nagle on, each PUBLISH's payload waited ~40 ms for the broker's delayed ACK: 65.7 ms a record with 1 integration); the hub counted ${f.readingsCounted} readings` },
+    ...(f.cpuMs === undefined
+      ? []
+      : [{ key: k('cpuMsPerRecord'), value: Math.round((f.cpuMs / f.records) * 1000) / 1000, unit: 'ms', note: `CPU time (user + system) of the simulator process per delivered record, from /proc: the firmware's own work on this machine (debug build: xsbug instruments, no JIT in XS), to compare with xsnap's meter; ${Math.round(f.cpuMs)} ms for ${f.records} records` }]),
     { key: k('fatalExceptions'), value: f.fatal.length, unit: 'count', target: '<= 0', note: f.fatal.length ? `memory full / stack overflow: ${f.fatal.slice(0, 3).join('; ')}` : `no "memory full" or "stack overflow" (${f.exceptions} exceptions thrown in all, caught ones included)` },
     { key: k('deliveryProblems'), value: f.problems.length, unit: 'count', target: '<= 0', note: f.problems.length ? f.problems.slice(0, 3).join('; ') : 'every record once, in seq order, for every integration' },
   ];

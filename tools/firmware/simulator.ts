@@ -11,8 +11,8 @@
  * second (chunk and slot bytes in use, stack peak). It stops the simulator by
  * its process group.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ export interface Simulator {
   nextInstruments(timeoutMs?: number): Promise<Instruments>;
   /** Resolves when the simulator process has ended. */
   readonly exited: Promise<number | null>;
+  /** CPU time (user + system) the simulator process has used so far, in ms (Linux /proc); undefined once it is gone. */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -92,6 +94,27 @@ function instrumentsFrom(list: MachineInstrument[]): Instruments | undefined {
   const stack = all['Stack used'];
   if (chunk === undefined || slot === undefined) return undefined;
   return { chunkBytes: chunk, slotBytes: slot, stackPeakBytes: stack ?? 0, all };
+}
+
+const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** user + system CPU ms of the group's `mcsim` process, from /proc/<pid>/stat. */
+function mcsimCpuMs(pgid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": the fields after the command's closing parenthesis.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (comm !== 'mcsim' || Number(fields[2]) !== pgid) continue;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  }
+  return undefined;
 }
 
 function groupAlive(pgid: number): boolean {
@@ -232,6 +255,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     peaks: () => peak,
     exited,
     stop,
+    cpuMs: () => mcsimCpuMs(child.pid!),
     waitForTrace(pattern, timeoutMs = 60_000) {
       const seen = traces.find((line) => pattern.test(line));
       if (seen) return Promise.resolve(seen);
