@@ -304,13 +304,31 @@ export class MqttTransport implements Transport {
   readonly #connection: MqttConnection;
   readonly #topic: string;
   readonly #timers: Timers;
+  readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
 
-  constructor(endpoint: string, topic: string, connection: MqttConnection, timers: Timers) {
+  /**
+   * `commandTopic`: the vendor's command topic on the same broker (modules/forward/commands.ts),
+   * subscribed at QoS 1 on this integration's own connection; what arrives there goes to the
+   * `onCommand` listeners, which authenticate it (modules/audit/vendor-commands.ts).
+   */
+  constructor(endpoint: string, topic: string, connection: MqttConnection, timers: Timers, commandTopic?: string) {
     this.endpoint = endpoint;
     this.scope = endpointScope(endpoint);
     this.#topic = topic;
     this.#connection = connection;
     this.#timers = timers;
+    if (commandTopic !== undefined) {
+      connection.subscribe(commandTopic, 1);
+      connection.onMessage = (received, payload) => {
+        if (received !== commandTopic) return;
+        for (const listener of [...this.#commandListeners]) listener(payload, 'topic');
+      };
+    }
+  }
+
+  onCommand(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void {
+    this.#commandListeners.add(listener);
+    return () => void this.#commandListeners.delete(listener);
   }
 
   send(message: OutboundMessage, options: SendOptions): Promise<void> {

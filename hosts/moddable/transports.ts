@@ -9,6 +9,7 @@
  */
 import { toBase64, utf8 } from '../../modules/bytes.js';
 import type { Contract } from '../../modules/contract/types.js';
+import { commandTopic } from '../../modules/forward/commands.js';
 import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
 import { plaintextRefusal, refusingTransport } from '../../modules/forward/refusing-transport.js';
 import { DeliveryError, endpointScope, type Transport } from '../../modules/forward/transport.js';
@@ -55,7 +56,7 @@ export function makeTransport(integration: string, endpoint: string, contract: C
       );
       ctx.connections.push(connection);
       if (ctx.online()) connection.open();
-      return new MqttTransport(endpoint, parts.path, connection, ctx.timers);
+      return new MqttTransport(endpoint, parts.path, connection, ctx.timers, parts.path ? commandTopic(parts.path, ctx.hubId) : undefined);
     }
     if (parts.scheme === 'http' && endpointScope(endpoint) !== 'local') {
       return refusingTransport(endpoint, `${integration}: plain http:// is only allowed to the home network; use https://`);

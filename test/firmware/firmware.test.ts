@@ -8,6 +8,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,10 +38,10 @@ interface LabRecord {
 
 const records = (): LabRecord[] => received.flatMap(({ envelope }) => envelope.records as unknown as LabRecord[]);
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`firmware: timed out waiting for ${what}; integration state ${JSON.stringify(integrationState())}; vendor got ${received.length} envelopes, ${undecodable.length} undecodable ${undecodable.slice(0, 2).join('; ')}; last traces:\n${sim?.traces.slice(-20).join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -181,6 +182,40 @@ test.serial('the firmware boots on Moddable\'s runtime, enforces the contract an
   t.is(page.status, 200);
   t.regex(await page.text(), /<html/i);
   t.deepEqual(sim!.exceptions.filter((e) => /memory full|stack overflow/i.test(e.message)), []);
+});
+
+/** The installer reads an integration's command key off the hub (`airlock audit command-key`), here from the simulator's preferences. */
+function commandKey(integration: string): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-firmware-keys-'));
+  storeFromSimulatorPreferences(lab.fileRoot, join(dir, 'store.json'));
+  const cli = join(repoRoot, 'build', 'tools', 'airlock.js');
+  const result = spawnSync(process.execPath, [cli, 'audit', 'command-key', '--data', dir, '--integration', integration], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`command-key: ${result.stdout}${result.stderr}`);
+  return Buffer.from(result.stdout.trim(), 'hex');
+}
+
+const signed = (key: Buffer, body: object): string => {
+  const text = JSON.stringify(body);
+  return JSON.stringify({ body: text, mac: createHmac('sha256', key).update(text).digest('hex') });
+};
+
+test.serial('a vendor\'s signed command on its own connection is acted on; a forged one is refused and counted', async (t) => {
+  const integration = lab.integrations[0]!;
+  const topic = `homes/${integration}/commands/${HUB_ID}`;
+  const key = commandKey(integration);
+  const report = signed(key, { id: 'lab-incident-1', type: 'incident.report', title: 'Credentials leaked at the vendor' });
+  // Repeated until acted on (the subscription is made at connect); repeats after the first are replays.
+  await until('the signed report acted on', async () => {
+    if (integrationState()?.commands_accepted === 1) return true;
+    await vendorClient.publishAsync(topic, report, { qos: 1 });
+    return false;
+  });
+  await until('the incident open in the state', () => integrationState()?.open_incidents === 1);
+  const refused = integrationState()!.commands_refused ?? 0;
+  await vendorClient.publishAsync(topic, signed(Buffer.alloc(32, 7), { id: 'lab-forged-1', type: 'incident.report', title: 'Forged' }), { qos: 1 });
+  await until('the forgery counted', () => integrationState()!.commands_refused === refused + 1);
+  t.is(integrationState()!.open_incidents, 1, 'the forgery opened nothing');
+  t.is(integrationState()!.commands_accepted, 1);
 });
 
 test.serial('records and the audit log survive a restart of the firmware', async (t) => {
