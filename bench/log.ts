@@ -84,8 +84,8 @@ function wear(scenario: { hours: number; outageMinutesPerHour: number; ackEveryM
   const clock = new ManualClock({ wallTime: Date.UTC(2026, 0, 1) });
   const flash = new MemoryFlash(PARTITION, SECTOR);
   const buffer = new WriteBehind(makeLog(flash, clock), clock);
-  // A contract's quota (60 % of the partition) with drop-oldest: a vendor that never acknowledges keeps the log writing.
-  buffer.configure('energy', { durability, whenFull: 'drop-oldest', maxBytes: Math.round(PARTITION * 0.6) });
+  // drop-oldest and no quota: a vendor that never acknowledges fills the partition, then the log drops its oldest and keeps writing.
+  buffer.configure('energy', { durability, whenFull: 'drop-oldest' });
   const stepMs = 1000 / LIFE_RATE;
   const totalMs = scenario.hours * 3_600_000;
   const awayFromMs = 3_600_000 - scenario.outageMinutesPerHour * 60_000;

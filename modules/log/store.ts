@@ -35,6 +35,7 @@ import {
   KIND_MARK,
   KIND_RECORD,
   MARK_BODY_BYTES,
+  MARK_ENTRY_BYTES,
   recordAad,
   recordNonce,
   RECORD_OVERHEAD,
@@ -204,6 +205,8 @@ class SectorTable {
   readonly used: Uint32Array;
   /** Live records whose copy in use is here. */
   readonly records: Uint32Array;
+  /** Entry bytes of those records: what compacting the sector copies (the room planner reads it). */
+  readonly live: Uint32Array;
   /** Older copies of live records here (left by an interrupted compaction). */
   readonly copies: Uint32Array;
 
@@ -213,6 +216,7 @@ class SectorTable {
     this.generation = new Float64Array(count);
     this.used = new Uint32Array(count);
     this.records = new Uint32Array(count);
+    this.live = new Uint32Array(count);
     this.copies = new Uint32Array(count);
   }
 
@@ -223,6 +227,7 @@ class SectorTable {
     this.generation[s] = 0;
     this.used[s] = 0;
     this.records[s] = 0;
+    this.live[s] = 0;
     this.copies[s] = 0;
   }
 }
@@ -233,6 +238,24 @@ const STATUS_LOG = 2;
 
 const MAX_SEQ = 0xffffffff;
 const MAX_EPOCH = 0xffff;
+
+/**
+ * Bytes a record append leaves free at the head beyond its own entry and drop marks: room for the
+ * marks that follow without a record (a seq reservation, an acknowledgement), so a full log does
+ * not need a lap of compaction for each of them.
+ */
+const HEADROOM = 2 * MARK_ENTRY_BYTES;
+
+/** Front records of one integration a full log will drop (a plan, applied only if it makes room). */
+interface Eviction {
+  stream: Stream;
+  /** Records taken from the front of its queue, quota drops of the appending integration included. */
+  count: number;
+  payload: number;
+}
+
+/** The plan of an append that needs no eviction (shared, never mutated). */
+const NO_EVICTIONS: readonly Eviction[] = Object.freeze([]);
 
 export class RecordLog implements IntegrationQueue {
   readonly #flash: Flash;
@@ -247,6 +270,8 @@ export class RecordLog implements IntegrationQueue {
   /** Keys the integration tags in entry headers (format.ts integrationTag). */
   readonly #tagKey: Uint8Array;
   readonly #tags = new Map<string, number>();
+  /** Scratch of the room planner: live entry bytes a planned eviction frees, per sector. */
+  readonly #freed: Int32Array;
   #head = -1;
   #generation = 0;
   #fingerprint = 0;
@@ -282,6 +307,7 @@ export class RecordLog implements IntegrationQueue {
     this.#sectorCount = sectors;
     this.#blockSize = flash.blockSize;
     this.#sectors = new SectorTable(sectors);
+    this.#freed = new Int32Array(sectors);
     this.#tagKey = keyring.hubKey('log-tag');
   }
 
@@ -410,6 +436,7 @@ export class RecordLog implements IntegrationQueue {
         stream.payloadBytes += this.#payloadOf(ref);
         this.#liveBytes += ref.size;
         this.#sectors.records[this.#sectorOf(ref.at)]!++;
+        this.#sectors.live[this.#sectorOf(ref.at)]! += ref.size;
         for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!++;
       }
       report.records += live.length;
@@ -538,21 +565,16 @@ export class RecordLog implements IntegrationQueue {
       dropBytes += this.#payloadOf(stream.queue[drop]!);
       drop++;
     }
-    let dropFull = 0;
-    const liveAfter = () => this.#liveBytes - this.#entryBytes(stream, 0, drop + dropFull);
-    while (liveAfter() + size > this.capacityBytes) {
-      if (!dropOldest || drop + dropFull >= stream.queue.length) {
-        this.#dropped.full++;
-        stream.dropped.full++;
-        return { ok: false, reason: 'full', message: `flash log: the log is full (${this.capacityBytes} bytes of records); ${integration} keeps its buffered records (policy drop-newest)` };
-      }
-      dropFull++;
+    // The partition: room is planned where compaction will actually make it (see #planRoom), so a full log drops by
+    // policy here instead of finding no room after a lap of compaction.
+    const evictions = this.#planRoom(stream, size, drop, HEADROOM);
+    if (!evictions) {
+      this.#dropped.full++;
+      stream.dropped.full++;
+      const why = dropOldest ? 'nothing is left that it may drop (docs/flash-log.md, "When the partition is full")' : `${integration} keeps its buffered records`;
+      return { ok: false, reason: 'full', message: `flash log: the log is full (${this.capacityBytes} bytes of records); ${why} (policy ${limits.whenFull ?? 'drop-newest'})` };
     }
-    if (drop + dropFull > 0) {
-      this.#dropFront(stream, drop, 'quota');
-      this.#dropFront(stream, dropFull, 'full');
-      this.#writeMark(stream);
-    }
+    this.#evict(stream, evictions, drop);
 
     const seq = given ?? stream.high + 1;
     const key = this.#keyring.key('data', integration, epoch);
@@ -582,6 +604,7 @@ export class RecordLog implements IntegrationQueue {
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
     this.#sectors.records[this.#head]!++;
+    this.#sectors.live[this.#head]! += entry.length;
     this.#counters.appended++;
     this.#counters.recordBytesAppended += entry.length;
     return { ok: true, seq };
@@ -633,6 +656,9 @@ export class RecordLog implements IntegrationQueue {
     if (!this.#validName(integration) || !(Number.isInteger(count) && count > 0)) throw new LogError(`flash log: reserve needs an integration and a count >= 1`);
     const stream = this.#named(integration);
     if (stream.high + count > MAX_SEQ) return undefined;
+    // On a full partition the mark needs room like a record: the integration's policy makes it (drop-oldest evicts).
+    const plan = this.#planRoom(stream, 0, 0, 0);
+    if (plan) this.#evict(stream, plan, 0);
     const first = stream.high + 1;
     stream.high += count;
     this.#writeMark(stream);
@@ -838,11 +864,6 @@ export class RecordLog implements IntegrationQueue {
     return ref.size - RECORD_OVERHEAD;
   }
 
-  #entryBytes(stream: Stream, from: number, to: number): number {
-    let n = 0;
-    for (let i = from; i < to && i < stream.queue.length; i++) n += stream.queue[i]!.size;
-    return n;
-  }
 
   #dropFront(stream: Stream, n: number, reason: DropReason): void {
     if (n <= 0) return;
@@ -870,7 +891,179 @@ export class RecordLog implements IntegrationQueue {
     stream.payloadBytes -= this.#payloadOf(ref);
     this.#liveBytes -= ref.size;
     this.#sectors.records[this.#sectorOf(ref.at)]!--;
+    this.#sectors.live[this.#sectorOf(ref.at)]! -= ref.size;
     for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!--;
+  }
+
+  /**
+   * Plans room for an entry of `entryBytes` (0: only a mark) from `requester`, after `quotaDrop`
+   * quota drops of its oldest records. Room counts twice: the live record bytes against
+   * `capacityBytes`, and where the bytes can physically go. Compaction does not merge sectors: it
+   * copies the oldest sector's live records into a fresh head, so the room an append finds is the
+   * room of one sector after some advances of the head (`#roomAt`); dead space scattered over the
+   * circle is no room. Returns the front records to drop, by integration (none: the entry fits as
+   * is), or undefined when the requester's policy refuses the entry (drop-newest, or nothing left
+   * that drop-oldest may take).
+   *
+   * drop-oldest (docs/flash-log.md, "When the partition is full") first looks for room that costs
+   * at most one sector of copying, dropping oldest records: the requester's own first (except
+   * those in the head: dropping them frees nothing a lap would reach before the head), then, when
+   * it has none left, the oldest of the drop-oldest integration with the most payload buffered
+   * whose oldest record lies where its going makes such room. If none does (records it
+   * may not take fill the oldest sectors, or the oldest were copied ahead by a compaction), room
+   * anywhere within a lap, taking oldest records in the same order (but none in the head, which a
+   * lap compacts last: dropping them would make no room now); with nothing left to take, an advance
+   * need not free half a sector.
+   * A drop-newest integration's records are never taken for another's. An advance must then
+   * free at least half a sector (else a full log would copy most of a sector for each record).
+   * Once room is found, each victim's next oldest records that lie in the sectors the advances
+   * will compact go too, so compaction copies none of them ahead of their eviction and the log
+   * gives way a sector at a time, like a ring.
+   */
+  #planRoom(requester: Stream, entryBytes: number, quotaDrop: number, headroom: number): readonly Eviction[] | undefined {
+    const head = this.#head;
+    const n = this.#sectorCount;
+    const marks = (count: number) => (entryBytes === 0 ? count + 1 : count) * MARK_ENTRY_BYTES;
+    if (quotaDrop === 0 && this.#liveBytes + entryBytes <= this.capacityBytes && head >= 0 && this.#blockSize - this.#sectors.used[head]! >= entryBytes + marks(0) + headroom) {
+      return NO_EVICTIONS;
+    }
+    const freed = this.#freed;
+    freed.fill(0);
+    const plan: Eviction[] = [];
+    let live = this.#liveBytes;
+    const entryOf = (stream: Stream) => plan.find((p) => p.stream === stream);
+    const front = (stream: Stream) => stream.queue[entryOf(stream)?.count ?? 0];
+    const take = (victim: Stream) => {
+      let e = entryOf(victim);
+      if (!e) plan.push((e = { stream: victim, count: 0, payload: 0 }));
+      const ref = victim.queue[e.count++]!;
+      e.payload += this.#payloadOf(ref);
+      live -= ref.size;
+      freed[this.#sectorOf(ref.at)]! += ref.size;
+    };
+    for (let i = 0; i < quotaDrop; i++) take(requester);
+    const fitsLive = () => live + entryBytes <= this.capacityBytes;
+    const cheap = this.#blockSize - SECTOR_HEADER_BYTES;
+    const dropOldest = requester.limits.whenFull === 'drop-oldest';
+    let worth = dropOldest ? cheap >> 1 : 0;
+    const advances = (budget: number) => (fitsLive() ? this.#roomAt(entryBytes + marks(plan.length) + headroom, freed, budget, worth) : -1);
+    let k = advances(dropOldest ? cheap : Infinity);
+    if (k < 0 && !dropOldest) return undefined;
+    // Dropping a record in the head makes no room now (a lap compacts it last).
+    const outsideHead = (stream: Stream) => {
+      const ref = front(stream);
+      return ref !== undefined && this.#sectorOf(ref.at) !== head;
+    };
+    // Room within a sector of copying: the requester's oldest records first, then those of others whose going makes it.
+    while (k < 0) {
+      const reach = fitsLive() ? this.#reach(freed, cheap) : n;
+      const helps = (stream: Stream) => {
+        const ref = front(stream);
+        if (!ref) return false;
+        const d = (this.#sectorOf(ref.at) - head - 1 + 2 * n) % n;
+        return reach === n || (d >= 1 && d <= reach);
+      };
+      const victim = outsideHead(requester) ? requester : this.#victim(requester, plan, helps);
+      if (!victim) break;
+      take(victim);
+      k = advances(cheap);
+    }
+    // None does (records it may not take fill the oldest sectors, or its oldest were copied ahead): room anywhere within
+    // a lap, taking oldest records that lie outside the head (the head is compacted last).
+    for (k = advances(Infinity); k < 0; k = advances(Infinity)) {
+      const victim = outsideHead(requester) ? requester : this.#victim(requester, plan, outsideHead);
+      if (victim) take(victim);
+      else if (worth > 0) worth = 0; // what is left is in the head: any room will do
+      else return undefined;
+    }
+    // Sector at a time: a victim's next oldest records in the sectors about to be compacted would only be copied ahead.
+    for (const e of plan) {
+      while (k > 0 && e.count < e.stream.queue.length) {
+        const d = (this.#sectorOf(e.stream.queue[e.count]!.at) - head - 1 + 2 * n) % n;
+        if (d < 1 || d > k) break;
+        take(e.stream);
+        k = advances(Infinity);
+      }
+    }
+    return plan;
+  }
+
+  /**
+   * How many advances of the head until a sector has `need` bytes free (0: the head has them; after
+   * an advance, at least `worth` too), with
+   * the live bytes of `freed` already dropped, or -1 if none within a lap or within `budget` bytes
+   * copied by the advances before it. Advance i opens the sector compacted by advance i-1 (the
+   * spare for i = 1) and copies into it the live records of the sector after, plus a mark for each
+   * integration whose proof that sector alone holds. The lap stops before compacting the current
+   * head (its contents change as the plan is carried out).
+   */
+  #roomAt(need: number, freed: Int32Array, budget: number, worth: number): number {
+    const head = this.#head;
+    const n = this.#sectorCount;
+    const sectors = this.#sectors;
+    if (head >= 0 && this.#blockSize - sectors.used[head]! >= need) return 0;
+    let copied = 0;
+    for (let i = 1; i <= n - 2 && copied <= budget; i++) {
+      const c = (head + i + 1 + n) % n;
+      let room = this.#blockSize - SECTOR_HEADER_BYTES;
+      if (sectors.status[c] === STATUS_LOG) {
+        const moving = sectors.live[c]! - freed[c]!;
+        room -= moving;
+        copied += moving;
+        if (room >= need) room -= this.#proofBytes(c);
+      }
+      if (room >= need && room >= worth) return i;
+    }
+    return -1;
+  }
+
+  /** How many advances stay within `budget` bytes copied before the last of them. */
+  #reach(freed: Int32Array, budget: number): number {
+    const head = this.#head;
+    const n = this.#sectorCount;
+    let copied = 0;
+    let i = 1;
+    for (; i < n - 2; i++) {
+      const c = (head + i + 1 + n) % n;
+      if (this.#sectors.status[c] === STATUS_LOG) copied += this.#sectors.live[c]! - freed[c]!;
+      if (copied > budget) break;
+    }
+    return i;
+  }
+
+  /** Bytes of the marks compacting sector `s` rewrites (at most: a proof carried by a moved record needs none). */
+  #proofBytes(s: number): number {
+    let n = 0;
+    for (const stream of this.#streams.values()) {
+      if (stream.highSector === s || stream.floorSector === s) n++;
+      if (stream.settledSector === s && this.#settledNeeded(stream)) n++;
+    }
+    return n * MARK_ENTRY_BYTES;
+  }
+
+  /** The drop-oldest integration other than the requester with the most payload left whose oldest record `eligible` accepts. */
+  #victim(requester: Stream, plan: readonly Eviction[], eligible: (stream: Stream) => boolean): Stream | undefined {
+    let best: Stream | undefined;
+    let most = 0;
+    for (const stream of this.#streams.values()) {
+      if (stream === requester || stream.limits.whenFull !== 'drop-oldest' || !eligible(stream)) continue;
+      const left = stream.payloadBytes - (plan.find((p) => p.stream === stream)?.payload ?? 0);
+      if (!best || left > most) {
+        best = stream;
+        most = left;
+      }
+    }
+    return best;
+  }
+
+  /** Carries out a plan of #planRoom: drops (the requester's first `quotaDrop` for its quota, the rest as 'full') and one mark per integration. */
+  #evict(requester: Stream, plan: readonly Eviction[], quotaDrop: number): void {
+    for (const { stream, count } of plan) {
+      const quota = stream === requester ? quotaDrop : 0;
+      this.#dropFront(stream, quota, 'quota');
+      this.#dropFront(stream, count - quota, 'full');
+      this.#writeMark(stream);
+    }
   }
 
   /** Writes "floor F, high H" for the stream at the head. */
@@ -953,8 +1146,10 @@ export class RecordLog implements IntegrationQueue {
       const entry = asBytes(this.#flash.read(ref.at, ref.size)).slice();
       const at = this.#program(entry, KIND_RECORD);
       this.#sectors.records[s]!--;
+      this.#sectors.live[s]! -= ref.size;
       ref.at = at;
       this.#sectors.records[this.#head]!++;
+      this.#sectors.live[this.#head]! += ref.size;
       this.#counters.movedBytes += ref.size;
       if (stream.high === ref.seq) stream.highSector = this.#head;
     }
