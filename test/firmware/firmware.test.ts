@@ -174,6 +174,9 @@ test.serial('the firmware boots on Moddable\'s runtime, enforces the contract an
   // Monitoring and Home Assistant discovery on the home broker; the page from Moddable's HTTP server.
   const hub = JSON.parse(await until('the hub state', () => retained.get(`airlock/${HUB_ID}/state`))) as Record<string, unknown>;
   t.truthy(hub, 'hub state published');
+  t.is(await until('the availability', () => retained.get(`airlock/${HUB_ID}/status`)), 'online');
+  const version = JSON.parse(await until('the version document', () => retained.get(`airlock/${HUB_ID}/version`))) as { running?: string };
+  t.is(version.running, hub.version as string, 'the retained version names the running firmware');
   t.truthy(await until('discovery', () => retained.get(`homeassistant/device/${HUB_ID}/config`)), 'Home Assistant discovery published');
   const status = await fetch(`http://127.0.0.1:${PORTS.web}/api/status`);
   t.is(status.status, 200);
