@@ -219,6 +219,7 @@ async function crashLoop(t: ExecutionContext, durability: Durability): Promise<v
       const bootBefore = boot;
       spawned++;
       ramRecords = 0;
+      latest = {}; // this boot's state only
       running = spawnHub(config);
       // One kill in seven lands early (creating files, recovering, connecting: 50-500 ms after the spawn);
       // the rest 0.3-1.8 s after the hub showed it is working. The first hub always gets to work: it creates the session.
@@ -232,7 +233,12 @@ async function crashLoop(t: ExecutionContext, durability: Durability): Promise<v
           throw new Error(`${error.message}\n${current.tail()}`);
         });
         if (accountableFrom === Infinity) accountableFrom = reading + 1;
-        await sleep(long ? SPILL_DELAY_MS + 500 + uniform() * 1500 : 300 + uniform() * 1500);
+        // A long outage lasts until the hub's state shows records spilled to flash (buffered beyond what
+        // RAM holds), so the kill lands on a spilled backlog; then a random moment, like every kill.
+        if (long) {
+          await waitFor(() => (latest.buffered_records ?? 0) > (latest.ram_records ?? 0) || current.child.exitCode !== null, SPILL_DELAY_MS * 6, `cycle ${cycle}: the outage's records to spill to flash`);
+        }
+        await sleep(300 + uniform() * 1500);
       }
       // A hub that ended by itself (refused to start after an earlier kill) is a failure, not a cycle.
       if (running.child.exitCode !== null) throw new Error(`cycle ${cycle}: the hub exited by itself (code ${running.child.exitCode})\n${running.tail()}`);
