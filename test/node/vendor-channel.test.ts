@@ -101,6 +101,18 @@ async function auditActions(dir: string): Promise<{ action: string; actor: strin
   return (JSON.parse(readFileSync(out, 'utf8')) as { entries: { action: string; actor: string; details: Record<string, unknown> }[] }).entries;
 }
 
+/**
+ * Sends at a steady pace until the hub shows the outcome (it may not be subscribed yet, or
+ * need a few records first); fails with `failure()` after `times` sends.
+ */
+async function repeatUntil(done: () => boolean, send: (i: number) => Promise<void>, pace: { everyMs: number; times: number; failure: () => string }): Promise<void> {
+  for (let i = 0; !done(); i++) {
+    if (i > pace.times) throw new Error(pace.failure());
+    await send(i);
+    await new Promise((r) => setTimeout(r, pace.everyMs));
+  }
+}
+
 const stopped = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 test.serial('MQTT vendor: an incident reported on the command topic opens, survives a restart; forged and replayed commands are refused and counted', async (t) => {
@@ -121,11 +133,9 @@ test.serial('MQTT vendor: an incident reported on the command topic opens, survi
     const report = envelope(key, { id: 'vendor-msg-1', type: 'incident.report', title: 'Credentials leaked at the vendor', categories: ['power.energy'] });
     // The hub subscribes when its delivery connection opens: repeat the signed report until it is
     // acted on; the repeats after the first are replays and must be refused, never a second incident.
-    for (let i = 0; watcher.state('energy-saver').commands_accepted !== 1; i++) {
-      if (i > 150) throw new Error(`the hub never acted on the report:\n${hub.output()}`);
+    await repeatUntil(() => watcher.state('energy-saver').commands_accepted === 1, async () => {
       await vendor.publishAsync(topic, JSON.stringify(report), { qos: 1 });
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    }, { everyMs: 100, times: 150, failure: () => `the hub never acted on the report:\n${hub.output()}` });
     await waitFor(() => watcher.state('energy-saver').open_incidents === 1, 10_000, 'the incident to show');
     const refusedBefore = watcher.state('energy-saver').commands_refused ?? 0;
     await vendor.publishAsync(topic, JSON.stringify(report), { qos: 1 }); // replayed
@@ -149,11 +159,9 @@ test.serial('MQTT vendor: an incident reported on the command topic opens, survi
     });
     // The replay memory survives too: the old report sent again is refused, not a second incident.
     // (Sent until the restarted hub's subscription is up; every copy must be refused.)
-    for (let i = 0; !(watcher.state('energy-saver').commands_refused >= 1); i++) {
-      if (i > 150) throw new Error(`the restarted hub never answered the replay:\n${hub.output()}`);
+    await repeatUntil(() => watcher.state('energy-saver').commands_refused >= 1, async () => {
       await vendor.publishAsync(topic, JSON.stringify(report), { qos: 1 });
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    }, { everyMs: 100, times: 150, failure: () => `the restarted hub never answered the replay:\n${hub.output()}` });
     t.is(watcher.state('energy-saver').commands_accepted, 0);
     t.is(watcher.state('energy-saver').open_incidents, 1);
   } finally {
@@ -196,11 +204,9 @@ test.serial('HTTPS vendor: commands returned in the delivery answer are acted on
       throw e;
     });
     key = await commandKey(dir, 'leak-insurer');
-    for (let i = 0; watcher.state('leak-insurer').commands_refused !== 1; i++) {
-      if (i > 200) throw new Error(`no commands arrived through a delivery answer:\n${hub.output()}`);
+    await repeatUntil(() => watcher.state('leak-insurer').commands_refused === 1, async (i) => {
       await devices.publishAsync('zigbee2mqtt/kitchen leak sensor', JSON.stringify({ water_leak: i % 2 === 0, battery: 90, temperature: 20 + (i % 5) }));
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    }, { everyMs: 150, times: 200, failure: () => `no commands arrived through a delivery answer:\n${hub.output()}` });
     await waitFor(() => watcher.state('leak-insurer').open_incidents === 1, 10_000, 'the reported incident');
     t.is(watcher.state('leak-insurer').commands_accepted, 1);
     t.is(watcher.state('leak-insurer').commands_refused, 1, 'the forged command, counted');
@@ -231,11 +237,9 @@ test.serial('a vendor-bound burst far above the baseline raises the volume alert
       t.log(hub.output());
       throw e;
     });
-    for (let i = 0; !watcher.alerts.some((a) => a.kind === 'anomaly.volume'); i++) {
-      if (i > 300) throw new Error(`no volume alert after ${cloud.received} records:\n${hub.output()}`);
+    await repeatUntil(() => watcher.alerts.some((a) => a.kind === 'anomaly.volume'), async (i) => {
       await devices.publishAsync('zigbee2mqtt/washing machine plug', JSON.stringify({ power: 1800 + i, energy: 412.5 + i, voltage: 231 }));
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    }, { everyMs: 250, times: 300, failure: () => `no volume alert after ${cloud.received} records:\n${hub.output()}` });
     t.true(cloud.received > 20, `the burst reached the vendor (${cloud.received} records)`);
     const alert = watcher.alerts.find((a) => a.kind === 'anomaly.volume')!;
     t.is(alert.integration, 'energy-saver');
