@@ -16,7 +16,6 @@ import ECPoint from 'ecp';
 import GCM from 'gcm';
 import HMAC from 'hmac';
 import { toHex } from '../../modules/bytes.js';
-import { constantTimeEqual } from '../../modules/constant-time.js';
 import { composeCcm } from '../../modules/ccm.js';
 import type { Crypto, Sha256Stream } from '../../modules/host.js';
 import { P256_PUBLIC_KEY_BYTES, P256_SIGNATURE_BYTES } from '../../modules/signature-rules.js';
@@ -106,16 +105,11 @@ export const moddableCrypto: Crypto = Object.freeze({
   aesGcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
     checkGcm(key, nonce);
     if (sealed.length < TAG_BYTES) return undefined;
-    // Opened through the SDK GCM's encrypt path only: CTR is its own inverse, so "sealing" the
-    // ciphertext yields the plaintext; it is authentic exactly when sealing that plaintext
-    // again gives back the sealed bytes (same key, nonce and AAD), compared in constant time.
-    // The SDK's decrypt path (process(..., false)) failed authentication on records read back
-    // from flash on Moddable's runtime (found by the firmware suite); this costs a second pass.
-    const cipherText = sealed.subarray(0, sealed.length - TAG_BYTES);
-    const pass = (data: Uint8Array): Uint8Array =>
-      new Uint8Array(new GCM(new BlockCipher('AES', toBuffer(key)), TAG_BYTES).process(toBuffer(data), undefined, toBuffer(nonce), toBuffer(aad), true) as ArrayBuffer);
-    const plain = pass(cipherText).slice(0, cipherText.length);
-    return constantTimeEqual(pass(plain), sealed) ? plain : undefined;
+    // Decrypting, the SDK's GCM splits its input with subarray(): it must be a view, not an ArrayBuffer.
+    const gcm = new GCM(new BlockCipher('AES', toBuffer(key)), TAG_BYTES);
+    const opened = gcm.process(new Uint8Array(toBuffer(sealed)), undefined, toBuffer(nonce), toBuffer(aad), false);
+    if (opened === undefined) return undefined;
+    return opened instanceof ArrayBuffer ? new Uint8Array(opened) : Uint8Array.from(opened);
   },
   sha256Stream(): Sha256Stream {
     const digest = new Digest('SHA256');
