@@ -13,7 +13,7 @@
  * written to <output>/preload-report.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleValibot } from './vendor.js';
@@ -66,6 +66,9 @@ export function countPreloadWarnings(log: string): PreloadWarnings {
 /** Step 1: type-check and emit the firmware's JavaScript, and the XS-ready valibot. */
 export async function compileFirmwareSources(): Promise<void> {
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  // From scratch: a module whose source was removed must not stay behind, where the manifest's
+  // wildcard preload would still put it into the image.
+  rmSync(join(repoRoot, 'build', 'firmware'), { recursive: true, force: true });
   const result = spawnSync(process.execPath, [tsc, '-p', join(repoRoot, 'hosts', 'moddable', 'tsconfig.json')], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`firmware: TypeScript found problems in the firmware's sources:\n${result.stdout}${result.stderr}`);
   await bundleValibot(repoRoot, ['modules', 'hosts/moddable'], join(repoRoot, 'build', 'firmware', 'vendor', 'valibot.js'));
