@@ -116,8 +116,9 @@ export default function main(): void {
           host,
           auditFlash,
           archive,
-          transport: (integration, endpoint, contract) =>
-            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online }),
+          // `lookup` is the runtime's: what the owner entered on the page (the same NVS domain) first.
+          transport: (integration, endpoint, contract, lookup) =>
+            makeTransport(integration, endpoint, contract, { hubId, secret: lookup, timers: host.timers, log, connections, online: () => online }),
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
           ...(webAssets ? { webAssets } : {}),

@@ -15,6 +15,7 @@ import { FileFlash } from './file-flash.js';
 import { consoleLogger, makeNodeHost } from './host.js';
 import { brokerUrl, nodeBrokers } from './mqtt-brokers.js';
 import { makeTransport } from './transports.js';
+import { fetchContract } from './fetch-contract.js';
 import { startWebServer, type WebServer } from './http-server.js';
 import { loadWebAssets } from './web-assets.js';
 import { readReplayFile } from './ble-replay.js';
@@ -96,7 +97,8 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
       host,
       auditFlash,
       archive: fileContractArchive(join(config.dataDir, 'contracts')),
-      transport: (integration, endpoint, contract) => makeTransport(endpoint, contract, { hubId: config.hubId, secret: (name) => config.secret(name) ?? '', caFile: caFor.get(integration) }),
+      transport: (integration, endpoint, contract, secret) => makeTransport(endpoint, contract, { hubId: config.hubId, secret: (name) => secret(name) ?? '', caFile: caFor.get(integration) }),
+      fetch: fetchContract(),
       connect: nodeBrokers({ log, secret: config.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
       secret: config.secret,
       ...(file.web !== false ? { webAssets: loadWebAssets(WEB_ASSETS) } : {}),

@@ -11,5 +11,8 @@ export function memoryContractArchive(): ContractArchive {
   return {
     load: (integration, version) => kept.get(`${integration}@${version}`),
     save: (contract) => void kept.set(`${contract.integration}@${contract.version}`, contract),
+    remove: (integration) => {
+      for (const key of [...kept.keys()]) if (key.startsWith(`${integration}@`)) kept.delete(key);
+    },
   };
 }

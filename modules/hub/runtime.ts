@@ -19,6 +19,11 @@ import { connectMonitoring, sourceClientId, type BrokerConnection, type ConnectB
 import { hubSources, type RuntimeIntegration } from './runtime-check.js';
 import type { RuntimeConfig } from './runtime-config.js';
 import { createHubWebPage } from './web-page.js';
+import type { FetchContract } from './contract-fetch.js';
+import { IntegrationInstaller, restoreInstalled } from './integration-installer.js';
+import { SecretBook } from './secret-book.js';
+import type { Transport } from '../forward/transport.js';
+import type { Contract } from '../contract/types.js';
 
 export interface RuntimeOptions {
   config: RuntimeConfig;
@@ -41,10 +46,16 @@ export interface RuntimePowers {
   /** A partition of its own for the audit log. */
   auditFlash: Flash;
   archive: ContractArchive;
-  transport: HubPowers['transport'];
+  /**
+   * Builds an integration's transport; `secret` resolves its credential (the
+   * value the owner entered on the page first, then the host's own secrets).
+   */
+  transport(integration: string, endpoint: string, contract: Contract, secret: (name: string) => string | undefined): Transport;
+  /** One GET for adding an integration by its contract's https:// address (modules/hub/contract-fetch.ts); without it the page offers upload and paste only. */
+  fetch?: FetchContract;
   /** Without it the hub runs with no broker: BLE only, monitoring computed for the page. */
   connect?: ConnectBroker;
-  /** Secret values by name (broker passwords, BTHome keys). */
+  /** Secret values by name (broker passwords, BTHome keys) from the host: the secrets file, the board's NVS. */
   secret(name: string): string | undefined;
   /** The page's assets; without them (or with `web: false`) there is no page. */
   webAssets?: WebAssets;
@@ -81,17 +92,30 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       : undefined;
   if (monitoring) connections.push(monitoring);
 
+  // What the owner entered on the page wins over the host's copy of a secret.
+  const pageSecrets = new SecretBook(host.store, host.crypto);
+  const secret = (name: string) => pageSecrets.get(name) ?? powers.secret(name);
+  // Integrations added or replaced on the page come back from the archive; for those the page wins over the file.
+  const added = restoreInstalled(host, powers.archive);
+  const fromPage = new Set(added.map((i) => i.contract.integration));
+  const fromFile = options.integrations.filter((i) => !fromPage.has(i.contract.integration));
   const composed = new Hub(
     {
       hubId,
       version: options.version,
       model: options.model,
-      integrations: options.integrations.map((i) => ({ contract: i.contract, ...(i.endpoint ? { endpoint: i.endpoint } : {}) })),
-      sources: hubSources(config, powers.secret),
+      integrations: [...fromFile.map((i) => ({ contract: i.contract, ...(i.endpoint ? { endpoint: i.endpoint } : {}) })), ...added],
+      sources: hubSources(config, secret),
       ...(config.monitorIntervalMs ? { monitorIntervalMs: config.monitorIntervalMs } : {}),
       ...(options.buffer ? { buffer: options.buffer } : {}),
     },
-    { host, auditFlash: powers.auditFlash, archive: powers.archive, transport: powers.transport, ...(monitoring ? { publish: monitoring.publish } : {}) },
+    {
+      host,
+      auditFlash: powers.auditFlash,
+      archive: powers.archive,
+      transport: (integration, endpoint, contract) => powers.transport(integration, endpoint, contract, secret),
+      ...(monitoring ? { publish: monitoring.publish } : {}),
+    },
   );
   hub = composed;
   if (composed.recovery.error) host.log.warn(`flash log: ${composed.recovery.error}`);
@@ -102,7 +126,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       probeKeys: () => composed.keyring.hubKey('boot-check'),
     }) ?? true;
   if (running) {
-    giveConfiguredConsent(composed, options.integrations);
+    giveConfiguredConsent(composed, fromFile);
     composed.start();
     if (powers.connect && config.localBroker) {
       connections.push(
@@ -115,7 +139,16 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     }
   }
 
-  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets, options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) : undefined;
+  const installer = new IntegrationInstaller(composed, {
+    host,
+    archive: powers.archive,
+    configuredSecret: (name) => powers.secret(name) !== undefined,
+    ...(powers.fetch ? { fetch: powers.fetch } : {}),
+  });
+  const page =
+    config.web !== false && powers.webAssets
+      ? createHubWebPage(composed, host, host.log, powers.webAssets, { installer, ...(options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) })
+      : undefined;
   const setupCode = page?.router.auth.boot(); // also printed on the console: only someone at the hub has it
 
   let stopped = false;

@@ -55,6 +55,8 @@ import {
   type ServiceLevel,
 } from '../web/facade.js';
 import type { Hub } from './hub.js';
+import { createIntegrationAdmin } from './facade-integrations.js';
+import type { IntegrationInstaller } from './integration-installer.js';
 
 export interface WebFacadePowers {
   clock: Clock;
@@ -63,6 +65,8 @@ export interface WebFacadePowers {
   sampleIntervalS?: number;
   /** Samples kept (default 120: two hours at one a minute). */
   historyCapacity?: number;
+  /** Adding and removing integrations (modules/hub/facade-integrations.ts); without it those requests are refused. */
+  installer?: IntegrationInstaller;
   /** Buffered records the withdrawal preview decrypts to tell purposes apart (default 64: each is an AES-GCM open, inside a synchronous request). */
   previewScanLimit?: number;
 }
@@ -476,6 +480,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
   // ----- the facade -----
 
   const facade: WebHubFacade = {
+    ...createIntegrationAdmin(hub, powers.installer, { actorString }),
     overview,
 
     dataMap(): DataMapRow[] {

@@ -8,6 +8,7 @@ import { createWebRouter, type WebRouter } from '../web/router.js';
 import type { WebAssets } from '../web/static.js';
 import type { Hub } from './hub.js';
 import { auditAuthEvent, createHubFacade } from './web-facade.js';
+import type { IntegrationInstaller } from './integration-installer.js';
 
 export interface HubWebPage {
   facade: ReturnType<typeof createHubFacade>;
@@ -17,6 +18,8 @@ export interface HubWebPage {
 export interface HubWebPageOptions {
   /** PBKDF2 iterations for new password hashes: a per-host figure (modules/web/auth.ts DEFAULT_PBKDF2_ITERATIONS is the board's). */
   pbkdf2Iterations?: number;
+  /** Adding and removing integrations from the page; without it those requests are refused. */
+  installer?: IntegrationInstaller;
 }
 
 export function createHubWebPage(
@@ -26,7 +29,7 @@ export function createHubWebPage(
   assets: WebAssets,
   options: HubWebPageOptions = {},
 ): HubWebPage {
-  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers });
+  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, ...(options.installer ? { installer: options.installer } : {}) });
   const router = createWebRouter({
     clock: host.clock,
     random: host.random,

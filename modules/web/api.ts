@@ -15,6 +15,7 @@ import type { WebAuth } from './auth.js';
 import { FacadeError, type Actor, type HubFacade, type IntegrationSettings, type Role } from './facade.js';
 import { HttpError, jsonResponse, type WebResponse } from './http.js';
 import type { Session } from './sessions.js';
+import { integrationRoutes } from './api-integrations.js';
 
 export interface ApiContext {
   facade: HubFacade;
@@ -239,6 +240,7 @@ export function buildApiRoutes(): ApiRoute[] {
       what: "show the vendor's command key",
       handler: (c) => json(c.facade.commandKey(c.params.integration!, actor(c))),
     },
+    ...integrationRoutes(),
 
     // ----- incidents -----
     { method: 'GET', path: '/api/incidents', access: ANY, what: 'see incidents', handler: (c) => json({ incidents: c.facade.incidents() }) },

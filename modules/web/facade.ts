@@ -16,6 +16,7 @@
  * the router turns it into a JSON error with its status.
  */
 import type { HubStatus, IntegrationStatus } from '../monitor/status.js';
+import type { IntegrationAdmin } from './facade-integrations.js';
 
 export type Role = 'owner' | 'member' | 'installer';
 
@@ -282,7 +283,7 @@ export interface CommandKey {
   channel: string;
 }
 
-export interface HubFacade {
+export interface HubFacade extends IntegrationAdmin {
   overview(): Overview;
   dataMap(): DataMapRow[];
 

@@ -93,6 +93,23 @@ export class DemoFacade implements HubFacade {
   /** Set to simulate a tampered log (the page must show "broken"). */
   tamperAt: number | null = null;
 
+  // The integration lifecycle exists only over a real hub (modules/hub/facade-integrations.ts).
+  previewIntegration(): never {
+    throw new FacadeError(501, 'not-available', 'The demo fixture cannot add integrations.');
+  }
+  installIntegration(): never {
+    throw new FacadeError(501, 'not-available', 'The demo fixture cannot add integrations.');
+  }
+  replaceSecret(): never {
+    throw new FacadeError(501, 'not-available', 'The demo fixture cannot add integrations.');
+  }
+  startContractFetch(): never {
+    throw new FacadeError(501, 'not-available', 'The demo fixture cannot add integrations.');
+  }
+  contractFetch(): never {
+    throw new FacadeError(501, 'not-available', 'The demo fixture cannot add integrations.');
+  }
+
   constructor(powers: { clock: Clock; crypto: Crypto }) {
     this.#clock = powers.clock;
     this.#crypto = powers.crypto;

@@ -1,0 +1,123 @@
+/**
+ * The page's integration lifecycle over the hub's IntegrationInstaller
+ * (modules/hub/integration-installer.ts): preview, install or replace,
+ * credentials, fetching by address. Removal is the exit area's
+ * `deleteIntegration` (the hub's exit drops the contract and, through the
+ * installer, the credential). Refusals become FacadeErrors (400 for a bad
+ * contract or value, 404 for an unknown integration, 409 for a state that
+ * does not allow it, 501 without an installer).
+ */
+import type { DataMapRow as CoreRow } from '../pipeline/datamap.js';
+import { FacadeError, type DataMapRow } from '../web/facade.js';
+import type { ContractFetchView, IntegrationAdmin, IntegrationPreviewView } from '../web/facade-integrations.js';
+import type { Hub } from './hub.js';
+import type { FetchState, InstallOutcome, IntegrationInstaller } from './integration-installer.js';
+
+const STATUS_OF: Record<string, number> = {
+  'contract-invalid': 400,
+  'unknown-secret': 400,
+  'bad-secret': 400,
+  'credential-missing': 400,
+  'no-such-integration': 404,
+  'archive-full': 507,
+  'too-many-integrations': 507,
+};
+
+function refused(outcome: Extract<InstallOutcome, { ok: false }>): FacadeError {
+  const detail = outcome.errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('\n');
+  return new FacadeError(STATUS_OF[outcome.code] ?? 409, outcome.code, detail ? `${outcome.message}\n${detail}` : outcome.message);
+}
+
+function fetchView(state: FetchState): ContractFetchView {
+  switch (state.state) {
+    case 'idle':
+      return { state: 'idle' };
+    case 'fetching':
+      return { state: 'fetching', url: state.url };
+    case 'done':
+      return { state: 'done', url: state.url, contract: state.text };
+    case 'failed':
+      return { state: 'failed', url: state.url, error: state.error };
+  }
+}
+
+/** `actorString` comes from the facade that composes this area, so audit actors read the same everywhere. */
+export function createIntegrationAdmin(
+  hub: Hub,
+  installer: IntegrationInstaller | undefined,
+  shared: { actorString(actor: { name: string; role: string }): string },
+): IntegrationAdmin {
+  const need = (): IntegrationInstaller => {
+    if (!installer) throw new FacadeError(501, 'not-available', 'This hub cannot add integrations from the page.');
+    return installer;
+  };
+  const row = (r: CoreRow): DataMapRow => ({
+    device: r.deviceId,
+    deviceTitle: r.device,
+    field: r.field,
+    integration: r.integration,
+    integrationTitle: r.vendor,
+    transform: r.transform,
+    purpose: r.purposeDescription ? `${r.purposeDescription} (${r.purpose})` : r.purpose,
+    retention: r.retention,
+    vendorStorage: r.vendorStorage,
+    onwardSharing: r.onwardSharing,
+    flowing: false,
+  });
+
+  return {
+    previewIntegration(contract, endpoint): IntegrationPreviewView {
+      const linted = need().lint(contract, endpoint);
+      if (!linted.ok) return { valid: false, errors: linted.errors, warnings: [] };
+      const p = need().preview(linted.contract, endpoint);
+      return {
+        valid: true,
+        errors: [],
+        warnings: p.warnings,
+        integration: p.integration,
+        vendor: p.vendor,
+        version: p.version,
+        endpoint: p.endpoint,
+        rows: p.rows.map(row),
+        devices: p.devices,
+        purposes: p.purposes,
+        retention: p.retention.hub,
+        vendorStorage: `${p.retention.vendorDays} days in ${p.retention.location}`,
+        onwardSharing: p.onwardSharing.length ? p.onwardSharing.map((s) => `${s.name} (${s.relation}: ${s.purpose})`) : ['nobody'],
+        serviceLevels: [
+          `available ${p.serviceLevels.uptimePercent}% of the time`,
+          `95% of records delivered within ${p.serviceLevels.p95DeliveryLatencySeconds} s`,
+          `nothing waits longer than ${p.serviceLevels.maxDeliveryLagSeconds} s`,
+          `a breach is reported within ${p.serviceLevels.breachNotificationHours} hours`,
+        ],
+        credential: p.credential,
+        replaces: p.replaces,
+      };
+    },
+
+    installIntegration(request, actor) {
+      const outcome = need().install(
+        { text: request.contract, ...(request.secrets ? { secrets: request.secrets } : {}), ...(request.endpoint ? { endpoint: request.endpoint } : {}) },
+        shared.actorString(actor),
+      );
+      if (!outcome.ok) throw refused(outcome);
+      const contract = hub.contract(outcome.integration);
+      const awaitingConsent = (contract?.purposes ?? []).filter((p) => p.requiresConsent && !hub.consent.isGiven(outcome.integration, p.id)).map((p) => p.id);
+      return { integration: outcome.integration, version: outcome.version, status: outcome.status, ...(outcome.diff ? { diff: outcome.diff } : {}), awaitingConsent };
+    },
+
+    replaceSecret(integration, name, value, actor) {
+      const outcome = need().replaceSecret(integration, name, value, shared.actorString(actor));
+      if (!outcome.ok) throw refused(outcome);
+      return { integration, name, stored: true };
+    },
+
+    startContractFetch(url, actor) {
+      return fetchView(need().startFetch(url, shared.actorString(actor)));
+    },
+
+    contractFetch() {
+      return fetchView(need().fetchState());
+    },
+  };
+}
