@@ -8,6 +8,7 @@
 import { MemoryFlash } from '../../modules/memory-flash.js';
 import { utf8 } from '../../modules/bytes.js';
 import type { ContractArchive } from '../../modules/hub/hub.js';
+import type { KeyValueStore } from '../../modules/host.js';
 import { memoryContractArchive } from '../../modules/hub/memory-archive.js';
 import { checkRuntimeConfig } from '../../modules/hub/runtime-check.js';
 import { startRuntime, type Runtime } from '../../modules/hub/runtime.js';
@@ -36,23 +37,35 @@ export interface LifecycleRig {
   stop(): Promise<void>;
 }
 
-export function makeLifecycleRig(options: { fetch?: FetchContract; archive?: ContractArchive; config?: Record<string, unknown> } = {}): LifecycleRig {
+export interface LifecycleOptions {
+  fetch?: FetchContract;
+  /** Opened at every boot (a flash archive reads its partition again); a memory archive kept across restarts without it. */
+  archive?: () => ContractArchive;
+  /** Wraps the store the hub sees (a power-cut simulation); `host.store` stays the raw one. */
+  store?: (store: KeyValueStore) => KeyValueStore;
+  config?: Record<string, unknown>;
+}
+
+export function makeLifecycleRig(options: LifecycleOptions = {}): LifecycleRig {
   const host = makeTestHost({ flashBytes: 32 * 4096 });
   const auditFlash = new MemoryFlash(8 * 4096, 4096);
-  const archive = options.archive ?? memoryContractArchive();
+  const kept = memoryContractArchive();
+  const openArchive = options.archive ?? (() => kept);
+  const store = options.store ? options.store(host.store) : host.store;
   const transports = new Map<string, FakeTransport>();
   const config = options.config ?? { format: 'airlock-config/1', hubId: 'home-1', sources: { zigbee2mqtt: {} } };
   let messages: ((topic: string, payload: Uint8Array) => void) | undefined;
 
   const boot = (): Runtime => {
+    rig.archive = openArchive();
     const checked = checkRuntimeConfig(config, { readContract: () => ({ error: 'no files' }), hasSecret: () => false, secretsWhere: 'nowhere' });
     if (!checked.config) throw new Error(JSON.stringify(checked.problems));
     return startRuntime(
       { config: { ...checked.config, localBroker: { url: 'mqtt://home.lan' } }, integrations: checked.integrations, version: '1.0.0', model: 'test', pbkdf2Iterations: TEST_ITERATIONS },
       {
-        host,
+        host: { ...host, store },
         auditFlash,
-        archive,
+        archive: rig.archive,
         transport: (id, endpoint, contract, secret) => {
           const t = new FakeTransport(endpoint, () => host.clock.monotonic());
           // The stand-in cloud: only the right token is accepted.
@@ -74,8 +87,8 @@ export function makeLifecycleRig(options: { fetch?: FetchContract; archive?: Con
 
   const rig: LifecycleRig = {
     host,
-    archive,
-    runtime: boot(),
+    archive: kept,
+    runtime: undefined as unknown as Runtime,
     transports,
     async restart() {
       await rig.runtime.stop();
@@ -118,5 +131,6 @@ export function makeLifecycleRig(options: { fetch?: FetchContract; archive?: Con
     },
     stop: () => rig.runtime.stop(),
   };
+  rig.runtime = boot();
   return rig;
 }
