@@ -242,3 +242,51 @@ test('a contract fetched by address is refused for a redirect, a time-out, non-J
   t.deepEqual(rig.runtime.snapshot().integrations, [], 'fetching installs nothing');
   await rig.stop();
 });
+
+test('the configuration file seeds the first start; for an integration the page added or replaced, the page wins', async (t) => {
+  const filed = (version: string, retentionDays = 365) => {
+    const c = gridwise(version);
+    c.vendorStorage.retentionDays = retentionDays;
+    return text(c);
+  };
+  const other = (version: string, retentionDays: number) => {
+    const c = gridwise(version);
+    (c as { integration: string }).integration = 'other';
+    c.delivery.credentials = { type: 'bearer', secret: 'other-token' };
+    c.vendorStorage.retentionDays = retentionDays;
+    return text(c);
+  };
+  const rig = makeLifecycleRig({
+    config: {
+      format: 'airlock-config/1',
+      hubId: 'home-1',
+      sources: { zigbee2mqtt: {} },
+      integrations: [{ contract: 'gridwise.json', consent: { 'energy-advice': true } }, { contract: 'other.json' }],
+    },
+    contracts: { 'gridwise.json': filed('1.0.0'), 'other.json': other('1.0.0', 365) },
+  });
+  const versions = async (b: import('../support/web-fixture.js').Browser) =>
+    Object.fromEntries(((await b.get('/api/contracts')).json.contracts as { integration: string; version: string }[]).map((c) => [c.integration, c.version]));
+  const { owner, secret } = await rig.setUpOwner();
+  t.deepEqual(await versions(owner), { gridwise: '1.0.0', other: '1.0.0' }, 'the file seeds the first start');
+  // The page narrows gridwise: from now on the page governs it.
+  t.is((await owner.post('/api/integrations/install', { contract: filed('1.0.1', 100) })).json.status, 'applied');
+  // Both change: the file now names gridwise 2.0.0 and a narrower other 1.1.0.
+  rig.files['gridwise.json'] = filed('2.0.0', 30);
+  rig.files['other.json'] = other('1.1.0', 200);
+  await rig.restart();
+  const login = async () => {
+    const b = rig.browser();
+    t.is((await b.post('/api/login', { name: 'owner', password: OWNER_PASSWORD, totp: rig.code(secret) })).status, 200);
+    return b;
+  };
+  let again = await login();
+  t.deepEqual(await versions(again), { gridwise: '1.0.1', other: '1.1.0' }, 'the page wins for gridwise; the file still governs other');
+  // Removed on the page: the file naming it does not bring it back.
+  t.is((await again.post(`/api/exit/${ID}/delete`, { confirm: ID })).status, 200);
+  await rig.restart();
+  rig.host.clock.advance(30_000);
+  again = await login();
+  t.deepEqual(await versions(again), { other: '1.1.0' });
+  await rig.stop();
+});

@@ -22,6 +22,10 @@ export const PLUG = 'kitchen plug';
 export const GOOD_TOKEN = 'right-token-123';
 
 export interface LifecycleRig {
+  /** The configuration file's document, read at every boot (change it between restarts). */
+  config: Record<string, unknown>;
+  /** The contract files it names, by name (change them between restarts). */
+  files: Record<string, string>;
   host: TestHost;
   archive: ContractArchive;
   runtime: Runtime;
@@ -44,6 +48,8 @@ export interface LifecycleOptions {
   /** Wraps the store the hub sees (a power-cut simulation); `host.store` stays the raw one. */
   store?: (store: KeyValueStore) => KeyValueStore;
   config?: Record<string, unknown>;
+  /** Contract texts the configuration may name (`integrations[].contract`). */
+  contracts?: Record<string, string>;
 }
 
 export function makeLifecycleRig(options: LifecycleOptions = {}): LifecycleRig {
@@ -53,12 +59,16 @@ export function makeLifecycleRig(options: LifecycleOptions = {}): LifecycleRig {
   const openArchive = options.archive ?? (() => kept);
   const store = options.store ? options.store(host.store) : host.store;
   const transports = new Map<string, FakeTransport>();
-  const config = options.config ?? { format: 'airlock-config/1', hubId: 'home-1', sources: { zigbee2mqtt: {} } };
+  const files = options.contracts ?? {};
   let messages: ((topic: string, payload: Uint8Array) => void) | undefined;
 
   const boot = (): Runtime => {
     rig.archive = openArchive();
-    const checked = checkRuntimeConfig(config, { readContract: () => ({ error: 'no files' }), hasSecret: () => false, secretsWhere: 'nowhere' });
+    const checked = checkRuntimeConfig(rig.config, {
+      readContract: (name) => (name in files ? { text: files[name]! } : { error: `${name}: no such file` }),
+      hasSecret: () => true,
+      secretsWhere: 'the test',
+    });
     if (!checked.config) throw new Error(JSON.stringify(checked.problems));
     return startRuntime(
       { config: { ...checked.config, localBroker: { url: 'mqtt://home.lan' } }, integrations: checked.integrations, version: '1.0.0', model: 'test', pbkdf2Iterations: TEST_ITERATIONS },
@@ -86,6 +96,8 @@ export function makeLifecycleRig(options: LifecycleOptions = {}): LifecycleRig {
   };
 
   const rig: LifecycleRig = {
+    config: options.config ?? { format: 'airlock-config/1', hubId: 'home-1', sources: { zigbee2mqtt: {} } },
+    files,
     host,
     archive: kept,
     runtime: undefined as unknown as Runtime,
