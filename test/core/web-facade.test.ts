@@ -1,10 +1,10 @@
-// The hub's page API over the real composed Hub (modules/hub/web-facade.ts):
+// The hub's page API over the real composed Hub (modules/hub/facade/):
 // setup and login, overview and data map, consent with purge, contract
 // approval, incidents, the audit view, pause, and exit with a receipt, all
 // through the router as a browser would call it.
 import test from 'ava';
 import type { Contract } from '../../modules/contract/types.js';
-import { personOf } from '../../modules/hub/web-facade.js';
+import { personOf } from '../../modules/hub/facade/context.js';
 import { makeContract } from '../support/contracts.js';
 import { makeHubWebRig, PLUG } from '../support/hub-web-rig.js';
 import { OWNER_PASSWORD } from '../support/web-fixture.js';

@@ -22,7 +22,8 @@ import { buildWebAssets, repoRoot, webAssetsDir } from '../../tools/build-web-as
 import { MemoryFlash } from '../../hosts/sim/memory-flash.js';
 import { utf8 } from '../../modules/bytes.js';
 import { Hub } from '../../modules/hub/hub.js';
-import { auditAuthEvent, createHubFacade } from '../../modules/hub/web-facade.js';
+import { auditAuthEvent } from '../../modules/hub/facade/auth-audit.js';
+import { createHubFacade } from '../../modules/hub/facade/hub-facade.js';
 import { makeContract } from '../support/contracts.js';
 import { DemoFacade } from '../support/demo-facade.js';
 import { FakeTransport } from '../support/fake-transport.js';

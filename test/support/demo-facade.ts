@@ -9,31 +9,16 @@
 import { toHex, utf8 } from '../../modules/bytes.js';
 import type { Clock, Crypto } from '../../modules/host.js';
 import { emptyDrops } from '../../modules/monitor/status.js';
-import {
-  FacadeError,
-  type Actor,
-  type CommandKey,
-  type AuditEntry,
-  type AuditView,
-  type ConsentEntry,
-  type ContractDecision,
-  type ContractSummary,
-  type CounterHistory,
-  type CounterSample,
-  type DataMapRow,
-  type DeletionReceipt,
-  type DiffLine,
-  type ExportBundle,
-  type HubFacade,
-  type Incident,
-  type IntegrationOverview,
-  type IntegrationSettings,
-  type NewIncident,
-  type Overview,
-  type PendingChange,
-  type PurgePlan,
-  type PurgeResult,
-} from '../../modules/web/facade.js';
+import { FacadeError, type Actor, type HubFacade } from '../../modules/web/facade.js';
+import type { AuditEntry, AuditView } from '../../modules/web/facade/audit.js';
+import type { ConsentEntry, PurgePlan, PurgeResult } from '../../modules/web/facade/consent.js';
+import type { ContractDecision, ContractSummary, DiffLine, PendingChange } from '../../modules/web/facade/contracts.js';
+import type { DataMapRow } from '../../modules/web/facade/data-map.js';
+import type { DeletionReceipt, ExportBundle } from '../../modules/web/facade/exit.js';
+import type { CounterHistory, CounterSample } from '../../modules/web/facade/history.js';
+import type { Incident, NewIncident } from '../../modules/web/facade/incidents.js';
+import type { CommandKey, IntegrationSettings } from '../../modules/web/facade/integration-settings.js';
+import type { IntegrationOverview, Overview } from '../../modules/web/facade/overview.js';
 
 interface Purpose {
   id: string;
