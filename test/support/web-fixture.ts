@@ -3,7 +3,8 @@
  * for the web suites: GreenWatt gets the kitchen plug's power for energy
  * advice (consent given, tariff matching not), with readings waiting in the
  * hub; AquaGuard watches a leak sensor and has proposed a contract change that
- * widens data use; SafeHome has an incident whose notification is overdue.
+ * widens data use; SafeHome watches the same sensor and has an incident whose
+ * notification is overdue.
  * All of it is set up through the hub's own calls, so the page shows only
  * what the hub does. Core suites use it on Node and inside XS.
  */
@@ -49,8 +50,8 @@ export function aquaGuard(version = '2.0.0'): Contract {
 export function safeHome(): Contract {
   const c = makeContract({
     integration: 'safehome',
-    purposes: [{ id: 'fire-safety', description: 'Warning you about overloaded sockets.', requiresConsent: false }],
-    streams: [{ stream: 'power', fields: { overload: { purpose: 'fire-safety', transform: { kind: 'keep' } } } }],
+    purposes: [{ id: 'alarm-monitoring', description: 'Calling you when the alarm centre sees a leak.', requiresConsent: false }],
+    streams: [{ stream: 'leak', fields: { water_leak: { purpose: 'alarm-monitoring', transform: { kind: 'keep' } } } }],
   });
   return vendor(c, 'SafeHome', 'safehome.example');
 }
@@ -60,7 +61,7 @@ export function makeWebFixture(options: HubWebRigOptions = {}): WebFixture {
   const { hub } = f;
   hub.giveConsent('greenwatt', 'energy-advice', 'owner:owner');
   for (let i = 0; i < 4; i++) {
-    f.plug(120 + i * 15, { overload: false });
+    f.plug(120 + i * 15);
     hub.acceptMqtt(`zigbee2mqtt/${LEAK_SENSOR}`, utf8(JSON.stringify({ water_leak: false, battery: 87 })));
     f.host.clock.advance(60_000);
   }
