@@ -141,7 +141,7 @@ export class Hub {
   readonly #overrides = new Map<string, string | undefined>();
   readonly #lanes = new Map<string, Lane>();
   readonly #ended = new Set<string>();
-  readonly #removedListeners: ((integration: string, contracts: readonly Contract[]) => void)[] = [];
+  readonly #removedListeners: ((integration: string, contracts: readonly Contract[]) => string[])[] = [];
   readonly #decoders: MqttDecoder[] = [];
   readonly #bthome: BthomeDecoder | undefined;
   readonly #bthomeCounters: BthomeCounterStore | undefined;
@@ -385,7 +385,11 @@ export class Hub {
     );
   }
 
-  /** Exit, step two: stop delivery, destroy the keys, reclaim the flash, and write the receipt. */
+  /**
+   * Exit, step two: stop delivery, destroy the keys, reclaim the flash, forget
+   * the contract (its archived versions, consent decisions and, through
+   * `onRemoved` listeners, its credential), and write the receipt.
+   */
   deleteIntegration(integration: string, actor = 'owner'): DeletionReceipt {
     const receipt = deleteIntegration(
       {
@@ -398,6 +402,13 @@ export class Hub {
           const records = this.buffer.purge(id);
           return { records, bytes: before.bytes };
         },
+        forgetConfiguration: (id) => {
+          const contracts = this.changes.versions(id);
+          this.forgetIntegration(id);
+          const credentials: string[] = [];
+          for (const listener of this.#removedListeners) credentials.push(...listener(id, contracts));
+          return { contractVersions: contracts.map((c) => c.version), consent: 'forgotten', credentials };
+        },
       },
       integration,
       actor,
@@ -405,21 +416,12 @@ export class Hub {
     this.#ended.add(integration);
     this.#saveList('ended', [...this.#ended]);
     this.volume.forget(integration);
-    const contracts = this.changes.versions(integration);
-    this.forgetIntegration(integration);
-    for (const listener of this.#removedListeners) {
-      try {
-        listener(integration, contracts);
-      } catch (error) {
-        this.#host.log.error(`removing ${integration}: a listener failed`, { error: String((error as Error)?.message ?? error) });
-      }
-    }
     this.monitor.changed();
     return receipt;
   }
 
-  /** Called after an integration's exit, with every contract version it had (the installer drops its credential). */
-  onRemoved(listener: (integration: string, contracts: readonly Contract[]) => void): void {
+  /** Called during an integration's exit, with every contract version it had; returns the credentials it dropped (the installer's). */
+  onRemoved(listener: (integration: string, contracts: readonly Contract[]) => string[]): void {
     this.#removedListeners.push(listener);
   }
 
@@ -730,7 +732,7 @@ export class Hub {
     this.monitor.changed();
   }
 
-  // ---- delivery state and pause, for the web page (modules/hub/web-facade.ts) ----
+  // ---- delivery state and pause, for the web page (modules/hub/facade/) ----
 
   /** Integrations whose delivery an installer or owner paused (kept across restarts). */
   readonly #paused = new Set<string>();

@@ -318,17 +318,13 @@ export class IntegrationInstaller {
     this.#powers.host.store.set(STORE_DOMAIN, INSTALLED_KEY, installedValue(list));
   }
 
-  /** After the exit: the credential (unless another integration names it) and the installed-list entry go. */
-  #afterRemoval(integration: string, contracts: readonly Contract[]): void {
+  /** During the exit: the credential (unless another integration names it) and the installed-list entry go; the receipt names them. */
+  #afterRemoval(integration: string, contracts: readonly Contract[]): string[] {
     const still = new Set(this.#hub.integrations.flatMap((id) => this.#hub.contract(id)?.delivery.credentials?.secret ?? []));
     const names = [...new Set(contracts.flatMap((c) => c.delivery.credentials?.secret ?? []))].filter((n) => !still.has(n));
     for (const name of names) this.#secrets.delete(name);
     const list = readInstalled(this.#powers.host.store);
     if (list.some((e) => e.id === integration)) this.#saveList(list.filter((e) => e.id !== integration));
-    this.#hub.audit.record('hub', 'config.changed', integration, {
-      event: 'integration.removed',
-      secrets: names,
-      text: `Integration ${integration} removed: its contract, archived versions, consent decisions${names.length ? `, and credential(s) ${names.join(', ')}` : ''} are gone from the hub.`,
-    });
+    return names;
   }
 }

@@ -11,7 +11,7 @@ import { KEYRING_DOMAIN } from '../../modules/keyring.js';
 import { SECRETS_DOMAIN } from '../../modules/hub/secret-book.js';
 import { asJson, makeContract } from '../support/contracts.js';
 import { GOOD_TOKEN, makeLifecycleRig, PLUG } from '../support/lifecycle-rig.js';
-import { OWNER_PASSWORD } from '../support/web-fixture.js';
+import { OWNER_PASSWORD } from '../support/web-client.js';
 
 const ID = 'gridwise';
 
@@ -129,6 +129,7 @@ test('an integration is previewed, installed with its token, given consent, deli
   const receipt = await again.post(`/api/exit/${ID}/delete`, { confirm: ID });
   t.is(receipt.status, 200, receipt.text);
   t.true(receipt.json.keyEpochsDestroyed >= 1);
+  t.true(receipt.json.statements.some((line: string) => /contract \(version 1\.0\.0\).*credential "gridwise-token"/.test(line)), receipt.json.statements.join('\n'));
   t.deepEqual(rig.runtime.snapshot().integrations, []);
   t.deepEqual(keyringSecretsOf(rig.host.store.keys(KEYRING_DOMAIN)), [], 'no epoch secret left');
   t.deepEqual(rig.host.store.keys(SECRETS_DOMAIN), [], 'the token is gone');
@@ -265,7 +266,7 @@ test('the configuration file seeds the first start; for an integration the page 
     },
     contracts: { 'gridwise.json': filed('1.0.0'), 'other.json': other('1.0.0', 365) },
   });
-  const versions = async (b: import('../support/web-fixture.js').Browser) =>
+  const versions = async (b: import('../support/web-client.js').Browser) =>
     Object.fromEntries(((await b.get('/api/contracts')).json.contracts as { integration: string; version: string }[]).map((c) => [c.integration, c.version]));
   const { owner, secret } = await rig.setUpOwner();
   t.deepEqual(await versions(owner), { gridwise: '1.0.0', other: '1.0.0' }, 'the file seeds the first start');

@@ -72,7 +72,7 @@ interface World {
 }
 
 /** A hub with "alpha" added from the page and narrowed once, its archive nearly full, so adding "bravo" compacts. */
-async function world(): Promise<World & { owner: import('../support/web-fixture.js').Browser }> {
+async function world(): Promise<World & { owner: import('../support/web-client.js').Browser }> {
   const flash = new FaultyFlash(new MemoryFlash(2 * 4096, 4096));
   const w = { flash, store: undefined as CuttableStore | undefined } as World;
   w.rig = makeLifecycleRig({
@@ -87,7 +87,7 @@ async function world(): Promise<World & { owner: import('../support/web-fixture.
   return { ...w, owner };
 }
 
-async function addBravo(owner: import('../support/web-fixture.js').Browser): Promise<number> {
+async function addBravo(owner: import('../support/web-client.js').Browser): Promise<number> {
   return (await owner.post('/api/integrations/install', { contract: JSON.stringify(B), secrets: { 'bravo-token': GOOD_TOKEN } })).status;
 }
 

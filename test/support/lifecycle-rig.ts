@@ -16,7 +16,8 @@ import type { FetchContract } from '../../modules/hub/contract-fetch.js';
 import { base32Decode, totp } from '../../modules/web/totp.js';
 import { FakeTransport, settle } from './fake-transport.js';
 import { makeTestHost, type TestHost } from './test-host.js';
-import { Browser, OWNER_PASSWORD, TEST_ITERATIONS, tinyAssets } from './web-fixture.js';
+import { Browser, OWNER_PASSWORD, TEST_ITERATIONS, tinyAssets } from './web-client.js';
+import { enrol } from './web-fixture.js';
 
 export const PLUG = 'kitchen plug';
 export const GOOD_TOKEN = 'right-token-123';
@@ -130,17 +131,7 @@ export function makeLifecycleRig(options: LifecycleOptions = {}): LifecycleRig {
       host.clock.advance(30_000);
       return { owner, secret };
     },
-    async enrol(owner, name, role, accessHours) {
-      const invited = await owner.post('/api/users/invite', { name, role, ...(accessHours ? { accessHours } : {}) });
-      if (invited.status !== 201) throw new Error(`invite: ${invited.status} ${invited.text}`);
-      const browser = rig.browser();
-      const started = await browser.post('/api/setup/start', { code: invited.json.code });
-      if (started.status !== 200) throw new Error(`start: ${started.status} ${started.text}`);
-      const finished = await browser.post('/api/setup/finish', { code: invited.json.code, password: `${name} password 1`, totp: rig.code(started.json.secret) });
-      if (finished.status !== 200) throw new Error(`finish: ${finished.status} ${finished.text}`);
-      host.clock.advance(30_000);
-      return browser;
-    },
+    enrol: async (owner, name, role, accessHours) => (await enrol(rig, owner, name, role, accessHours)).browser,
     stop: () => rig.runtime.stop(),
   };
   rig.runtime = boot();

@@ -5,13 +5,14 @@
  * `deleteIntegration` (the hub's exit drops the contract and, through the
  * installer, the credential). Refusals become FacadeErrors (400 for a bad
  * contract or value, 404 for an unknown integration, 409 for a state that
- * does not allow it, 501 without an installer).
+ * does not allow it, 409 when the hub was composed without an installer).
  */
-import type { DataMapRow as CoreRow } from '../pipeline/datamap.js';
-import { FacadeError, type DataMapRow } from '../web/facade.js';
-import type { ContractFetchView, IntegrationAdmin, IntegrationPreviewView } from '../web/facade-integrations.js';
-import type { Hub } from './hub.js';
-import type { FetchState, InstallOutcome, IntegrationInstaller } from './integration-installer.js';
+import type { DataMapRow as CoreRow } from '../../pipeline/datamap.js';
+import { FacadeError } from '../../web/facade.js';
+import type { DataMapRow } from '../../web/facade/data-map.js';
+import type { ContractFetchView, IntegrationAdmin, IntegrationPreviewView } from '../../web/facade/integrations.js';
+import type { FetchState, InstallOutcome, IntegrationInstaller } from '../integration-installer.js';
+import { actorString, type FacadeContext } from './context.js';
 
 const STATUS_OF: Record<string, number> = {
   'contract-invalid': 400,
@@ -41,14 +42,10 @@ function fetchView(state: FetchState): ContractFetchView {
   }
 }
 
-/** `actorString` comes from the facade that composes this area, so audit actors read the same everywhere. */
-export function createIntegrationAdmin(
-  hub: Hub,
-  installer: IntegrationInstaller | undefined,
-  shared: { actorString(actor: { name: string; role: string }): string },
-): IntegrationAdmin {
+export function createIntegrationsArea(context: FacadeContext, installer: IntegrationInstaller | undefined): IntegrationAdmin {
+  const { hub } = context;
   const need = (): IntegrationInstaller => {
-    if (!installer) throw new FacadeError(501, 'not-available', 'This hub cannot add integrations from the page.');
+    if (!installer) throw new FacadeError(409, 'not-available', 'This hub was composed without the integration installer: add integrations in its configuration instead.');
     return installer;
   };
   const row = (r: CoreRow): DataMapRow => ({
@@ -98,7 +95,7 @@ export function createIntegrationAdmin(
     installIntegration(request, actor) {
       const outcome = need().install(
         { text: request.contract, ...(request.secrets ? { secrets: request.secrets } : {}), ...(request.endpoint ? { endpoint: request.endpoint } : {}) },
-        shared.actorString(actor),
+        actorString(actor),
       );
       if (!outcome.ok) throw refused(outcome);
       const contract = hub.contract(outcome.integration);
@@ -107,13 +104,13 @@ export function createIntegrationAdmin(
     },
 
     replaceSecret(integration, name, value, actor) {
-      const outcome = need().replaceSecret(integration, name, value, shared.actorString(actor));
+      const outcome = need().replaceSecret(integration, name, value, actorString(actor));
       if (!outcome.ok) throw refused(outcome);
       return { integration, name, stored: true };
     },
 
     startContractFetch(url, actor) {
-      return fetchView(need().startFetch(url, shared.actorString(actor)));
+      return fetchView(need().startFetch(url, actorString(actor)));
     },
 
     contractFetch() {

@@ -1,10 +1,11 @@
 /**
- * The page's "Add an integration" area (modules/hub/facade-integrations.ts
+ * The page's "Add an integration" area (modules/hub/facade/integrations.ts
  * implements it over the hub's IntegrationInstaller). Plain JSON results,
  * synchronous like the rest of the facade: fetching a contract from an
  * address starts with one request and is polled with another.
  */
-import type { Actor, DataMapRow } from './facade.js';
+import type { Actor } from '../facade.js';
+import type { DataMapRow } from './data-map.js';
 
 export interface ContractProblem {
   /** Where in the contract, e.g. `streams[0].fields.power.transform.step`; "" for the whole document. */
