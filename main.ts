@@ -43,6 +43,7 @@ import { secretStore } from './hosts/moddable/secrets.js';
 import { startTimeSync } from './hosts/moddable/sntp.js';
 import { preferenceStore } from './hosts/moddable/store.js';
 import { makeTransport } from './hosts/moddable/transports.js';
+import { fetchContract } from './hosts/moddable/fetch-contract.js';
 import { otaFirmwareSlot } from './hosts/moddable/update-slot.js';
 import { updateUploads } from './hosts/moddable/update-upload.js';
 import { startWifi } from './hosts/moddable/wifi.js';
@@ -130,6 +131,7 @@ export default function main(): void {
           // `lookup` is the runtime's: what the owner entered on the page (the same NVS domain) first.
           transport: (integration, endpoint, contract, lookup) =>
             makeTransport(integration, endpoint, contract, { hubId, secret: lookup, timers: host.timers, log, connections, online: () => online }),
+          fetch: fetchContract({ timers: host.timers }),
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
           ...(webAssets ? { webAssets } : {}),
