@@ -316,3 +316,18 @@ export function buildApiRoutes(): ApiRoute[] {
     },
   ];
 }
+
+/** A route with its path split once, for matching. */
+export interface CompiledRoute extends ApiRoute {
+  readonly parts: readonly string[];
+}
+
+/**
+ * The table, built once at module load and frozen: Moddable's preload keeps it
+ * in flash with the code, so neither the boot nor a request copies some sixty
+ * routes, their closures and split paths into RAM (issue #19, "Preload what is
+ * constant"; `test/node/preload-safety.test.ts` checks it stays frozen).
+ */
+export const API_ROUTES: readonly CompiledRoute[] = Object.freeze(
+  buildApiRoutes().map((route) => Object.freeze({ ...route, parts: Object.freeze(route.path.split('/')) })),
+);
