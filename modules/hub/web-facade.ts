@@ -40,7 +40,6 @@ import {
   type ContractSummary,
   type CounterHistory,
   type CounterSample,
-  type DataMapRow,
   type DeletionReceipt,
   type ExportBundle,
   type HubFacade,
@@ -55,6 +54,7 @@ import {
   type ServiceLevel,
 } from '../web/facade.js';
 import type { Hub } from './hub.js';
+import { createDataMapArea } from './web-datamap.js';
 
 export interface WebFacadePowers {
   clock: Clock;
@@ -478,21 +478,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
   const facade: WebHubFacade = {
     overview,
 
-    dataMap(): DataMapRow[] {
-      return hub.dataMap().map((r) => ({
-        device: r.deviceId,
-        deviceTitle: r.device,
-        field: r.field,
-        integration: r.integration,
-        integrationTitle: titleOf(r.integration),
-        transform: r.transform,
-        purpose: r.purposeDescription ? `${r.purposeDescription} (${r.purpose})` : r.purpose,
-        retention: r.retention,
-        vendorStorage: r.vendorStorage,
-        onwardSharing: r.onwardSharing,
-        flowing: r.consentGiven && !hub.isPaused(r.integration),
-      }));
-    },
+    ...createDataMapArea(hub, { titleOf, actorString }),
 
     consent(): ConsentEntry[] {
       return hub.integrations.flatMap((id) => contractOf(id).purposes.map((p) => consentEntry(id, p.id)));

@@ -20,7 +20,8 @@ import {
   type ContractSummary,
   type CounterHistory,
   type CounterSample,
-  type DataMapRow,
+  type DataMapDevice,
+  type DataMapView,
   type DeletionReceipt,
   type DiffLine,
   type ExportBundle,
@@ -183,27 +184,39 @@ export class DemoFacade implements HubFacade {
 
   // ----- data map -----
 
-  dataMap(): DataMapRow[] {
-    const rows: DataMapRow[] = [];
-    for (const i of this.#integrations.values()) {
-      for (const flow of i.flows) {
-        const purpose = i.purposes.find((p) => p.id === flow.purpose)!;
-        rows.push({
-          device: flow.device,
-          deviceTitle: flow.deviceTitle,
-          field: flow.field,
-          integration: i.id,
-          integrationTitle: i.title,
-          transform: flow.transform,
-          purpose: purpose.text,
-          retention: flow.retention,
-          vendorStorage: i.vendorStorage,
-          onwardSharing: i.onwardSharing,
-          flowing: purpose.given && !i.settings.paused,
-        });
-      }
-    }
-    return rows;
+  dataMap(): DataMapView {
+    const devices: DataMapDevice[] = [];
+    const indexOf = (flow: Flow) => {
+      let at = devices.findIndex((d) => d.id === flow.device);
+      if (at < 0) at = devices.push({ id: flow.device, title: flow.deviceTitle, source: 'zigbee2mqtt', named: 'gateway', nameable: false }) - 1;
+      return at;
+    };
+    const companies = [...this.#integrations.values()].map((i) => ({
+      integration: i.id,
+      title: i.title,
+      vendor: i.vendor,
+      paused: i.settings.paused === true,
+      retention: i.flows[0]?.retention ?? '',
+      vendorStorage: i.vendorStorage,
+      onwardSharing: i.onwardSharing,
+      purposes: i.purposes.map((p) => {
+        const kinds: { field: string; transform: string; devices: number[] }[] = [];
+        for (const flow of i.flows.filter((f) => f.purpose === p.id)) {
+          const kind = kinds.find((k) => k.field === flow.field && k.transform === flow.transform);
+          if (kind) kind.devices.push(indexOf(flow));
+          else kinds.push({ field: flow.field, transform: flow.transform, devices: [indexOf(flow)] });
+        }
+        return { purpose: p.id, description: p.text, consentRequired: !p.required, consentGiven: p.given, flowing: p.given && !i.settings.paused, kinds };
+      }),
+    }));
+    return { devices, companies, maxNameLength: 32 };
+  }
+
+  nameDevice(device: string, name: string, actor: Actor): DataMapDevice {
+    const found = this.dataMap().devices.find((d) => d.id === device);
+    if (!found) throw new FacadeError(404, 'no-such-device', `No device "${device}".`);
+    // The demo's devices are all zigbee2mqtt ones: named there, not here (as on the real hub).
+    throw new FacadeError(409, 'not-nameable', `"${found.title}" is a zigbee2mqtt device (${actor.name}): rename it in zigbee2mqtt.`);
   }
 
   // ----- consent -----

@@ -12,7 +12,9 @@ import { auditAuthEvent, createHubFacade, type WebFacadePowers, type WebHubFacad
 import type { AuthEvent } from '../../modules/web/auth.js';
 import { createWebRouter, type WebRouter } from '../../modules/web/router.js';
 import { base32Decode, totp } from '../../modules/web/totp.js';
+import type { WebAssets } from '../../modules/web/static.js';
 import { FakeTransport, settle } from './fake-transport.js';
+import { feedHome } from './home-fixture.js';
 import { makeTestHost, type TestHost } from './test-host.js';
 import { Browser, OWNER_PASSWORD, TEST_ITERATIONS, tinyAssets } from './web-fixture.js';
 
@@ -45,7 +47,14 @@ export interface HubWebRig {
   close(): Promise<void>;
 }
 
-export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebFacadePowers> = {}): HubWebRig {
+export interface HubWebRigOptions {
+  /** Devices the hub hears of at start besides the kitchen plug (test/support/home-fixture.ts): zigbee2mqtt, Tasmota, ESPHome and BTHome. */
+  devices?: number;
+  /** The page's assets (the built ones for a browser; a tiny stand-in otherwise). */
+  assets?: WebAssets;
+}
+
+export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebFacadePowers> = {}, options: HubWebRigOptions = {}): HubWebRig {
   const host = makeTestHost({ flashBytes: 32 * 4096 });
   const transports = new Map<string, FakeTransport>();
   const hub = new Hub(
@@ -63,6 +72,7 @@ export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebF
   );
   hub.acceptMqtt('zigbee2mqtt/bridge/devices', utf8(JSON.stringify([{ ieee_address: PLUG_IEEE, friendly_name: PLUG, definition: { model: 'X', vendor: 'Y' } }])));
   hub.start();
+  if (options.devices) feedHome(hub, options.devices);
   const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, ...facadeOptions });
   const events: AuthEvent[] = [];
   const toAudit = auditAuthEvent(hub);
@@ -73,7 +83,7 @@ export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebF
     store: host.store,
     log: host.log,
     facade,
-    assets: tinyAssets(),
+    assets: options.assets ?? tinyAssets(),
     pbkdf2Iterations: TEST_ITERATIONS,
     onAuthEvent: (event) => {
       events.push(event);
