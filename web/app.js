@@ -372,7 +372,7 @@ const mapFilter = { device: '', company: '' };
 async function datamapView() {
   const { data } = await api('GET', '/api/datamap');
   const out = h('div', {});
-  const draw = () => out.replaceChildren(...mapBody(data));
+  const draw = () => out.replaceChildren(...mapBody(data).flat());
   const deviceInput = h('input', { id: 'map-device', type: 'search', list: 'map-devices', value: mapFilter.device, autocomplete: 'off', oninput: (e) => { mapFilter.device = e.target.value; draw(); } });
   const companySelect = h('select', { id: 'map-company', onchange: (e) => { mapFilter.company = e.target.value; draw(); } },
     h('option', { value: '' }, 'All companies'),
@@ -436,8 +436,8 @@ function companyCard(c, data, filtering) {
         h('thead', {}, h('tr', {}, ['Data', 'Changed before sending', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, p.kinds.map((k) => h('tr', {},
           h('td', {}, k.field), h('td', {}, k.transform),
-          h('td', {}, h('details', { open: filtering && k.devices.length <= 12 },
-            h('summary', {}, k.devices.length === 1 ? data.devices[k.devices[0]].title : `${k.devices.length} devices`),
+          h('td', {}, k.devices.length === 1 ? h('span', { class: 'device', title: data.devices[k.devices[0]].id }, data.devices[k.devices[0]].title) : h('details', { open: filtering && k.devices.length <= 12 },
+            h('summary', {}, `${k.devices.length} devices`),
             h('ul', { class: 'devices' }, k.devices.map((i) => h('li', { title: data.devices[i].id }, data.devices[i].title))))),
         ))),
       ),
@@ -482,7 +482,7 @@ function flowDiagram(companies) {
   for (const c of companies) {
     const company = node(1, c.integration, c.title);
     for (const p of c.purposes) {
-      const short = p.description.length > 34 ? `${p.description.slice(0, 33)}…` : p.description;
+      const short = p.description.length > 40 ? `${p.description.slice(0, 39)}…` : p.description;
       link(company, node(2, `${c.integration}/${p.purpose}`, short), p.flowing);
       for (const k of p.kinds) link(node(0, k.field, k.field), company, p.flowing);
     }
@@ -490,7 +490,7 @@ function flowDiagram(companies) {
   for (const l of links.values()) { l.a.out++; l.b.in++; }
   const unit = 16;
   const gap = 12;
-  const x = [190, 480, 770];
+  const x = [160, 410, 660];
   const nodeWidth = 12;
   let height = 0;
   for (const col of columns) {

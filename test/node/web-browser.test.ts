@@ -143,8 +143,8 @@ if (!existsSync(CHROMIUM)) {
       t.is(await row.locator('.badge').textContent(), 'Withdrawn');
       t.false(facade.consent().find((c) => c.purpose === 'energy-advice')!.given, 'the hub recorded the withdrawal');
       await page.getByRole('link', { name: 'Data map' }).click();
-      const powerRow = page.getByRole('row').filter({ hasText: 'Kitchen plug' });
-      t.is(await powerRow.getByRole('cell').last().textContent(), 'No', 'the data map shows the flow stopped');
+      const advice = page.locator('.purpose-block').filter({ has: page.getByRole('heading', { name: 'Energy-saving advice' }) });
+      t.is(await advice.locator('.badge').textContent(), 'Not flowing: no consent', 'the data map shows the flow stopped');
 
       // Contracts: the pending change's diff, then approve.
       await page.getByRole('link', { name: 'Contracts' }).click();
