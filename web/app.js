@@ -425,7 +425,7 @@ function flowBadge(p, paused) {
 function companyCard(c, data, filtering) {
   return h('section', { class: 'card', 'aria-label': c.title },
     h('header', {}, h('h2', {}, c.title), c.paused ? badge('warn', 'Delivery paused') : null),
-    h('dl', { class: 'facts' },
+    h('dl', { class: 'facts terms' },
       h('dt', {}, 'Waits and is kept'), h('dd', {}, c.retention),
       h('dt', {}, 'Stored in'), h('dd', {}, c.vendorStorage),
       h('dt', {}, 'Shared with'), h('dd', {}, c.onwardSharing),

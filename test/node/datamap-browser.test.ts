@@ -120,6 +120,14 @@ if (!existsSync(CHROMIUM)) {
       await page.getByLabel('Company', { exact: true }).selectOption({ label: 'All companies' });
       await page.getByText('5 companies receive data from 50 of your 51 devices.').waitFor();
 
+      // On a phone: nothing wider than the screen, and still far shorter than the old table.
+      await page.locator('#naming summary').click(); // fold the naming list again
+      await page.setViewportSize({ width: 390, height: 844 });
+      const phone = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')) as [number, number];
+      t.true(phone[0] <= 390, `nothing scrolls sideways on a 390 px screen (page is ${phone[0]} px wide)`);
+      t.true(phone[1] <= 2 * MAX_PAGE_HEIGHT, `the page is ${phone[1]} px tall on a phone`);
+      await shot('datamap-50-devices-phone');
+
       t.deepEqual(problems, [], 'no script errors or CSP violations');
     } catch (error) {
       await page.screenshot({ path: join(repoRoot, 'artifacts', 'datamap-failure.png'), fullPage: true }).catch(() => {});
