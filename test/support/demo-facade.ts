@@ -212,11 +212,11 @@ export class DemoFacade implements HubFacade {
     return { devices, companies, maxNameLength: 32 };
   }
 
-  nameDevice(device: string, name: string, actor: Actor): DataMapDevice {
+  nameDevice(device: string, _name: string, _actor: Actor): DataMapDevice {
     const found = this.dataMap().devices.find((d) => d.id === device);
     if (!found) throw new FacadeError(404, 'no-such-device', `No device "${device}".`);
     // The demo's devices are all zigbee2mqtt ones: named there, not here (as on the real hub).
-    throw new FacadeError(409, 'not-nameable', `"${found.title}" is a zigbee2mqtt device (${actor.name}): rename it in zigbee2mqtt.`);
+    throw new FacadeError(409, 'not-nameable', `"${found.title}" is a zigbee2mqtt device: rename it in zigbee2mqtt. Nothing was changed.`);
   }
 
   // ----- consent -----
