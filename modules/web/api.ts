@@ -13,7 +13,8 @@
  */
 import { parseDeviceNameRequest } from '../sources/device-names.js';
 import type { WebAuth } from './auth.js';
-import { FacadeError, type Actor, type HubFacade, type IntegrationSettings, type Role } from './facade.js';
+import { FacadeError, type Actor, type HubFacade, type Role } from './facade.js';
+import type { IntegrationSettings } from './facade/integration-settings.js';
 import { HttpError, jsonResponse, type WebResponse } from './http.js';
 import type { Session } from './sessions.js';
 

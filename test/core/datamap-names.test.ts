@@ -3,16 +3,16 @@
 // with the reason for zigbee2mqtt devices, unknown ones and bad names.
 import test from 'ava';
 import { DeviceNames, MAX_DEVICE_NAME_LENGTH, MAX_NAMED_DEVICES, MAX_NAMES_BYTES } from '../../modules/sources/device-names.js';
-import type { DataMapView } from '../../modules/web/facade.js';
+import type { DataMapView } from '../../modules/web/facade/data-map.js';
 import { homeContracts, tasmotaTopic, zigbeeName } from '../support/home-fixture.js';
 import { makeHubWebRig } from '../support/hub-web-rig.js';
 import { makeTestHost } from '../support/test-host.js';
-import { OWNER_PASSWORD } from '../support/web-fixture.js';
+import { OWNER_PASSWORD } from '../support/web-client.js';
 
 const PLUG_1 = `tasmota:${tasmotaTopic(0)}`;
 
 test('the owner names a Tasmota plug: the data map shows the name, the store keeps it, the audit log says who', async (t) => {
-  const r = makeHubWebRig(homeContracts(), {}, { devices: 50 });
+  const r = makeHubWebRig(homeContracts(), {}, { home: 50 });
   const { owner } = await r.setUpOwner();
   const before = (await owner.get('/api/datamap')).json as DataMapView;
   t.like(before.devices.find((d) => d.id === PLUG_1), { title: 'Tasmota plug_1', named: 'none', nameable: true });
@@ -44,7 +44,7 @@ test('the owner names a Tasmota plug: the data map shows the name, the store kee
 });
 
 test('naming is refused with the reason, and nothing changes: zigbee2mqtt devices, unknown devices, bad names, members', async (t) => {
-  const r = makeHubWebRig(homeContracts(), {}, { devices: 50 });
+  const r = makeHubWebRig(homeContracts(), {}, { home: 50 });
   const { owner, secret } = await r.setUpOwner();
   const map = (await owner.get('/api/datamap')).json as DataMapView;
   const zigbee = map.devices.find((d) => d.source === 'zigbee2mqtt' && d.title === zigbeeName(3))!;

@@ -68,7 +68,7 @@ test('a purpose none of the home\'s devices serves is listed without kinds; one 
 });
 
 test('a home of 50 devices and 5 companies: some dozens of kinds instead of a row per device and field', async (t) => {
-  const r = makeHubWebRig(homeContracts(), {}, { devices: 50 });
+  const r = makeHubWebRig(homeContracts(), {}, { home: 50 });
   const map = r.hub.dataMap();
   t.is(map.devices.length, 51, 'the 50 devices and the rig\'s kitchen plug, through the real sources');
   const mix = homeMix(50);

@@ -17,7 +17,7 @@ import { buildWebAssets, repoRoot, webAssetsDir } from '../../tools/build-web-as
 import { bthomeMac, homeContracts, tasmotaTopic, zigbeeName } from '../support/home-fixture.js';
 import { makeHubWebRig } from '../support/hub-web-rig.js';
 import { peerMissing } from '../support/peers.js';
-import { OWNER_PASSWORD } from '../support/web-fixture.js';
+import { OWNER_PASSWORD } from '../support/web-client.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
@@ -35,7 +35,7 @@ if (!existsSync(CHROMIUM)) {
     const { chromium } = await import('playwright-core');
     if (!existsSync(join(webAssetsDir, 'manifest.json'))) buildWebAssets();
     mkdirSync(SHOTS, { recursive: true });
-    const r = makeHubWebRig(homeContracts(), {}, { devices: 50, assets: loadWebAssets(webAssetsDir) });
+    const r = makeHubWebRig(homeContracts(), {}, { home: 50, assets: loadWebAssets(webAssetsDir) });
     for (const [integration, purpose] of [['energy-saver', 'energy-advice'], ['energy-saver', 'tariff-optimisation'], ['leak-insurer', 'policy-discount'], ['health-sensors', 'room-comfort']]) {
       r.hub.giveConsent(integration!, purpose!, 'owner:owner');
     }

@@ -4,17 +4,11 @@
  * (companies as on the overview, devices by their given or friendly name),
  * whether each purpose flows now, and naming a device from the page.
  */
-import type { DeviceInfo } from '../reading.js';
-import { MAX_DEVICE_NAME_LENGTH, NAMEABLE_SOURCES, sourceOfDeviceId } from '../sources/device-names.js';
-import { FacadeError, type Actor, type DataMapDevice, type DataMapView, type HubFacade } from '../web/facade.js';
-import type { Hub } from './hub.js';
-
-export interface DataMapAreaPowers {
-  /** The integration's title as the rest of the page shows it. */
-  titleOf(integration: string): string;
-  /** The actor string the audit log records. */
-  actorString(actor: Actor): string;
-}
+import type { DeviceInfo } from '../../reading.js';
+import { MAX_DEVICE_NAME_LENGTH, NAMEABLE_SOURCES, sourceOfDeviceId } from '../../sources/device-names.js';
+import { FacadeError, type Actor } from '../../web/facade.js';
+import type { DataMapDevice, DataMapFacade, DataMapView } from '../../web/facade/data-map.js';
+import { actorString, type FacadeContext } from './context.js';
 
 const SOURCE_LABELS: Readonly<Record<DeviceInfo['source'], string>> = Object.freeze({
   zigbee2mqtt: 'Zigbee device',
@@ -41,7 +35,7 @@ function viewOf(device: DeviceInfo, given: string | undefined): DataMapDevice {
   };
 }
 
-export function createDataMapArea(hub: Hub, powers: DataMapAreaPowers): Pick<HubFacade, 'dataMap' | 'nameDevice'> {
+export function createDataMapArea({ hub, titleOf }: FacadeContext): DataMapFacade {
   function dataMap(): DataMapView {
     const map = hub.dataMap();
     const given = new Map(hub.deviceNames.list());
@@ -51,7 +45,7 @@ export function createDataMapArea(hub: Hub, powers: DataMapAreaPowers): Pick<Hub
         const paused = hub.isPaused(company.integration);
         return {
           ...company,
-          title: powers.titleOf(company.integration),
+          title: titleOf(company.integration),
           paused,
           purposes: company.purposes.map((p) => ({ ...p, flowing: p.consentGiven && !paused })),
         };
@@ -72,7 +66,7 @@ export function createDataMapArea(hub: Hub, powers: DataMapAreaPowers): Pick<Hub
         : outcome.previous === undefined
           ? `Device ${id} named "${outcome.name}".`
           : `Device ${id} renamed from "${outcome.previous}" to "${outcome.name}".`;
-      hub.audit.record(powers.actorString(actor), 'config.changed', 'hub', { event: 'device.named', device: id, name: outcome.name ?? null, previous: outcome.previous ?? null, text });
+      hub.audit.record(actorString(actor), 'config.changed', 'hub', { event: 'device.named', device: id, name: outcome.name ?? null, previous: outcome.previous ?? null, text });
     }
     return viewOf(known ?? { id, source, streams: [] }, outcome.name);
   }
