@@ -4,8 +4,11 @@
 import test from 'ava';
 import { DeviceNames, MAX_DEVICE_NAME_LENGTH, MAX_NAMED_DEVICES, MAX_NAMES_BYTES } from '../../modules/sources/device-names.js';
 import type { DataMapView } from '../../modules/web/facade/data-map.js';
+import { MemoryFlash } from '../../hosts/sim/memory-flash.js';
+import { createHubFacade } from '../../modules/hub/facade/hub-facade.js';
+import { Hub } from '../../modules/hub/hub.js';
 import { homeContracts, tasmotaTopic, zigbeeName } from '../support/home-fixture.js';
-import { makeHubWebRig } from '../support/hub-web-rig.js';
+import { makeHubWebRig, memoryArchive } from '../support/hub-web-rig.js';
 import { makeTestHost } from '../support/test-host.js';
 import { OWNER_PASSWORD } from '../support/web-client.js';
 
@@ -41,6 +44,25 @@ test('the owner names a Tasmota plug: the data map shows the name, the store kee
   await owner.post('/api/devices/name', { device: PLUG_1, name: '' });
   t.is(r.hub.audit.head().seq, again, 'clearing what is clear changes and writes nothing');
   await r.close();
+});
+
+test('after a restart a named device is listed by its name before it reports again, and its name can be cleared', async (t) => {
+  const r = makeHubWebRig(homeContracts(), {}, { home: 50 });
+  const { owner } = await r.setUpOwner();
+  t.is((await owner.post('/api/devices/name', { device: PLUG_1, name: 'Office desk plug' })).status, 200);
+  await r.close();
+  // The same store, a new hub that has heard of no device yet.
+  const hub = new Hub(
+    { hubId: 'home-1', version: '0.1.0', model: 'test', integrations: [], sources: {} },
+    { host: r.host, auditFlash: new MemoryFlash(8 * 4096, 4096), archive: memoryArchive(), transport: () => { throw new Error('no integrations'); } },
+  );
+  hub.start();
+  const facade = createHubFacade(hub, { clock: r.host.clock, timers: r.host.timers });
+  t.deepEqual(facade.dataMap().devices, [{ id: PLUG_1, title: 'Office desk plug', source: 'tasmota', named: 'owner', nameable: true }]);
+  t.like(facade.nameDevice(PLUG_1, '', { name: 'owner', role: 'owner' }), { title: 'Tasmota plug_1', named: 'none' });
+  t.deepEqual(facade.dataMap().devices, [], 'a device neither heard of nor named is not listed');
+  facade.stop();
+  await hub.stop();
 });
 
 test('naming is refused with the reason, and nothing changes: zigbee2mqtt devices, unknown devices, bad names, members', async (t) => {
