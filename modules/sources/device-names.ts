@@ -32,7 +32,10 @@ export type NamingOutcome =
   | { ok: true; name: string | undefined; previous: string | undefined }
   | { ok: false; code: 'not-nameable' | 'too-many-names' | 'no-room'; reason: string };
 
-/** No control characters (C0, DEL, C1) nor line or paragraph separators. A loop, not a RegExp: XS's RegExp did not refuse "\n" in a \u-escaped class. */
+/**
+ * No control characters (C0, DEL, C1) nor line or paragraph separators. A loop, not a RegExp: in XS
+ * (xsnap 8.2), a negated class whose range starts at NUL, `/[^\x00-\x1f]/`, matches "\n" anyway.
+ */
 function printable(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
