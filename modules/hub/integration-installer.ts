@@ -6,7 +6,7 @@
  * 1. lint: the rules of `airlock contract lint` (size limit, duplicate keys,
  *    the schema, cross-checks), every error with its path, and the delivery
  *    target parsed as the transports parse it;
- * 2. preview: the data-map rows it would create over this home's devices,
+ * 2. preview: its part of the data map over this home's devices,
  *    purposes, retention, onward sharing, service levels, endpoint;
  * 3. install: everything that can refuse is checked first (credentials, the
  *    archive's room, the installed list's room); then the contract goes to
@@ -37,7 +37,8 @@ import { utf8 } from '../bytes.js';
 import type { ChangeOutcome } from '../contract/changes.js';
 import { parseEndpoint } from '../forward/endpoint-url.js';
 import type { Host, KeyValueStore } from '../host.js';
-import { buildDataMap, type DataMapRow } from '../pipeline/datamap.js';
+import { buildDataMap, type DataMapCompany } from '../pipeline/datamap.js';
+import type { DeviceInfo } from '../reading.js';
 import { checkFetchUrl, CONTRACT_MAX_BYTES, FETCH_TIMEOUT_MS, judgeFetch, type FetchContract } from './contract-fetch.js';
 import { enforcedVersion, type ContractArchive, type Hub, type HubIntegration } from './hub.js';
 import { SecretBook } from './secret-book.js';
@@ -112,10 +113,10 @@ export interface IntegrationPreview {
   version: string;
   /** Where records go (the contract's delivery target, or the override). */
   endpoint: string;
-  /** The data-map rows it would create, over this home's devices known now. */
-  rows: DataMapRow[];
-  /** Devices named in `rows`, by name. */
-  devices: string[];
+  /** Its part of the data map (purpose → kind of data), over this home's devices known now; kinds name devices by index into `devices`. */
+  company: DataMapCompany;
+  /** The home's known devices (`company`'s indexes point here). */
+  devices: DeviceInfo[];
   purposes: { id: string; description: string; requiresConsent: boolean }[];
   retention: { hub: string; vendorDays: number; location: string };
   onwardSharing: { name: string; relation: string; purpose: string }[];
@@ -179,7 +180,8 @@ export class IntegrationInstaller {
 
   preview(contract: Contract, endpoint?: string): IntegrationPreview {
     const hub = this.#hub;
-    const rows = buildDataMap([contract], hub.consent, hub.sources.registry.list());
+    const map = buildDataMap([contract], hub.consent, hub.sources.registry.list());
+    const company = map.companies[0]!;
     const credential = contract.delivery.credentials;
     const current = hub.contract(contract.integration);
     return {
@@ -187,10 +189,10 @@ export class IntegrationInstaller {
       vendor: contract.vendor.name,
       version: contract.version,
       endpoint: deliveryUrl(contract, endpoint),
-      rows,
-      devices: [...new Set(rows.map((r) => r.device))],
+      company,
+      devices: map.devices,
       purposes: contract.purposes.map((p) => ({ id: p.id, description: p.description, requiresConsent: p.requiresConsent })),
-      retention: { hub: rows[0]?.retention ?? `up to ${contract.hubBuffer.maxAgeSeconds} s on the hub while waiting to be sent`, vendorDays: contract.vendorStorage.retentionDays, location: contract.vendorStorage.location },
+      retention: { hub: company.retention, vendorDays: contract.vendorStorage.retentionDays, location: contract.vendorStorage.location },
       onwardSharing: contract.vendorStorage.onwardSharing.map((s) => ({ name: s.name, relation: s.relation, purpose: s.purpose })),
       serviceLevels: { ...contract.serviceLevels, breachNotificationHours: contract.breachNotification.deadlineHours },
       credential: credential ? { name: credential.secret, type: credential.type, stored: this.#hasSecret(credential.secret) } : null,

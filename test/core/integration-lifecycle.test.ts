@@ -60,8 +60,8 @@ test('an integration is previewed, installed with its token, given consent, deli
   // Preview: this home's plug, purposes, retention, sharing, service levels, endpoint, the credential.
   const preview = (await owner.post('/api/integrations/preview', { contract: text(gridwise()) })).json;
   t.true(preview.valid);
-  t.deepEqual(preview.devices, [PLUG]);
-  t.true(preview.rows.some((r: { deviceTitle: string; field: string }) => r.deviceTitle === PLUG && r.field === 'power'));
+  t.deepEqual(preview.devices.map((d: { title: string }) => d.title), [PLUG]);
+  t.true(preview.kinds.some((k: { devices: string[]; field: string; transform: string }) => k.devices.includes(PLUG) && k.field === 'power' && k.transform === 'rounded to the nearest 10'));
   t.is(preview.endpoint, 'https://ingest.gridwise.example/v1/records');
   t.deepEqual(preview.purposes.map((p: { id: string }) => p.id), ['energy-advice']);
   t.regex(preview.vendorStorage, /365 days in EU/);

@@ -7,12 +7,11 @@
  * contract or value, 404 for an unknown integration, 409 for a state that
  * does not allow it, 409 when the hub was composed without an installer).
  */
-import type { DataMapRow as CoreRow } from '../../pipeline/datamap.js';
 import { FacadeError } from '../../web/facade.js';
-import type { DataMapRow } from '../../web/facade/data-map.js';
 import type { ContractFetchView, IntegrationAdmin, IntegrationPreviewView } from '../../web/facade/integrations.js';
 import type { FetchState, InstallOutcome, IntegrationInstaller } from '../integration-installer.js';
 import { actorString, type FacadeContext } from './context.js';
+import { deviceView } from './data-map.js';
 
 const STATUS_OF: Record<string, number> = {
   'contract-invalid': 400,
@@ -48,25 +47,18 @@ export function createIntegrationsArea(context: FacadeContext, installer: Integr
     if (!installer) throw new FacadeError(409, 'not-available', 'This hub was composed without the integration installer: add integrations in its configuration instead.');
     return installer;
   };
-  const row = (r: CoreRow): DataMapRow => ({
-    device: r.deviceId,
-    deviceTitle: r.device,
-    field: r.field,
-    integration: r.integration,
-    integrationTitle: r.vendor,
-    transform: r.transform,
-    purpose: r.purposeDescription ? `${r.purposeDescription} (${r.purpose})` : r.purpose,
-    retention: r.retention,
-    vendorStorage: r.vendorStorage,
-    onwardSharing: r.onwardSharing,
-    flowing: false,
-  });
 
   return {
     previewIntegration(contract, endpoint): IntegrationPreviewView {
       const linted = need().lint(contract, endpoint);
       if (!linted.ok) return { valid: false, errors: linted.errors, warnings: [] };
       const p = need().preview(linted.contract, endpoint);
+      const given = new Map(hub.deviceNames.list());
+      const views = p.devices.map((d) => deviceView(d, given.get(d.id)));
+      const kinds = p.company.purposes.flatMap((purpose) =>
+        purpose.kinds.map((k) => ({ purpose: purpose.purpose, purposeText: purpose.description, field: k.field, transform: k.transform, devices: k.devices.map((i) => views[i]!.title) })),
+      );
+      const sending = [...new Set(p.company.purposes.flatMap((purpose) => purpose.kinds.flatMap((k) => k.devices)))].sort((a, b) => a - b);
       return {
         valid: true,
         errors: [],
@@ -75,8 +67,8 @@ export function createIntegrationsArea(context: FacadeContext, installer: Integr
         vendor: p.vendor,
         version: p.version,
         endpoint: p.endpoint,
-        rows: p.rows.map(row),
-        devices: p.devices,
+        kinds,
+        devices: sending.map((i) => views[i]!),
         purposes: p.purposes,
         retention: p.retention.hub,
         vendorStorage: `${p.retention.vendorDays} days in ${p.retention.location}`,

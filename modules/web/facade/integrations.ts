@@ -5,7 +5,18 @@
  * address starts with one request and is polled with another.
  */
 import type { Actor } from '../facade.js';
-import type { DataMapRow } from './data-map.js';
+import type { DataMapDevice } from './data-map.js';
+
+/** One kind of data the contract would send, with the devices that would send it. */
+export interface PreviewKind {
+  purpose: string;
+  /** The purpose in the contract's words. */
+  purposeText: string;
+  field: string;
+  transform: string;
+  /** Titles of this home's devices that send it (as the data map names them). */
+  devices: string[];
+}
 
 export interface ContractProblem {
   /** Where in the contract, e.g. `streams[0].fields.power.transform.step`; "" for the whole document. */
@@ -22,9 +33,10 @@ export interface IntegrationPreviewView {
   vendor?: string;
   version?: string;
   endpoint?: string;
-  /** The data-map rows it would create, naming this home's devices. */
-  rows?: DataMapRow[];
-  devices?: string[];
+  /** What it would receive, grouped like the data map, naming this home's devices. */
+  kinds?: PreviewKind[];
+  /** The home's devices it would receive data from. */
+  devices?: DataMapDevice[];
   purposes?: { id: string; description: string; requiresConsent: boolean }[];
   retention?: string;
   vendorStorage?: string;
