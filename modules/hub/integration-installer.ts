@@ -28,8 +28,7 @@
  * restores them from the contract archive, at the version the hub enforced
  * (`restoreInstalled`); for those the page wins over the configuration file.
  */
-import type { ContractError } from '../contract/types.js';
-import type { Contract } from '../contract/types.js';
+import type { Contract, ContractError } from '../contract/types.js';
 import { deliveryUrl } from '../contract/terms.js';
 import { parseContractText } from '../contract/validate.js';
 import { contractWarnings } from '../contract/warnings.js';
