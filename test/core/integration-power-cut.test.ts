@@ -173,3 +173,20 @@ test('removing an integration drops its contract from the flash archive; a cut d
     await u.rig.stop().catch(() => undefined);
   }
 });
+
+test('when the flash archive cannot hold another contract, adding is refused with the reason and nothing is installed', async (t) => {
+  const w = await world();
+  t.is(await addBravo(w.owner), 201);
+  const C = vendor('charlie', 10);
+  const refused = await w.owner.post('/api/integrations/install', { contract: JSON.stringify(C), secrets: { 'charlie-token': GOOD_TOKEN } });
+  t.is(refused.status, 507, refused.text);
+  t.is(refused.json.error, 'archive-full');
+  t.regex(refused.json.message, /contract archive has no room/);
+  t.deepEqual(w.rig.runtime.snapshot().integrations.map((i) => i.id).sort(), ['alpha', 'bravo']);
+  t.deepEqual(readInstalled(w.rig.host.store).map((e) => e.id).sort(), ['alpha', 'bravo']);
+  t.is(w.rig.host.store.get(SECRETS_DOMAIN, secretKey('charlie-token', platformCrypto)), undefined, 'its credential was not kept');
+  // The others' contracts are whole after the refused compaction.
+  t.deepEqual(w.rig.archive.load('bravo', '1.0.0'), B);
+  t.deepEqual(w.rig.archive.load('alpha', '1.0.1'), A2);
+  await w.rig.stop();
+});
