@@ -3,7 +3,7 @@
 // power-cut simulation, cut at every stage of the append and of a compaction), the credential
 // and the installed list to the store (cut before each write), and a restart runs exactly what
 // the installed list names, with its contract. Removing drops the contract from the archive by
-// a compaction that a cut leaves whole. Node and XS.
+// a compaction that a cut leaves whole; a full archive refuses the addition. Node and XS.
 import test from 'ava';
 import { FaultyFlash, PowerCut } from '../../hosts/sim/faulty-flash.js';
 import { MemoryFlash } from '../../hosts/sim/memory-flash.js';
