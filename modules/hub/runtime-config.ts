@@ -35,7 +35,8 @@ export function runtimeConfigSchemas() {
   const BrokerUrl = v.pipe(v.string(), matches(BROKER_URL, 'must be mqtt://host[:port] or mqtts://host[:port]'));
 
   const Broker = v.union([
-    v.strictObject({ url: BrokerUrl, username: v.optional(v.string()), password: v.optional(SecretRef), ca: v.optional(v.string()) }),
+    /** `ca`: the broker's CA certificate, PEM text (set from the page) or, on the desktop, a file holding it. */
+    v.strictObject({ url: BrokerUrl, username: v.optional(v.pipe(v.string(), v.maxLength(128))), password: v.optional(SecretRef), ca: v.optional(v.pipe(v.string(), v.maxLength(3000))) }),
     /** Desktop only: an aedes broker inside the hub. */
     v.strictObject({ embedded: v.literal(true), port: v.optional(Port), host: v.optional(v.string()) }),
   ]);
@@ -73,6 +74,8 @@ export function runtimeConfigSchemas() {
     /** Where monitoring and Home Assistant discovery go; the home's broker when absent. */
     monitorBroker: v.optional(Broker),
     sources: v.optional(Sources),
+    /** The time zone the page shows times in (an IANA name such as "Europe/Berlin"); the browser's own without it. */
+    timeZone: v.optional(v.pipe(v.string(), matches(() => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'timeZone must be an IANA time zone name such as "Europe/Berlin", or "UTC"'))),
     integrations: v.optional(v.array(Integration)),
     web: v.optional(v.union([v.literal(false), v.strictObject({ port: v.optional(Port), host: v.optional(v.string()) })])),
     monitorIntervalMs: v.optional(Count(100)),
@@ -106,7 +109,7 @@ export function runtimeConfigSchemas() {
     /** Older manifests listed bundled contracts here; they are `integrations[].contract` now. */
     contracts: v.optional(v.pipe(v.array(v.string()), v.maxLength(0, 'list bundled contracts as integrations: [{"contract": "<file>"}]'))),
   });
-  return { Config, Broker, Integration };
+  return { Config, Broker, Integration, Sources };
 }
 
 type Schemas = ReturnType<typeof runtimeConfigSchemas>;

@@ -53,6 +53,7 @@ import {
   type PurgePlan,
   type PurgeResult,
   type ServiceLevel,
+  type SettingsFacade,
 } from '../web/facade.js';
 import type { Hub } from './hub.js';
 
@@ -65,6 +66,8 @@ export interface WebFacadePowers {
   historyCapacity?: number;
   /** Buffered records the withdrawal preview decrypts to tell purposes apart (default 64: each is an AES-GCM open, inside a synchronous request). */
   previewScanLimit?: number;
+  /** The settings area (modules/hub/facade-settings.ts), composed in as it is. */
+  settings?: SettingsFacade;
 }
 
 export type WebHubFacade = HubFacade & { stop(): void };
@@ -476,6 +479,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
   // ----- the facade -----
 
   const facade: WebHubFacade = {
+    ...(powers.settings ?? noSettings()),
     overview,
 
     dataMap(): DataMapRow[] {
@@ -674,6 +678,14 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
     },
   };
   return facade;
+}
+
+/** A facade composed without settings (a hub the runtime did not build): the page says so. */
+function noSettings(): SettingsFacade {
+  const refuse = (): never => {
+    throw new FacadeError(503, 'settings-unavailable', 'This hub was started without its settings; change them in the configuration file.');
+  };
+  return { settings: refuse, changeSettings: refuse, setBthomeKey: refuse, setWifi: refuse };
 }
 
 /**

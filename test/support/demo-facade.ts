@@ -28,6 +28,8 @@ import {
   type Incident,
   type IntegrationOverview,
   type IntegrationSettings,
+  type SettingsOutcome,
+  type SettingsView,
   type NewIncident,
   type Overview,
   type PendingChange,
@@ -456,6 +458,33 @@ export class DemoFacade implements HubFacade {
         `This receipt is entry ${entry.seq} of the audit log.`,
       ],
     };
+  }
+
+  // ----- settings: shown, never changed (the real ones are tested over the runtime: test/core/settings-api.test.ts) -----
+
+  settings(): SettingsView {
+    return {
+      hubId: 'demo-hub',
+      timeZone: null,
+      localBroker: { url: 'mqtt://127.0.0.1:1883', username: '', passwordSet: false, caSet: false },
+      monitorBroker: null,
+      sources: { zigbee2mqtt: { on: true, baseTopic: 'zigbee2mqtt' }, tasmota: { on: true, fullTopic: '%prefix%/%topic%/' }, esphome: { on: true, nodes: [] }, bthome: { on: true, keys: [] } },
+      wifi: { available: false, ssid: null },
+      fromPage: [],
+      restartNeeded: [],
+    };
+  }
+
+  changeSettings(): Promise<SettingsOutcome> {
+    return Promise.reject(new FacadeError(503, 'settings-unavailable', 'The demo fixture does not change settings.'));
+  }
+
+  setBthomeKey(): SettingsOutcome {
+    throw new FacadeError(503, 'settings-unavailable', 'The demo fixture does not change settings.');
+  }
+
+  setWifi(): SettingsOutcome {
+    throw new FacadeError(503, 'settings-unavailable', 'The demo fixture does not change settings.');
   }
 
   // ----- helpers -----
