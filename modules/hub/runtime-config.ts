@@ -130,7 +130,19 @@ export interface ConfigProblem {
 export function parseRuntimeConfig(raw: unknown): { config: RuntimeConfig; problems: [] } | { config?: undefined; problems: ConfigProblem[] } {
   const parsed = v.safeParse(runtimeConfigSchemas().Config, raw);
   if (parsed.success) return { config: parsed.output, problems: [] };
-  return { problems: parsed.issues.map((issue) => ({ path: issuePath(issue), message: issue.message, code: 'config-invalid' })) };
+  return { problems: parsed.issues.flatMap(innermost).map((issue) => ({ path: issuePath(issue), message: issue.message, code: 'config-invalid' })) };
+}
+
+/**
+ * A union's issue ("expected false | Object") says less than the issues of
+ * the branch that matched the type and failed inside it
+ * (`sources.zigbee2mqtt.baseTopic`): those, when there are any.
+ */
+function innermost(issue: v.BaseIssue<unknown>): v.BaseIssue<unknown>[] {
+  // The branches' paths start where the union is.
+  const inside = (issue.issues ?? []).filter((inner) => (inner.path?.length ?? 0) > 0);
+  if (inside.length === 0) return [issue];
+  return inside.flatMap((inner) => innermost({ ...inner, path: [...(issue.path ?? []), ...inner.path!] as v.BaseIssue<unknown>['path'] }));
 }
 
 /** `integrations[0].endpoint` rather than valibot's `integrations.0.endpoint`: the form people read in JSON. */
