@@ -661,7 +661,7 @@ export class Hub {
     this.#host.store.set(STORE_DOMAIN, name, JSON.stringify(list));
   }
 
-  // ---- delivery state and pause, for the web page (modules/hub/web-facade.ts) ----
+  // ---- delivery state and pause, for the web page (modules/hub/facade/) ----
 
   /** Integrations whose delivery an installer or owner paused (kept across restarts). */
   readonly #paused = new Set<string>();

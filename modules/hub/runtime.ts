@@ -15,7 +15,7 @@ import type { WebRouter } from '../web/router.js';
 import type { WebAssets } from '../web/static.js';
 import type { WindowOptions } from '../log/write-behind.js';
 import { Hub, type ContractArchive, type HubPowers } from './hub.js';
-import { createSettingsFacade, type WifiSettings } from './facade-settings.js';
+import { createSettingsFacade, type WifiSettings } from './facade/settings.js';
 import { BrokerSlot, connectMonitoring, probeBroker, sourceClientId, type ConnectBroker } from './runtime-brokers.js';
 import { hubSources, type RuntimeIntegration } from './runtime-check.js';
 import type { RuntimeConfig } from './runtime-config.js';

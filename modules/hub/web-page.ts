@@ -5,10 +5,11 @@
  */
 import type { Host, Logger } from '../host.js';
 import { createWebRouter, type WebRouter } from '../web/router.js';
-import type { SettingsFacade } from '../web/facade.js';
+import type { SettingsFacade } from '../web/facade/settings.js';
 import type { WebAssets } from '../web/static.js';
 import type { Hub } from './hub.js';
-import { auditAuthEvent, createHubFacade } from './web-facade.js';
+import { auditAuthEvent } from './facade/auth-audit.js';
+import { createHubFacade } from './facade/hub-facade.js';
 
 export interface HubWebPage {
   facade: ReturnType<typeof createHubFacade>;
@@ -18,7 +19,7 @@ export interface HubWebPage {
 export interface HubWebPageOptions {
   /** PBKDF2 iterations for new password hashes: a per-host figure (modules/web/auth.ts DEFAULT_PBKDF2_ITERATIONS is the board's). */
   pbkdf2Iterations?: number;
-  /** The settings area (facade-settings.ts); without it the page's settings answer 503. */
+  /** The settings area (facade/settings.ts); without it the page's settings answer 503. */
   settings?: SettingsFacade;
 }
 

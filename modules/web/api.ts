@@ -12,7 +12,8 @@
  *   (endpoint, pause) and the hub settings; never consent, audit log, exit or accounts.
  */
 import type { WebAuth } from './auth.js';
-import { FacadeError, type Actor, type HubFacade, type IntegrationSettings, type Role } from './facade.js';
+import { FacadeError, type Actor, type HubFacade, type Role } from './facade.js';
+import type { IntegrationSettings } from './facade/integration-settings.js';
 import { HttpError, jsonResponse, type WebResponse } from './http.js';
 import type { Session } from './sessions.js';
 

@@ -1,32 +1,13 @@
-// The hub's page API over the real composed Hub (modules/hub/web-facade.ts):
+// The hub's page API over the real composed Hub (modules/hub/facade/):
 // setup and login, overview and data map, consent with purge, contract
 // approval, incidents, the audit view, pause, and exit with a receipt, all
 // through the router as a browser would call it.
 import test from 'ava';
 import type { Contract } from '../../modules/contract/types.js';
-import { personOf } from '../../modules/hub/web-facade.js';
-import { makeContract } from '../support/contracts.js';
+import { personOf } from '../../modules/hub/facade/context.js';
+import { energyAdvisor, makeContract } from '../support/contracts.js';
 import { makeHubWebRig, PLUG } from '../support/hub-web-rig.js';
-import { OWNER_PASSWORD } from '../support/web-fixture.js';
-
-/** Two consent purposes and nothing that flows without consent, so the last withdrawal purges. */
-function energySaver(): Contract {
-  return makeContract({
-    purposes: [
-      { id: 'energy-advice', description: 'Advice on lowering electricity use.', requiresConsent: true },
-      { id: 'tariff-matching', description: 'Matching you to cheaper tariffs.', requiresConsent: true },
-    ],
-    streams: [
-      {
-        stream: 'power',
-        fields: {
-          power: { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } },
-          energy: { purpose: 'tariff-matching', transform: { kind: 'keep' } },
-        },
-      },
-    ],
-  });
-}
+import { OWNER_PASSWORD } from '../support/web-client.js';
 
 function leakInsurer(version = '1.0.0'): Contract {
   const c = makeContract({ integration: 'leak-insurer' });
@@ -42,7 +23,7 @@ function widerLeakInsurer(version: string, ...extra: string[]): Contract {
 }
 
 test('the owner sets up the hub, logs in, and reads the overview and data map of the real hub', async (t) => {
-  const r = makeHubWebRig([energySaver(), leakInsurer()]);
+  const r = makeHubWebRig([energyAdvisor(), leakInsurer()]);
   const { owner, secret } = await r.setUpOwner();
   const overview = await owner.get('/api/overview');
   t.is(overview.status, 200);
@@ -79,7 +60,7 @@ test('the owner sets up the hub, logs in, and reads the overview and data map of
 });
 
 test('consent: withdrawing one purpose skips its records; withdrawing the last purges what waits', async (t) => {
-  const r = makeHubWebRig([energySaver()]);
+  const r = makeHubWebRig([energyAdvisor()]);
   const { owner } = await r.setUpOwner();
   r.transports.get('energy-saver')!.fallback = 'unreachable';
   const given = await owner.post('/api/consent/give', { integration: 'energy-saver', purpose: 'energy-advice' });
@@ -242,7 +223,7 @@ test('pausing delivery buffers records and resuming sends them; the endpoint can
 });
 
 test('exit: export everything, then delete with a receipt that matches the audit log', async (t) => {
-  const r = makeHubWebRig([energySaver(), leakInsurer()]);
+  const r = makeHubWebRig([energyAdvisor(), leakInsurer()]);
   const { owner } = await r.setUpOwner();
   await owner.post('/api/consent/give', { integration: 'energy-saver', purpose: 'energy-advice' });
   r.transports.get('energy-saver')!.fallback = 'unreachable';

@@ -9,13 +9,14 @@ import type { Host, KeyValueStore } from '../../modules/host.js';
 import { memoryContractArchive } from '../../modules/hub/memory-archive.js';
 import { checkRuntimeConfig } from '../../modules/hub/runtime-check.js';
 import { startRuntime, type Runtime } from '../../modules/hub/runtime.js';
-import type { WifiSettings } from '../../modules/hub/facade-settings.js';
+import type { WifiSettings } from '../../modules/hub/facade/settings.js';
 import { base32Decode, totp } from '../../modules/web/totp.js';
 import { makeContract } from './contracts.js';
 import { fakeBrokers, type FakeBrokerConnection } from './fake-brokers.js';
 import { FakeTransport, settle } from './fake-transport.js';
 import { makeTestHost, type TestHost } from './test-host.js';
-import { Browser, OWNER_PASSWORD, TEST_ITERATIONS, tinyAssets, type Reply, type WebFixture } from './web-fixture.js';
+import { Browser, OWNER_PASSWORD, TEST_ITERATIONS, tinyAssets, type Reply } from './web-client.js';
+import type { WebFixture } from './web-fixture.js';
 
 export const BASE_CONFIG = {
   format: 'airlock-config/1',

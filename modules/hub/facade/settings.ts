@@ -1,5 +1,5 @@
 /**
- * The settings part of the page's facade (modules/web/facade.ts,
+ * The settings area of the page's facade (modules/web/facade/settings.ts,
  * `SettingsFacade`): the home and monitoring brokers, the sources, BTHome
  * bindkeys, the hub id, the page's time zone and, on the board, Wi-Fi.
  *
@@ -12,15 +12,24 @@
  * bindkeys and the time zone at once; the hub id and the sources at the next
  * restart, which the answer and the page say), and audited without secrets.
  */
-import { normalizeMac } from '../sources/bthome.js';
-import type { Crypto } from '../host.js';
-import type { WifiCredentials } from '../wifi-policy.js';
-import { FacadeError, type Actor, type BrokerView, type SettingsFacade, type SettingsOutcome, type SettingsView } from '../web/facade.js';
-import type { Hub } from './hub.js';
-import type { ProbeResult } from './runtime-brokers.js';
-import { parseRuntimeConfig, type BrokerConfig, type RuntimeConfig } from './runtime-config.js';
-import { fingerprint, secretNames, SETTING_KEYS, withSettings, type SettingKey, type SettingValues } from './settings.js';
-import { PAGE_SECRET_PREFIX, SettingsError, type SettingsStore } from './settings-store.js';
+import { normalizeMac } from '../../sources/bthome.js';
+import type { Crypto } from '../../host.js';
+import type { WifiCredentials } from '../../wifi-policy.js';
+import { FacadeError, type Actor } from '../../web/facade.js';
+import type { BrokerView, SettingsFacade, SettingsOutcome, SettingsView } from '../../web/facade/settings.js';
+import type { Hub } from '../hub.js';
+import type { ProbeResult } from '../runtime-brokers.js';
+import { parseRuntimeConfig, type BrokerConfig, type RuntimeConfig } from '../runtime-config.js';
+import { fingerprint, secretNames, SETTING_KEYS, withSettings, type SettingKey, type SettingValues } from '../settings.js';
+import { PAGE_SECRET_PREFIX, SettingsError, type SettingsStore } from '../settings-store.js';
+
+/** A facade composed without settings (a hub the runtime did not build): the page says so. */
+export function noSettings(): SettingsFacade {
+  const refuse = (): never => {
+    throw new FacadeError(503, 'settings-unavailable', 'This hub was started without its settings; change them in the configuration file.');
+  };
+  return { settings: refuse, changeSettings: refuse, setBthomeKey: refuse, setWifi: refuse };
+}
 
 /** The board's Wi-Fi (hosts/moddable/wifi.ts); a computer has none to set. */
 export interface WifiSettings {
