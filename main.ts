@@ -138,6 +138,8 @@ export default function main(): void {
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
           settings: saved,
+          // A bindkey the page adds must fit the profile too: beyond it the next boot would refuse the configuration.
+          ...(board.profile ? { checkSettings: (candidate: RuntimeConfig) => checkProfile(board.profile!, candidate) } : {}),
           // Wi-Fi starts after the runtime: the page reaches it late.
           wifi: { network: () => wifi?.network(), save: (credentials) => wifi?.saveCredentials(credentials) },
           ...(webAssets ? { webAssets } : {}),

@@ -18,7 +18,7 @@ import { Hub, type ContractArchive, type HubPowers } from './hub.js';
 import { createSettingsFacade, type WifiSettings } from './facade/settings.js';
 import { BrokerSlot, connectMonitoring, probeBroker, sourceClientId, type ConnectBroker } from './runtime-brokers.js';
 import { hubSources, type RuntimeIntegration } from './runtime-check.js';
-import type { RuntimeConfig } from './runtime-config.js';
+import type { ConfigProblem, RuntimeConfig } from './runtime-config.js';
 import { startSettings, type StartSettings } from './runtime-settings.js';
 import { createHubWebPage } from './web-page.js';
 
@@ -56,6 +56,8 @@ export interface RuntimePowers {
   settings?: StartSettings;
   /** The board's Wi-Fi, for the settings page. */
   wifi?: WifiSettings;
+  /** What the page's settings must also pass on this host (the board's profile), with the model's checks. */
+  checkSettings?(config: RuntimeConfig): ConfigProblem[];
   /** The page's assets; without them (or with `web: false`) there is no page. */
   webAssets?: WebAssets;
   /**
@@ -141,6 +143,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     ...(connect ? { probe: (role, broker) => probeBroker(connect, broker, { role, hubId, timers: host.timers, timeoutMs: PROBE_TIMEOUT_MS }) } : {}),
     reconnect: (role, broker) => void (role === 'home' ? home : monitoring)?.replace(broker),
     ...(powers.wifi ? { wifi: powers.wifi } : {}),
+    ...(powers.checkSettings ? { check: powers.checkSettings } : {}),
   });
 
   const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets, { settings: settingsFacade, ...(options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) }) : undefined;

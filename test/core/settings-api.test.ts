@@ -4,6 +4,7 @@
 // change nothing; passwords go to the secret store and are never shown; settings survive a
 // restart; the configuration file wins where it changed after the page; roles. Node and XS.
 import test from 'ava';
+import { checkProfile, type BoardProfile } from '../../modules/hub/board-profile.js';
 import { SECRETS_DOMAIN } from '../../modules/hub/secret-store.js';
 import { buildBthomeFrame } from '../../hosts/sim/bthome-frames.js';
 import { fromHex } from '../../modules/bytes.js';
@@ -106,6 +107,18 @@ test('a bindkey of the wrong length is refused; a right one decrypts at once and
   const removed = await owner.post('/api/settings/bthome-key', { mac: BTHOME_MAC, key: null });
   t.deepEqual(removed.json.settings.sources.bthome.keys, []);
   t.deepEqual(rig.host.store.keys(SECRETS_DOMAIN), [], 'the removed bindkey is deleted from the store');
+  await rig.stop();
+});
+
+test("a bindkey beyond the board profile's room is refused, as the next boot would refuse it", async (t) => {
+  const tiny: BoardProfile = { name: 'tiny', maxIntegrations: 4, ramWindow: { records: 8, bytes: 1024 }, maxSessions: 2, maxBthomeKeys: 1 };
+  const rig = startSettingsRig({ checkSettings: (config) => checkProfile(tiny, config) });
+  const { owner } = await setUpOwner(rig);
+  t.is((await owner.post('/api/settings/bthome-key', { mac: BTHOME_MAC, key: BINDKEY })).status, 200);
+  const second = await owner.post('/api/settings/bthome-key', { mac: 'a4:c1:38:00:00:01', key: BINDKEY });
+  t.is(second.status, 400);
+  t.regex(second.json.message, /sources\.bthome\.keys: 2 BTHome bindkeys; the tiny profile holds at most 1/);
+  t.is((await owner.get('/api/settings')).json.sources.bthome.keys.length, 1, 'nothing changed');
   await rig.stop();
 });
 

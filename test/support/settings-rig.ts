@@ -8,7 +8,7 @@ import { MemoryFlash } from '../../modules/memory-flash.js';
 import type { Host, KeyValueStore } from '../../modules/host.js';
 import { memoryContractArchive } from '../../modules/hub/memory-archive.js';
 import { checkRuntimeConfig } from '../../modules/hub/runtime-check.js';
-import { startRuntime, type Runtime } from '../../modules/hub/runtime.js';
+import { startRuntime, type Runtime, type RuntimePowers } from '../../modules/hub/runtime.js';
 import type { WifiSettings } from '../../modules/hub/facade/settings.js';
 import { base32Decode, totp } from '../../modules/web/totp.js';
 import { makeContract } from './contracts.js';
@@ -46,6 +46,8 @@ export interface RigOptions {
   /** Keep the store (and so saved settings, secrets, accounts) of an earlier rig. */
   store?: KeyValueStore;
   wifi?: WifiSettings;
+  /** The host's own checks (the board's profile). */
+  checkSettings?: RuntimePowers['checkSettings'];
 }
 
 export function startSettingsRig(options: RigOptions = {}): SettingsRig {
@@ -70,6 +72,7 @@ export function startSettingsRig(options: RigOptions = {}): SettingsRig {
       secret: (name) => (name === 'energy-saver-token' ? 't' : undefined),
       webAssets: tinyAssets(),
       ...(options.wifi ? { wifi: options.wifi } : {}),
+      ...(options.checkSettings ? { checkSettings: options.checkSettings } : {}),
     },
   );
   const router = runtime.page!.router;

@@ -19,7 +19,7 @@ import { FacadeError, type Actor } from '../../web/facade.js';
 import type { BrokerView, SettingsFacade, SettingsOutcome, SettingsView } from '../../web/facade/settings.js';
 import type { Hub } from '../hub.js';
 import type { ProbeResult } from '../runtime-brokers.js';
-import { parseRuntimeConfig, type BrokerConfig, type RuntimeConfig } from '../runtime-config.js';
+import { parseRuntimeConfig, type BrokerConfig, type ConfigProblem, type RuntimeConfig } from '../runtime-config.js';
 import { fingerprint, secretNames, SETTING_KEYS, withSettings, type SettingKey, type SettingValues } from '../settings.js';
 import { PAGE_SECRET_PREFIX, SettingsError, type SettingsStore } from '../settings-store.js';
 
@@ -45,6 +45,8 @@ export interface SettingsPowers {
   file: RuntimeConfig;
   /** What the hub was composed with at start (file and saved settings). */
   running: RuntimeConfig;
+  /** What only the host can judge (the board's profile: how many bindkeys fit its RAM). */
+  check?(config: RuntimeConfig): ConfigProblem[];
   /** A test connection with these settings; absent: the hub has no MQTT at all. */
   probe?(role: 'home' | 'monitor', broker: BrokerConfig): Promise<ProbeResult>;
   /** Replaces the running connection of `role` (undefined: none). */
@@ -190,7 +192,7 @@ export function createSettingsFacade(powers: SettingsPowers): SettingsFacade {
 
   function judge(candidate: Record<string, unknown>, problems: string[]): RuntimeConfig {
     const parsed = parseRuntimeConfig(candidate);
-    for (const p of parsed.problems) problems.push(`${p.path}: ${p.message}`);
+    for (const p of [...parsed.problems, ...(parsed.config ? powers.check?.(parsed.config) ?? [] : [])]) problems.push(`${p.path}: ${p.message}`);
     if (problems.length > 0 || !parsed.config) throw new FacadeError(400, 'invalid-settings', `Not saved: ${problems.join('; ')}.`);
     return parsed.config;
   }
