@@ -96,7 +96,7 @@ if (!existsSync(CHROMIUM)) {
     let hub = await runHub(config);
     const { chromium } = await import('playwright-core');
     const profile = mkdtempSync(join(tmpdir(), 'airlock-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS, viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS, viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Amsterdam' });
     const onFirst = await mqtt.connectAsync(first.url);
     const onSecond = await mqtt.connectAsync(second.url, { username: BROKER_USER, password: BROKER_PASSWORD });
     try {
@@ -153,6 +153,22 @@ if (!existsSync(CHROMIUM)) {
       await page.getByText(`localBroker: ${second.url} as ${BROKER_USER} with a password`).first().waitFor();
       t.false((await page.content()).includes(BROKER_PASSWORD));
       t.deepEqual(problems, []);
+
+      // The time zone the page shows times in: the audit log's times follow it at once.
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.locator('#hub-tz').fill('Pacific/Auckland');
+      await page.getByRole('button', { name: 'Save hub' }).click();
+      await page.locator('#hub-form-result .msg-ok').getByText('In effect now: timeZone.').waitFor();
+      await page.getByRole('link', { name: 'Audit log' }).click();
+      const row = page.getByRole('row').filter({ hasText: 'timeZone: Pacific/Auckland' });
+      const shownAt = (await row.getByRole('cell').nth(1).textContent()) ?? '';
+      const [inZone, inBrowser] = await page.evaluate(async () => {
+        const entry = ((await (await fetch('/api/audit?limit=1')).json()) as { entries: { at: string }[] }).entries[0]!;
+        const style = { dateStyle: 'medium', timeStyle: 'short' } as const;
+        return [new Date(entry.at).toLocaleString(undefined, { ...style, timeZone: 'Pacific/Auckland' }), new Date(entry.at).toLocaleString(undefined, style)];
+      });
+      t.is(shownAt, inZone, "the audit log shows the hub's time zone");
+      t.not(inZone, inBrowser, "(the browser's own zone would show another time)");
 
       // A restart keeps it: the hub comes back on the second broker (the data folder, not the file).
       await hub.stop();
