@@ -6,7 +6,7 @@
  */
 import type { Crypto, KeyValueStore, Logger } from '../host.js';
 import type { RuntimeConfig } from './runtime-config.js';
-import { resolveSettings, secretNames, type ResolvedSettings } from './settings.js';
+import { resolveSettings, secretNames, type ResolvedSettings, type SettingKey } from './settings.js';
 import { PAGE_SECRET_PREFIX, SettingsStore } from './settings-store.js';
 
 export interface StartSettings extends ResolvedSettings {
@@ -22,17 +22,18 @@ export function startSettings(file: RuntimeConfig, powers: { store: KeyValueStor
   store.recover(); // a save a power cut interrupted: finished or undone
   const saved = store.load();
   const resolved = resolveSettings(file, saved, powers.crypto);
-  if (resolved.problem) powers.log.warn(`settings: the page's settings do not fit the configuration (${resolved.problem}); the file's stand`);
-  if (resolved.fileWon.length > 0) {
-    powers.log.warn(`settings: the configuration file changed ${resolved.fileWon.join(', ')} since the page set them; the file's values stand`);
-    // Written once, so the next start does not report it again (and the page shows the file's value as its own).
+  if (resolved.problem) powers.log.warn(`settings: the page's settings do not fit the configuration (${resolved.problem}); the file's stand and the page's are dropped`);
+  if (resolved.fileWon.length > 0) powers.log.warn(`settings: the configuration file changed ${resolved.fileWon.join(', ')} since the page set them; the file's values stand`);
+  const overruled = resolved.problem ? (Object.keys(saved.values) as SettingKey[]) : resolved.fileWon;
+  if (overruled.length > 0) {
+    // Written once, so the next start does not report it again and the next save keeps only what stands.
     const values = { ...saved.values };
     const fingerprints = { ...saved.file };
-    for (const key of resolved.fileWon) {
+    for (const key of overruled) {
       delete values[key];
       delete fingerprints[key];
     }
-    const dropped = resolved.fileWon.flatMap((key) => secretNames(saved.values[key])).filter((name) => name.startsWith(PAGE_SECRET_PREFIX));
+    const dropped = overruled.flatMap((key) => secretNames(saved.values[key])).filter((name) => name.startsWith(PAGE_SECRET_PREFIX));
     try {
       const generation = store.nextGeneration();
       store.stage(generation, {}, dropped);

@@ -111,6 +111,9 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       text: `The configuration file changed ${settings.fileWon.join(', ')} after they were set on the page; the file's values stand.`,
     });
   }
+  if (settings.problem) {
+    composed.audit.record('hub', 'config.changed', 'hub', { event: 'settings.dropped', text: `The settings saved on the page no longer fit the configuration (${settings.problem}); the file's values stand.` });
+  }
 
   const running =
     powers.admit?.({

@@ -6,6 +6,8 @@
 import test from 'ava';
 import { checkProfile, type BoardProfile } from '../../modules/hub/board-profile.js';
 import { SECRETS_DOMAIN } from '../../modules/hub/secret-store.js';
+import { fingerprint } from '../../modules/hub/settings.js';
+import { SettingsStore } from '../../modules/hub/settings-store.js';
 import { buildBthomeFrame } from '../../hosts/sim/bthome-frames.js';
 import { fromHex } from '../../modules/bytes.js';
 import { settle } from '../support/fake-transport.js';
@@ -166,6 +168,22 @@ test('what wins: the page, until the configuration file changes that key after i
   const audit = (await b.get('/api/audit?limit=20')).json.entries as { text: string }[];
   t.true(audit.some((e) => e.text.includes('The configuration file changed timeZone after they were set on the page')));
   await edited.stop();
+});
+
+test('saved settings the model no longer accepts are dropped at start, audited, and the file stands', async (t) => {
+  const first = startSettingsRig();
+  const { secret } = await setUpOwner(first);
+  await first.stop();
+  // As an older or newer firmware might have left them: a value this model refuses.
+  const store = new SettingsStore(first.host.store, platformCrypto, first.host.log);
+  store.commit({ generation: store.nextGeneration(), values: { timeZone: 'Mars/Olympus Mons' }, file: { timeZone: fingerprint(undefined, platformCrypto) } });
+  const second = startSettingsRig({ store: first.host.store });
+  const b = await logIn(second, secret);
+  t.is((await b.get('/api/settings')).json.timeZone, null);
+  const audit = (await b.get('/api/audit?limit=20')).json.entries as { text: string }[];
+  t.true(audit.some((e) => e.text.startsWith('The settings saved on the page no longer fit the configuration (timeZone:')));
+  t.deepEqual(new SettingsStore(first.host.store, platformCrypto, first.host.log).load().values, {}, 'dropped from the store too');
+  await second.stop();
 });
 
 test('roles: owner and installer change settings, a member only sees them', async (t) => {

@@ -108,7 +108,8 @@ export function createSettingsFacade(powers: SettingsPowers): SettingsFacade {
     const username = form.username === undefined ? was?.username : form.username;
     if (username !== '' && username !== undefined) broker.username = username;
     if (form.password === undefined) {
-      if (was?.password && username !== undefined && username !== '') broker.password = was.password; // kept: never shown, only replaced
+      // Kept (never shown, only replaced), while there is a user name: MQTT sends a password only with one.
+      if (was?.password && username !== undefined && username !== '') broker.password = was.password;
     } else if (typeof form.password !== 'string' || form.password.length > 256) {
       problems.push(`${at}.password: must be a string of at most 256 characters ("" for none)`);
     } else if (form.password !== '') {
@@ -154,14 +155,13 @@ export function createSettingsFacade(powers: SettingsPowers): SettingsFacade {
       return { settings: view(), changed, applied: [], restartNeeded: [], auditSeq: hub.audit.head().seq };
     }
     const saved = store.load();
+    // What the page saved before stands (the start dropped what the file overrode); the changed keys join it.
     const values: SettingValues = { ...saved.values };
     const file = { ...saved.file };
-    for (const key of Object.keys(values) as SettingKey[]) if (!(saved.file[key] === fingerprint(powers.file[key], powers.crypto))) delete values[key]; // the file won
     for (const key of changed) {
       (values as Record<string, unknown>)[key] = next[key] ?? null;
       file[key] = fingerprint(powers.file[key], powers.crypto);
     }
-    for (const key of Object.keys(file) as SettingKey[]) if (!(key in values)) delete file[key];
     try {
       store.commit({ generation, values, file });
     } catch (error) {
