@@ -15,7 +15,7 @@
  *
  * Beside the xsnap slot estimates (bench/memory.ts, bench/heap.ts): those count the
  * composed hub's live slots after gc; these are what XS reports in use on Moddable's
- * runtime (garbage not yet collected included), chunks as well as slots.
+ * runtime: chunks as well as slots; after boot and after the run the live set (a lab entry point collects garbage every second), in between what XS holds, garbage included.
  * The simulator is a 64-bit Linux build: a slot is 32 bytes there, 16 on the ESP32,
  * so the ESP32 projection halves the slot bytes (and the stack, counted in slots).
  *
@@ -96,6 +96,14 @@ interface RunFigures {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The lab collects garbage every COLLECT_EVERY_MS: the smallest of a few samples is the live set. */
+const COLLECT_EVERY_MS = 1000;
+async function settled(running: Simulator): Promise<Instruments> {
+  const samples = [await running.nextInstruments(20_000), await running.nextInstruments(20_000), await running.nextInstruments(20_000)];
+  const low = (key: 'chunkBytes' | 'slotBytes') => Math.min(...samples.map((sample) => sample[key]));
+  return { ...samples[2]!, chunkBytes: low('chunkBytes'), slotBytes: low('slotBytes'), stackPeakBytes: Math.max(...samples.map((sample) => sample.stackPeakBytes)) };
+}
 
 function maxOf(a: Instruments | undefined, b: Instruments): Instruments {
   if (!a) return { ...b, all: { ...b.all } };
@@ -181,7 +189,7 @@ async function runOne(moddable: string, lab: LabBuild, profile: string, READINGS
       while (readingsCounted() === 0 && Date.now() - sent < 2000) await sleep(100);
     }
     const probes = readingsCounted();
-    const afterBoot = await running.nextInstruments(20_000);
+    const afterBoot = await settled(running);
     const bootPeak = maxOf(running.peaks(), afterBoot);
 
     // The run: sample every second while the readings go in.
@@ -234,7 +242,7 @@ async function runOne(moddable: string, lab: LabBuild, profile: string, READINGS
     const cpuAtEnd = running.cpuMs();
     const cpuMs = cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined;
     for (const [integration, count] of delivered) if (count !== READINGS) problem(`${integration}: ${count} records for ${READINGS} readings`);
-    const afterRun = await running.nextInstruments(20_000);
+    const afterRun = await settled(running);
     sampling = false;
     await sampler;
     runPeak = maxOf(runPeak, afterRun);
@@ -281,7 +289,7 @@ function rowsFor(f: RunFigures, creation: Creation, profile: string, READINGS: n
   const xs = (s: Instruments) => s.chunkBytes + Math.round(s.slotBytes * (ESP32_SLOT_BYTES / LIN_SLOT_BYTES)) + stackBytes;
   const esp32Stack = Math.round(f.runPeak.stackPeakBytes * (ESP32_SLOT_BYTES / LIN_SLOT_BYTES));
   const avail = (s: Instruments) => `XS had ${s.all['Chunk available'] ?? '?'} chunk / ${s.all['Slot available'] ?? '?'} slot bytes allocated`;
-  const sim = '64-bit Linux simulator (mcsim), debug build; "used" as XS counts it, garbage not yet collected included';
+  const sim = '64-bit Linux simulator (mcsim), debug build; "used" as XS counts it: after boot and after the run the live set (the lab collects every second), during the run garbage not yet collected included';
   const run = `peak of ${f.samples} one-second samples over ${READINGS} readings × ${n} integrations (${f.records} records delivered)`;
   const given = `the ${profile} profile gives XS ${budget} B (chunks ${creation.chunk.initial} + ${creation.heap.initial} slots + a ${creation.stack}-slot stack, 16-byte slots, no growth)`;
   const verdict = (value: number) => (value <= limit ? 'met' : `MISSED by ${value - limit} B`);
@@ -298,6 +306,13 @@ function rowsFor(f: RunFigures, creation: Creation, profile: string, READINGS: n
         `${given}${profile === 'esp32' ? '' : '; target: 30 % of it spare'}`,
     },
     { key: k('xsPeakBytes'), value: xsPeak, unit: 'bytes', target: `<= ${limit}`, note: `${verdict(xsPeak)}. The same at the run's peak (${run}): chunks ${f.runPeak.chunkBytes} + slots / 2 ${Math.round(f.runPeak.slotBytes / 2)} + the stack ${stackBytes}` },
+    {
+      key: k('growthBytes'),
+      value: xs(f.afterRun) - xsBoot,
+      unit: 'bytes',
+      target: '<= 0',
+      note: `live set after the run minus after boot, in ESP32 bytes (chunks ${f.afterRun.chunkBytes - f.afterBoot.chunkBytes} B, slots ${Math.round((f.afterRun.slotBytes - f.afterBoot.slotBytes) / 2)} B): what ${f.records} records left behind; the lab collects garbage every ${COLLECT_EVERY_MS} ms and the smallest of three samples counts`,
+    },
     { key: k('afterBoot.chunkBytes'), value: f.afterBoot.chunkBytes, unit: 'bytes', note: `after boot, subscription live; ${sim}; boot peak ${f.bootPeak.chunkBytes}; the profile's chunk block ${creation.chunk.initial}` },
     { key: k('afterBoot.slotBytes'), value: f.afterBoot.slotBytes, unit: 'bytes', note: `after boot; 32-byte slots (ESP32: ${f.afterBoot.slotBytes / 2}); boot peak ${f.bootPeak.slotBytes}; ${avail(f.afterBoot)}; the profile's slot block ${creation.heap.initial} slots` },
     { key: k('chunkBytes'), value: f.runPeak.chunkBytes, unit: 'bytes', note: `${run}; ${sim}; lowest sample ${f.runLow.chunkBytes}, after the run ${f.afterRun.chunkBytes}` },
@@ -318,7 +333,7 @@ export async function benchModdable(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const { profile, n } of RUNS) {
     const creation = (JSON.parse(readFileSync(join(repoRoot, 'hosts', 'moddable', 'profiles', profile, 'manifest.json'), 'utf8')) as { creation: Creation }).creation;
-    const lab = await buildLab(moddable, `bench-moddable-${profile}-${n}`, n, BENCH_PORTS, { profile });
+    const lab = await buildLab(moddable, `bench-moddable-${profile}-${n}`, n, BENCH_PORTS, { profile, collectEveryMs: COLLECT_EVERY_MS });
     const readings = readingsFor(n);
     const figures = await runOne(moddable, lab, profile, readings);
     console.error(`bench moddable ${profile} ${n}: ${JSON.stringify({ ...figures, afterBoot: undefined, bootPeak: undefined, runPeak: figures.runPeak.all, afterRun: figures.afterRun.all })}`);

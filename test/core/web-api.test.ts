@@ -1,5 +1,6 @@
 import test from 'ava';
 import { utf8 } from '../../modules/bytes.js';
+import type { DataMapView } from '../../modules/web/facade/data-map.js';
 import { MAX_BODY_BYTES } from '../../modules/web/http.js';
 import { OWNER_PASSWORD } from '../support/web-client.js';
 import { enrol, makeWebFixture } from '../support/web-fixture.js';
@@ -133,8 +134,8 @@ test('withdrawing says beforehand what will be purged, purges it, and giving bac
   t.is(withdrawn.status, 200, withdrawn.text);
   t.is(withdrawn.json.purgedRecords, preview.json.bufferedRecords);
   t.false(consentOf(f, 'energy-advice').given);
-  const rows = (await owner.get('/api/datamap')).json.rows as { integration: string; field: string; flowing: boolean }[];
-  t.false(rows.find((r) => r.integration === 'greenwatt' && r.field === 'power')!.flowing);
+  const greenwatt = ((await owner.get('/api/datamap')).json as DataMapView).companies.find((c) => c.integration === 'greenwatt')!;
+  t.false(greenwatt.purposes.find((p) => p.purpose === 'energy-advice')!.flowing);
   const given = await owner.post('/api/consent/give', { integration: 'greenwatt', purpose: 'energy-advice' });
   t.is(given.status, 200);
   t.true(given.json.given);

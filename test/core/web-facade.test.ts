@@ -6,6 +6,7 @@ import test from 'ava';
 import type { Contract } from '../../modules/contract/types.js';
 import { personOf } from '../../modules/hub/facade/context.js';
 import { energyAdvisor, makeContract } from '../support/contracts.js';
+import type { DataMapView } from '../../modules/web/facade/data-map.js';
 import { makeHubWebRig, PLUG } from '../support/hub-web-rig.js';
 import { OWNER_PASSWORD } from '../support/web-client.js';
 
@@ -37,14 +38,16 @@ test('the owner sets up the hub, logs in, and reads the overview and data map of
   t.is(saver.serviceLevels[3].promised, 'within 72 hours');
 
   r.plug(1234);
-  let map = (await owner.get('/api/datamap')).json.rows as { deviceTitle: string; field: string; integration: string; flowing: boolean; transform: string }[];
-  const powerRow = () => map.find((row) => row.integration === 'energy-saver' && row.field === 'power')!;
-  t.is(powerRow().deviceTitle, PLUG);
-  t.is(powerRow().transform, 'rounded to the nearest 10');
-  t.false(powerRow().flowing, 'no consent yet: the plug\'s power does not flow');
+  let map = (await owner.get('/api/datamap')).json as DataMapView;
+  const advice = () => map.companies.find((c) => c.integration === 'energy-saver')!.purposes.find((p) => p.purpose === 'energy-advice')!;
+  const power = advice().kinds.find((k) => k.field === 'power')!;
+  t.deepEqual(power.devices.map((i) => map.devices[i]!.title), [PLUG], 'the plug is named by its zigbee2mqtt friendly_name');
+  t.like(map.devices[power.devices[0]!], { named: 'gateway', nameable: false, source: 'zigbee2mqtt' });
+  t.is(power.transform, 'rounded to the nearest 10');
+  t.false(advice().flowing, 'no consent yet: the plug\'s power does not flow');
   t.is((await owner.post('/api/consent/give', { integration: 'energy-saver', purpose: 'energy-advice' })).status, 200);
-  map = (await owner.get('/api/datamap')).json.rows;
-  t.true(powerRow().flowing);
+  map = (await owner.get('/api/datamap')).json;
+  t.true(advice().flowing);
 
   // A second login and a failed one reach the audit log through the hub's login monitor.
   const bad = await r.browser().post('/api/login', { name: 'owner', password: 'wrong password here', totp: r.code(secret) });
@@ -209,7 +212,9 @@ test('pausing delivery buffers records and resuming sends them; the endpoint can
   t.is(wire.received.length, 0, 'nothing leaves while paused');
   t.is(r.hub.buffer.stats('leak-insurer').records, 2);
   t.like((await owner.get('/api/overview')).json.integrations[0], { health: 'attention', bufferedRecords: 2 });
-  t.false(((await owner.get('/api/datamap')).json.rows as { flowing: boolean }[]).some((row) => row.flowing));
+  const held = ((await owner.get('/api/datamap')).json as DataMapView).companies.find((c) => c.integration === 'leak-insurer')!;
+  t.true(held.paused);
+  t.false(held.purposes.some((p) => p.flowing), 'nothing flows while paused');
   const moved = await owner.post('/api/integrations/leak-insurer/settings', { endpoint: 'mqtts://elsewhere.example:8883' });
   t.is(moved.status, 409);
   t.is(moved.json.error, 'endpoint-needs-contract');

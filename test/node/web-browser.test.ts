@@ -126,8 +126,8 @@ if (!existsSync(CHROMIUM)) {
       t.false(hub.consent.isGiven('greenwatt', 'energy-advice'), 'the hub recorded the withdrawal');
       t.is(hub.buffer.stats('greenwatt').records, 0, 'the hub purged the waiting records');
       await page.getByRole('link', { name: 'Data map' }).click();
-      const powerRow = page.getByRole('row').filter({ hasText: 'GreenWatt' }).filter({ hasText: 'Advice on lowering electricity use' });
-      t.is(await powerRow.getByRole('cell').last().textContent(), 'No', 'the data map shows the flow stopped');
+      const advice = page.locator('main section.card').filter({ has: page.getByRole('heading', { name: 'GreenWatt' }) }).locator('.purpose-block').filter({ has: page.getByRole('heading', { name: 'Advice on lowering electricity use' }) });
+      t.is(await advice.locator('.badge').textContent(), 'Not flowing: no consent', 'the data map shows the flow stopped');
 
       // Contracts: the pending change's diff, then approve.
       await page.getByRole('link', { name: 'Contracts' }).click();

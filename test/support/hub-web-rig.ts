@@ -18,6 +18,7 @@ import { createWebRouter, type WebRouter } from '../../modules/web/router.js';
 import type { WebAssets } from '../../modules/web/static.js';
 import { base32Decode, totp } from '../../modules/web/totp.js';
 import { FakeTransport, settle } from './fake-transport.js';
+import { feedHome } from './home-fixture.js';
 import { makeTestHost, type TestHost } from './test-host.js';
 import { Browser, OWNER_PASSWORD, TEST_ITERATIONS, tinyAssets } from './web-client.js';
 
@@ -37,6 +38,8 @@ export interface HubWebRigOptions {
   assets?: WebAssets;
   /** zigbee2mqtt devices besides the kitchen plug, as its bridge lists them. */
   devices?: { ieee_address: string; friendly_name: string }[];
+  /** A home of this many more devices on zigbee2mqtt, Tasmota, ESPHome and BTHome, fed through the hub's sources (test/support/home-fixture.ts). */
+  home?: number;
   /** Every vendor's receiver is unreachable: records wait in the hub. */
   vendorsAway?: boolean;
   seed?: number;
@@ -88,6 +91,7 @@ export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebF
   const devices = [{ ieee_address: PLUG_IEEE, friendly_name: PLUG }, ...(options.devices ?? [])];
   hub.acceptMqtt('zigbee2mqtt/bridge/devices', utf8(JSON.stringify(devices.map((d) => ({ ...d, definition: { model: 'X', vendor: 'Y' } })))));
   hub.start();
+  if (options.home) feedHome(hub, options.home);
   // The settings area as the runtime composes it, over a home broker that accepts every test connection.
   const config = parseRuntimeConfig({ hubId: 'home-1', localBroker: { url: 'mqtt://home.lan' }, sources: { zigbee2mqtt: {} } }).config!;
   const settings = createSettingsFacade({
