@@ -222,6 +222,11 @@ async function runOne(moddable: string, lab: LabBuild, profile: string, READINGS
     })();
 
     const slowest = () => Math.min(...delivered.values());
+    /** The slowest integration's state document on the home broker, for a stall's message. */
+    const laneState = (): string => {
+      const [id] = [...delivered.entries()].sort((a, b) => a[1] - b[1])[0]!;
+      return `${id} ${retained.get(`airlock/${HUB_ID}/integration/${id}/state`) ?? '(no state document)'}`;
+    };
     const start = Date.now();
     const cpuAtStart = running.cpuMs();
     lastDeliveryAt = start;
@@ -245,7 +250,7 @@ async function runOne(moddable: string, lab: LabBuild, profile: string, READINGS
     }
     while (slowest() < READINGS) {
       if (exited) throw new Error(`the simulator exited with ${slowest()} of ${READINGS} delivered; last traces:\n${running.traces.slice(-40).join('\n')}`);
-      if (Date.now() - lastDeliveryAt > STALL_MS) throw new Error(`stalled at ${slowest()} of ${READINGS} records per integration (${JSON.stringify(Object.fromEntries(delivered))}); last traces:\n${running.traces.slice(-30).join('\n')}`);
+      if (Date.now() - lastDeliveryAt > STALL_MS) throw new Error(`stalled at ${slowest()} of ${READINGS} records per integration (${JSON.stringify(Object.fromEntries(delivered))}); the slowest lane's state: ${laneState()}; last traces:\n${running.traces.slice(-30).join('\n')}`);
       await sleep(20);
     }
     const wallMs = Date.now() - start;

@@ -52,7 +52,12 @@ interface Outgoing {
 }
 
 const HEADER_ROOM = 8; // fixed header + remaining length + packet id
-const MAX_QUEUE = 32;
+/**
+ * Messages waiting for the socket. The monitor hands over one state document per integration at
+ * once (33 with the esp32s3 profile's 32 integrations), which 32 could not hold; entries hold only
+ * references to payloads their callers already made.
+ */
+const MAX_QUEUE = 48;
 const BACKOFF_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
 
 export class MqttConnection {
