@@ -81,6 +81,8 @@ export class MqttConnection {
   readonly states = new StateListeners();
   onConnected: () => void = () => {};
   onDisconnected: () => void = () => {};
+  /** An attempt to connect failed before CONNACK (refused credentials, no route): the reason, then the backoff. */
+  onFailed: (reason: string) => void = () => {};
   onMessage: (topic: string, payload: Uint8Array) => void = () => {};
 
   constructor(endpoint: MqttEndpoint, powers: { timers: Timers; log: Logger }) {
@@ -280,7 +282,7 @@ export class MqttConnection {
     if (wasConnected) {
       this.#log.warn('mqtt: disconnected', { host: this.#endpoint.host, reason });
       this.onDisconnected();
-    }
+    } else if (!this.#closed) this.onFailed(reason);
     if (this.#closed) {
       this.states.emit('disconnected');
       return;

@@ -23,6 +23,7 @@ import type { HistoryFacade } from './facade/history.js';
 import type { IncidentsFacade } from './facade/incidents.js';
 import type { IntegrationSettingsFacade } from './facade/integration-settings.js';
 import type { OverviewFacade } from './facade/overview.js';
+import type { SettingsFacade } from './facade/settings.js';
 
 export type Role = 'owner' | 'member' | 'installer';
 
@@ -54,4 +55,5 @@ export interface HubFacade
     HistoryFacade,
     IncidentsFacade,
     AuditFacade,
-    ExitFacade {}
+    ExitFacade,
+    SettingsFacade {}

@@ -17,6 +17,7 @@
  */
 import type { Clock, Timers } from '../../host.js';
 import type { HubFacade } from '../../web/facade.js';
+import type { SettingsFacade } from '../../web/facade/settings.js';
 import type { Hub } from '../hub.js';
 import { createAuditArea } from './audit.js';
 import { createConsentArea } from './consent.js';
@@ -28,6 +29,7 @@ import { createHistoryArea } from './history.js';
 import { createIncidentsArea } from './incidents.js';
 import { createIntegrationSettingsArea } from './integration-settings.js';
 import { createOverviewArea } from './overview.js';
+import { noSettings } from './settings.js';
 
 export interface WebFacadePowers {
   clock: Clock;
@@ -38,6 +40,8 @@ export interface WebFacadePowers {
   historyCapacity?: number;
   /** Buffered records the withdrawal preview decrypts to tell purposes apart (default 64: each is an AES-GCM open, inside a synchronous request). */
   previewScanLimit?: number;
+  /** The settings area (./settings.ts), built by the runtime that owns the brokers it reconnects. */
+  settings?: SettingsFacade;
 }
 
 export type WebHubFacade = HubFacade & { stop(): void };
@@ -61,6 +65,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
     ...incidents,
     ...createAuditArea(context),
     ...createExitArea(context, { ended: forgetIntegration }),
+    ...(powers.settings ?? noSettings()),
     stop() {
       stopHistory();
       stopConsent();
