@@ -96,7 +96,9 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
       host,
       auditFlash,
       archive: fileContractArchive(join(config.dataDir, 'contracts')),
-      transport: (integration, endpoint, contract) => makeTransport(endpoint, contract, { hubId: config.hubId, secret: (name) => config.secret(name) ?? '', caFile: caFor.get(integration) }),
+      // Connections open on demand, shared per endpoint; a desktop has no cap unless the configuration sets one.
+      transport: (integration, endpoint, contract, sessions) =>
+        makeTransport(endpoint, contract, { hubId: config.hubId, secret: (name) => config.secret(name) ?? '', caFile: caFor.get(integration), sessions }),
       connect: nodeBrokers({ log, secret: config.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
       secret: config.secret,
       ...(file.web !== false ? { webAssets: loadWebAssets(WEB_ASSETS) } : {}),

@@ -107,8 +107,8 @@ class Session {
   }
 }
 
-/** One lane's hold on the session of its endpoint. */
-export class Claim {
+/** One lane's hold on the session of its endpoint (`L`: the host's link type). */
+export class Claim<L extends SessionLink = SessionLink> {
   readonly lane: string;
   readonly #pool: SessionPool;
   readonly session: Session;
@@ -125,6 +125,11 @@ export class Claim {
 
   get key(): string {
     return this.session.key;
+  }
+
+  /** The host's connection, shared with the other lanes of this endpoint. */
+  get link(): L {
+    return this.session.link as L; // one key, one link, built by the same host code
   }
 
   /** The lane holds the session (open, or being opened for it). */
@@ -212,14 +217,14 @@ export class SessionPool {
    * connection: same scheme, host, port and credentials). `link` builds the
    * host's connection the first time the key is seen.
    */
-  claim(key: string, lane: string, link: () => SessionLink): Claim {
+  claim<L extends SessionLink>(key: string, lane: string, link: () => L): Claim<L> {
     let session = this.#sessions.get(key);
     if (!session) {
       session = new Session(key, link());
       this.#sessions.set(key, session);
     }
     session.attached++;
-    return new Claim(this, session, lane);
+    return new Claim<L>(this, session, lane);
   }
 
   stats(): SessionPoolStats {

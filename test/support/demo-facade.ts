@@ -157,6 +157,8 @@ export class DemoFacade implements HubFacade {
         openIncidents: openIncidents.length,
         commandsAccepted: 0,
         commandsRefused: 0,
+        session: null,
+        sessionWaits: 0,
         health,
         healthReason,
         contractVersion: i.version,
