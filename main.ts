@@ -27,6 +27,7 @@ import { memoryContractArchive } from './modules/hub/memory-archive.js';
 import { bootProblem, checkConfigContents } from './modules/hub/runtime-check.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './modules/hub/runtime-config.js';
 import { startRuntime, type Runtime } from './modules/hub/runtime.js';
+import { SESSION_PROFILES } from './modules/forward/sessions.js';
 import { Keyring, KEYRING_DOMAIN } from './modules/keyring.js';
 import { MemoryFlash } from './modules/memory-flash.js';
 import { UpdateInstaller } from './modules/update/installer.js';
@@ -111,13 +112,14 @@ export default function main(): void {
     const hubId = settings.hubId;
     const started = supervisor.step('hub', 'hub-unavailable', 'see the other problems (keys, store); restore NVS or reset the keys from the page', () =>
       startRuntime(
-        { config: settings, integrations: checked.integrations, version: versions().running, model: 'ESP32', versions },
+        // Sessions: the classic ESP32's TLS budget until the board profile names its own (issue #19).
+        { config: settings, integrations: checked.integrations, version: versions().running, model: 'ESP32', versions, sessions: SESSION_PROFILES.esp32 },
         {
           host,
           auditFlash,
           archive,
-          transport: (integration, endpoint, contract) =>
-            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online }),
+          transport: (integration, endpoint, contract, sessions) =>
+            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online, sessions }),
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
           ...(webAssets ? { webAssets } : {}),
