@@ -17,6 +17,9 @@ import type { Claim, SessionLink } from '../../modules/forward/sessions.js';
 import { DeliveryError, endpointScope, type EndpointScope, type OutboundMessage, type SendOptions, type Transport, type TransportState } from '../../modules/forward/transport.js';
 import { checkCommandTopic, MqttPublisher, mqttClientOptions, type MqttTransportOptions } from './mqtt-transport.js';
 
+/** How long a graceful close may take before the connection is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
 export type MqttLinkOptions = Pick<MqttTransportOptions, 'ca' | 'cert' | 'key' | 'clientId' | 'username' | 'password' | 'connectTimeoutMs' | 'keepaliveSeconds'>;
 
 export class MqttLink implements SessionLink {
@@ -95,12 +98,24 @@ export class MqttLink implements SessionLink {
     return this.#publisher.publish(topic, body, timeoutMs);
   }
 
+  /**
+   * A graceful DISCONNECT (the broker keeps the persistent session and sends
+   * no will), resolved once the broker closed its side too, so the slot is
+   * free only when the connection is gone; forced after `CLOSE_GRACE_MS`.
+   */
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
     this.#publisher?.failAll('the session was closed');
     this.#publisher = undefined;
-    await client?.endAsync(true);
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    const forced = new Promise<void>((resolve) => {
+      timer = setTimeout(() => void client.endAsync(true).then(resolve, resolve), CLOSE_GRACE_MS);
+    });
+    const graceful = client.connected ? client.endAsync(false).catch(() => client.endAsync(true)) : client.endAsync(true);
+    await Promise.race([graceful, forced]);
+    clearTimeout(timer);
   }
 }
 
