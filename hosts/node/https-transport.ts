@@ -61,11 +61,34 @@ export class HttpsLink implements SessionLink {
     return Promise.resolve(); // the socket opens with the first request
   }
 
-  close(): Promise<void> {
-    this.agent.destroy(); // the agent opens a new socket for the next request
-    return Promise.resolve();
+  /**
+   * Ends the agent's sockets gracefully and resolves once they are closed (the
+   * server closed its side too), so the slot is free only when the connection
+   * is gone; cut after `CLOSE_GRACE_MS`. The agent opens a new socket for the
+   * next request.
+   */
+  async close(): Promise<void> {
+    const sockets = [...Object.values(this.agent.freeSockets), ...Object.values(this.agent.sockets)].flat().filter((s) => s !== undefined);
+    await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            if (socket.destroyed) return resolve();
+            const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+            socket.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            socket.end();
+          }),
+      ),
+    );
+    this.agent.destroy();
   }
 }
+
+/** How long a graceful close may take before the socket is cut. */
+const CLOSE_GRACE_MS = 2_000;
 
 function httpsAgent(options: Pick<HttpsTransportOptions, 'ca' | 'cert' | 'key'>): https.Agent {
   return new https.Agent({ keepAlive: true, maxSockets: 1, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: true });

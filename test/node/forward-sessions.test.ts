@@ -140,3 +140,62 @@ test.serial('mosquitto: two integrations of one endpoint share its session under
     await b.close();
   }
 });
+
+test.serial('http: two integrations of one endpoint share one keep-alive socket, closed when idle and opened again; under a cap of one a second endpoint takes turns', async (t) => {
+  const receiver = new ReceiverLog();
+  const meter = { open: 0, maxOpen: 0, opened: 0 };
+  const servers = await Promise.all([0, 1].map(() => httpReceiver(receiver, meter)));
+  const rig = new LiveRig();
+  const pool = new SessionPool({ maxSessions: 1, idleMs: 300, turnMs: 150 }, { clock: rig.clock, timers: nodeTimers });
+  const lane = (integration: string, url: string) => {
+    const transport = makeTransport(`${url}/ingest`, makeContract({ integration }), { hubId: 'hub-test', secret: () => 'token', sessions: pool });
+    const forwarder = rig.forwarder(transport, { integration, batchSize: 20, format: 'json', ackTimeoutMs: 3_000 });
+    forwarder.start();
+    return { transport, forwarder };
+  };
+  const lanes = [lane('energy', servers[0]!.url), lane('solar', servers[0]!.url), lane('water', servers[1]!.url)];
+  try {
+    for (const round of [1, 2]) {
+      for (const id of ['energy', 'solar', 'water']) rig.append(id, 200);
+      for (const { forwarder } of lanes) forwarder.notify();
+      await waitFor(() => lanes.every(({ forwarder }) => forwarder.counters.forwarded === 200 * round), 30_000, `round ${round} delivered`);
+      await waitFor(() => meter.open === 0, 10_000, `round ${round}: the idle socket to close`);
+    }
+    t.is(meter.maxOpen, 1, 'one socket at a time: shared by energy and solar, taking turns with water');
+    t.true(meter.opened >= 4, `sockets opened again after idle closes (${meter.opened})`);
+    for (const id of ['energy', 'solar', 'water']) assertInOrder(t, receiver, id, 400);
+  } finally {
+    await rig.stop();
+    await Promise.all(lanes.map(({ transport }) => transport.close()));
+    await pool.close();
+    for (const server of servers) await server.close();
+  }
+});
+
+/** A plain-HTTP receiver on loopback that acknowledges every POST and counts its open connections. */
+async function httpReceiver(receiver: ReceiverLog, meter: { open: number; maxOpen: number; opened: number }): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      receiver.add(new Uint8Array(Buffer.concat(chunks)), String(request.headers['content-type']));
+      response.writeHead(200).end();
+    });
+  });
+  server.on('connection', (socket) => {
+    meter.open++;
+    meter.opened++;
+    meter.maxOpen = Math.max(meter.maxOpen, meter.open);
+    socket.on('close', () => meter.open--);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
