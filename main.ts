@@ -21,13 +21,13 @@ import Preference from 'preference';
 import { BootSupervisor, checkKeyStore, healthyForConfirmation, listKeysAtBoot, openLogPartition, type BootReport } from './modules/boot.js';
 import { fromHex, utf8 } from './modules/bytes.js';
 import type { Flash } from './modules/host.js';
+import { checkProfile } from './modules/hub/board-profile.js';
 import { boardSettings } from './modules/hub/board-settings.js';
 import { FlashContractArchive } from './modules/hub/flash-archive.js';
 import { memoryContractArchive } from './modules/hub/memory-archive.js';
 import { bootProblem, checkConfigContents } from './modules/hub/runtime-check.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './modules/hub/runtime-config.js';
 import { startRuntime, type Runtime } from './modules/hub/runtime.js';
-import { SESSION_PROFILES } from './modules/forward/sessions.js';
 import { Keyring, KEYRING_DOMAIN } from './modules/keyring.js';
 import { MemoryFlash } from './modules/memory-flash.js';
 import { UpdateInstaller } from './modules/update/installer.js';
@@ -63,6 +63,9 @@ export default function main(): void {
   const board = boardSettings(raw);
   const parsed = parseRuntimeConfig(raw);
   for (const problem of parsed.problems) supervisor.problem(bootProblem(problem));
+  // A configuration beyond the board profile is refused whole, now, rather than running into "memory full" later.
+  const beyondProfile = parsed.config && board.profile ? checkProfile(board.profile, parsed.config) : [];
+  for (const problem of beyondProfile) supervisor.problem(bootProblem(problem));
 
   const recordFlash = openLogPartition(supervisor, () => openFlashPartition(board.partition), { minBytes: board.logMinBytes, blockSize: 4096 });
   const host = makeModdableHost(store, { recordFlash: recordFlash ?? new MemoryFlash(VOLATILE_LOG.bytes, VOLATILE_LOG.block) });
@@ -87,7 +90,7 @@ export default function main(): void {
 
   const connections: MqttConnection[] = []; // opened once Wi-Fi is up
   let online = false;
-  const runtime = safe || !parsed.config ? undefined : startBoardRuntime(parsed.config);
+  const runtime = safe || !parsed.config || beyondProfile.length > 0 ? undefined : startBoardRuntime(parsed.config);
 
   function startBoardRuntime(settings: RuntimeConfig): Runtime | undefined {
     const auditFlash =
@@ -112,8 +115,15 @@ export default function main(): void {
     const hubId = settings.hubId;
     const started = supervisor.step('hub', 'hub-unavailable', 'see the other problems (keys, store); restore NVS or reset the keys from the page', () =>
       startRuntime(
-        // Sessions: the classic ESP32's TLS budget until the board profile names its own (issue #19).
-        { config: settings, integrations: checked.integrations, version: versions().running, model: 'ESP32', versions, sessions: SESSION_PROFILES.esp32 },
+        {
+          config: settings,
+          integrations: checked.integrations,
+          version: versions().running,
+          model: 'ESP32',
+          versions,
+          // The profile's RAM window, and its cap of vendor sessions (TLS) open at once.
+          ...(board.profile ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions } } : {}),
+        },
         {
           host,
           auditFlash,
@@ -190,7 +200,7 @@ export default function main(): void {
   );
 
   const ready = supervisor.ready();
-  log.info('airlock: booted', { version: board.version, mode: ready.mode, boot: host.clock.bootCount, integrations: runtime?.snapshot().integrations.length ?? 0 });
+  log.info('airlock: booted', { version: board.version, profile: board.profile?.name ?? 'none', mode: ready.mode, boot: host.clock.bootCount, integrations: runtime?.snapshot().integrations.length ?? 0 });
 
   // A trial image is kept only after it has run healthy for a while: a crash soon after boot still reverts.
   if (trial && trial.status().state === 'trial') {

@@ -266,7 +266,10 @@ export class Forwarder {
   #kick(): void {
     if (!this.#running || this.#busy || this.#sleep) return;
     this.#busy = true;
-    this.#pumpDone = this.#pump().then(
+    // In a microtask of its own, not on the caller's stack: a reading's accept path (broker client,
+    // source, pipeline, seal, log) would otherwise carry the whole send path (envelope, the vendor's
+    // client, the socket) on top of it, and that depth is what sizes the board's XS stack.
+    this.#pumpDone = Promise.resolve().then(() => this.#pump()).then(
       () => {
         this.#busy = false;
       },

@@ -32,16 +32,6 @@ export interface SessionOptions {
 
 export const SESSION_DEFAULTS = Object.freeze({ idleMs: 30_000, turnMs: 10_000, connectTimeoutMs: 15_000 });
 
-/**
- * Sessions open at once per board (docs/esp32.md, "Sessions on demand"): a
- * classic ESP32 without PSRAM has room for two TLS sessions next to the hub
- * (plus the home broker's, not counted here); an ESP32-S3 with PSRAM for
- * eight. The desktop has no cap.
- */
-export const SESSION_PROFILES = Object.freeze({
-  esp32: Object.freeze({ maxSessions: 2 }),
-  esp32s3: Object.freeze({ maxSessions: 8 }),
-});
 
 /** A host's connection to one endpoint. */
 export interface SessionLink {

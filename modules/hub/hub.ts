@@ -31,11 +31,12 @@ import { Monitor, type Publish } from '../monitor/publisher.js';
 import { emptyDrops, type IntegrationStatus, type MonitorSnapshot } from '../monitor/status.js';
 import { ConsentBook } from '../pipeline/consent.js';
 import { Counters } from '../pipeline/counters.js';
-import { buildDataMap, type DataMapRow } from '../pipeline/datamap.js';
+import { buildDataMap, type DataMap } from '../pipeline/datamap.js';
 import { createPlainCbor, createRecordEncoder, type PlainCbor } from '../pipeline/encode.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import type { Reading } from '../reading.js';
 import { createBthome, type BthomeConfig, type BthomeDecoder } from '../sources/bthome.js';
+import { DeviceNames, sourceOfDeviceId } from '../sources/device-names.js';
 import { createSourceContext, type SourceContext } from '../sources/context.js';
 import type { MqttDecoder } from '../sources/decoder.js';
 import { createEsphome, type EsphomeConfig } from '../sources/esphome.js';
@@ -119,6 +120,8 @@ export class Hub {
   /** The vendors' authenticated command channels (modules/forward/commands.ts, modules/audit/vendor-commands.ts). */
   readonly commands: VendorCommands;
   readonly sources: SourceContext;
+  /** Names the household gave devices on the page (Tasmota, ESPHome, BTHome). */
+  readonly deviceNames: DeviceNames;
   readonly monitor: Monitor;
   readonly queue: ConsentFilteredQueue;
   readonly #options: HubOptions;
@@ -190,6 +193,7 @@ export class Hub {
     }, this.#cbor);
 
     this.sources = createSourceContext(host.clock);
+    this.deviceNames = new DeviceNames({ store: host.store });
     const s = options.sources ?? {};
     if (s.zigbee2mqtt !== false) this.#decoders.push(createZigbee2Mqtt(s.zigbee2mqtt ?? {}, this.sources));
     if (s.tasmota !== false) this.#decoders.push(createTasmota(s.tasmota ?? {}, this.sources));
@@ -353,8 +357,16 @@ export class Hub {
     this.monitor.changed();
   }
 
-  dataMap(): DataMapRow[] {
-    return buildDataMap([...this.#lanes.values()].map((l) => l.contract), this.consent, this.sources.registry.list());
+  /** The data map over the known devices, named as the household named them (a named device not heard from since start is listed too, sending nothing). */
+  dataMap(): DataMap {
+    const devices = this.sources.registry.list();
+    for (const [id, name] of this.deviceNames.list()) {
+      const known = devices.find((d) => d.id === id);
+      const source = sourceOfDeviceId(id);
+      if (known) known.name = name;
+      else if (source) devices.push({ id, name, source, streams: [] });
+    }
+    return buildDataMap([...this.#lanes.values()].map((l) => l.contract), this.consent, devices);
   }
 
   recentAlerts(): AlertEvent[] {
@@ -653,7 +665,7 @@ export class Hub {
     this.#host.store.set(STORE_DOMAIN, name, JSON.stringify(list));
   }
 
-  // ---- delivery state and pause, for the web page (modules/hub/web-facade.ts) ----
+  // ---- delivery state and pause, for the web page (modules/hub/facade/) ----
 
   /** Integrations whose delivery an installer or owner paused (kept across restarts). */
   readonly #paused = new Set<string>();

@@ -106,6 +106,16 @@ export function runtimeConfigSchemas() {
     confirmAfterMs: v.optional(Count(1000)),
     /** Hex of the vendor's P-256 update key (65 bytes, uncompressed); empty: updates are refused. */
     updateKey: v.optional(v.union([v.literal(''), v.pipe(v.string(), matches(() => /^04[0-9a-fA-F]{128}$/, 'updateKey must be 130 hex digits starting 04 (an uncompressed P-256 key), or ""'))])),
+    /** The board profile the build chose (hosts/moddable/profiles/<name>/manifest.json; board-profile.ts): its limits are checked at boot. */
+    profile: v.optional(
+      v.strictObject({
+        name: v.pipe(v.string(), v.minLength(1)),
+        maxIntegrations: Count(1),
+        ramWindow: v.strictObject({ records: Count(2), bytes: Count(256) }),
+        maxSessions: Count(1),
+        maxBthomeKeys: Count(0),
+      }),
+    ),
     /** Moddable's Linux simulator only: the emulated partitions, name → bytes (hosts/moddable/lin/flash.ts). */
     simPartitions: v.optional(v.record(v.string(), Count(4096))),
     /** Older manifests listed bundled contracts here; they are `integrations[].contract` now. */

@@ -7,7 +7,8 @@ import type { Host, Logger } from '../host.js';
 import { createWebRouter, type WebRouter } from '../web/router.js';
 import type { WebAssets } from '../web/static.js';
 import type { Hub } from './hub.js';
-import { auditAuthEvent, createHubFacade } from './web-facade.js';
+import { auditAuthEvent } from './facade/auth-audit.js';
+import { createHubFacade } from './facade/hub-facade.js';
 
 export interface HubWebPage {
   facade: ReturnType<typeof createHubFacade>;

@@ -9,10 +9,12 @@
  *   back a consent they withdrew themselves; giving anything else, contract
  *   decisions, incidents, exit and accounts stay with the owner.
  * - installer (time-limited): sees how integrations run and configures them
- *   (endpoint, pause); never consent, audit log, exit or accounts.
+ *   (endpoint, pause), names devices; never consent, audit log, exit or accounts.
  */
+import { parseDeviceNameRequest } from '../sources/device-names.js';
 import type { WebAuth } from './auth.js';
-import { FacadeError, type Actor, type HubFacade, type IntegrationSettings, type Role } from './facade.js';
+import { FacadeError, type Actor, type HubFacade, type Role } from './facade.js';
+import type { IntegrationSettings } from './facade/integration-settings.js';
 import { HttpError, jsonResponse, type WebResponse } from './http.js';
 import type { Session } from './sessions.js';
 
@@ -169,7 +171,18 @@ export function buildApiRoutes(): ApiRoute[] {
 
     // ----- what the hub does -----
     { method: 'GET', path: '/api/overview', access: ANY, what: 'see the overview', handler: (c) => json(c.facade.overview()) },
-    { method: 'GET', path: '/api/datamap', access: ANY, what: 'see the data map', handler: (c) => json({ rows: c.facade.dataMap() }) },
+    { method: 'GET', path: '/api/datamap', access: ANY, what: 'see the data map', handler: (c) => json(c.facade.dataMap()) },
+    {
+      method: 'POST',
+      path: '/api/devices/name',
+      access: CONFIGURERS,
+      what: 'name a device',
+      handler: (c) => {
+        const request = parseDeviceNameRequest(c.body);
+        if (!request.ok) throw new HttpError(400, 'bad-device-name', `${request.reason}. Nothing was changed.`);
+        return json(c.facade.nameDevice(request.value.device, request.value.name, actor(c)));
+      },
+    },
     { method: 'GET', path: '/api/counters', access: ANY, what: 'see the counters', handler: (c) => json(c.facade.counterHistory()) },
 
     // ----- consent -----
@@ -315,3 +328,18 @@ export function buildApiRoutes(): ApiRoute[] {
     },
   ];
 }
+
+/** A route with its path split once, for matching. */
+export interface CompiledRoute extends ApiRoute {
+  readonly parts: readonly string[];
+}
+
+/**
+ * The table, built once at module load and frozen: Moddable's preload keeps it
+ * in flash with the code, so neither the boot nor a request copies some sixty
+ * routes, their closures and split paths into RAM (issue #19, "Preload what is
+ * constant"; `test/node/preload-safety.test.ts` checks it stays frozen).
+ */
+export const API_ROUTES: readonly CompiledRoute[] = Object.freeze(
+  buildApiRoutes().map((route) => Object.freeze({ ...route, parts: Object.freeze(route.path.split('/')) })),
+);

@@ -9,7 +9,7 @@
  * to do.
  */
 import { fromUtf8 } from '../bytes.js';
-import { buildApiRoutes, type ApiContext, type ApiRoute } from './api.js';
+import { API_ROUTES, type ApiContext } from './api.js';
 import { WebAuth, type AuthOptions } from './auth.js';
 import { FacadeError, type HubFacade } from './facade.js';
 import {
@@ -45,13 +45,9 @@ export interface WebRouter {
   readonly auth: WebAuth;
 }
 
-interface CompiledRoute extends ApiRoute {
-  parts: string[];
-}
-
 export function createWebRouter(options: WebRouterOptions): WebRouter {
   const auth = new WebAuth(options);
-  const routes: CompiledRoute[] = buildApiRoutes().map((route) => ({ ...route, parts: route.path.split('/') }));
+  const routes = API_ROUTES;
   const cookieFlags = `Path=/; HttpOnly; SameSite=Strict${options.secureCookies ? '; Secure' : ''}`;
   const setCookie = (token: string): [string, string] => ['Set-Cookie', `${SESSION_COOKIE}=${token}; ${cookieFlags}; Max-Age=${auth.sessions.maxAgeSeconds}`];
   const clearCookie: [string, string] = ['Set-Cookie', `${SESSION_COOKIE}=; ${cookieFlags}; Max-Age=0`];
@@ -149,12 +145,12 @@ export function createWebRouter(options: WebRouterOptions): WebRouter {
   });
 }
 
-function matches(parts: string[], segments: string[]): boolean {
+function matches(parts: readonly string[], segments: readonly string[]): boolean {
   if (parts.length !== segments.length) return false;
   return parts.every((part, i) => part.startsWith(':') || part === segments[i]);
 }
 
-function extractParams(parts: string[], segments: string[]): Record<string, string> {
+function extractParams(parts: readonly string[], segments: readonly string[]): Record<string, string> {
   const params: Record<string, string> = {};
   parts.forEach((part, i) => {
     if (!part.startsWith(':')) return;
