@@ -239,6 +239,8 @@ export class SessionPool {
     await Promise.all([...this.#sessions.values()].map((s) => (s.phase === 'open' || s.phase === 'opening' ? this.#close(s, 'shutdown') : Promise.resolve())));
   }
 
+  // acquire, release, shouldYield, visit, detach: what a Claim asks of its pool (lanes use the Claim).
+
   acquire(claim: Claim): Promise<void> {
     if (claim.pending) return claim.pending.promise;
     const s = claim.session;
