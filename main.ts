@@ -127,14 +127,15 @@ export default function main(): void {
           version: versions().running,
           model: 'ESP32',
           versions,
-          ...(board.profile ? { buffer: board.profile.ramWindow } : {}),
+          // The profile's RAM window, and its cap of vendor sessions (TLS) open at once.
+          ...(board.profile ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions } } : {}),
         },
         {
           host,
           auditFlash,
           archive,
-          transport: (integration, endpoint, contract) =>
-            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online }),
+          transport: (integration, endpoint, contract, sessions) =>
+            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online, sessions }),
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
           settings: saved,

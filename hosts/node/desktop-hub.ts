@@ -100,7 +100,9 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
       host,
       auditFlash,
       archive: fileContractArchive(join(config.dataDir, 'contracts')),
-      transport: (integration, endpoint, contract) => makeTransport(endpoint, contract, { hubId, secret: (name) => settings.secret(name) ?? '', caFile: caFor.get(integration) }),
+      // Connections open on demand, shared per endpoint; a desktop has no cap unless the configuration sets one.
+      transport: (integration, endpoint, contract, sessions) =>
+        makeTransport(endpoint, contract, { hubId, secret: (name) => settings.secret(name) ?? '', caFile: caFor.get(integration), sessions }),
       connect: nodeBrokers({ log, secret: settings.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
       secret: config.secret,
       settings,

@@ -476,6 +476,8 @@ export class Hub {
       openIncidents: this.incidents.list(id).filter((i) => i.state !== 'resolved').length,
       commandsAccepted: this.#commandCounts.get(id)?.accepted ?? 0,
       commandsRefused: this.#commandCounts.get(id)?.refused ?? 0,
+      session: f.session?.state ?? null,
+      sessionWaits: f.session?.waits ?? 0,
     };
   }
 

@@ -79,6 +79,11 @@ export function runtimeConfigSchemas() {
     integrations: v.optional(v.array(Integration)),
     web: v.optional(v.union([v.literal(false), v.strictObject({ port: v.optional(Port), host: v.optional(v.string()) })])),
     monitorIntervalMs: v.optional(Count(100)),
+    /**
+     * Delivery connections on demand (modules/forward/sessions.ts): at most `maxSessions` open at
+     * once (never above the host's profile), each closed after `idleMs` without records.
+     */
+    sessions: v.optional(v.strictObject({ maxSessions: v.optional(Count(1)), idleMs: v.optional(Count(0)) })),
     /** Secret values written in the configuration: lab boards (copied into NVS at first boot) and the demo. */
     secrets: v.optional(v.record(v.string(), v.string())),
 

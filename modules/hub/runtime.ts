@@ -9,6 +9,9 @@
  * updates on the board; files, an embedded broker and BLE replay on a computer.
  */
 import { logHeldRecords } from '../boot.js';
+import type { Contract } from '../contract/types.js';
+import { SessionPool, type SessionOptions } from '../forward/sessions.js';
+import type { Transport } from '../forward/transport.js';
 import type { Flash, Host } from '../host.js';
 import type { MonitorSnapshot } from '../monitor/status.js';
 import type { WebRouter } from '../web/router.js';
@@ -40,6 +43,12 @@ export interface RuntimeOptions {
   buffer?: WindowOptions;
   /** PBKDF2 iterations for new password hashes on the page: a per-host figure (the desktop's 600 000); the core's (the board's) without it. */
   pbkdf2Iterations?: number;
+  /**
+   * The profile's delivery sessions (modules/forward/sessions.ts): `maxSessions` is the most
+   * open at once (the board's TLS budget; no cap without it), a ceiling the configuration's
+   * `sessions` may lower but not raise.
+   */
+  sessions?: SessionOptions;
 }
 
 export interface RuntimePowers {
@@ -47,7 +56,8 @@ export interface RuntimePowers {
   /** A partition of its own for the audit log. */
   auditFlash: Flash;
   archive: ContractArchive;
-  transport: HubPowers['transport'];
+  /** Builds an integration's transport; its connection opens on demand through `sessions`, shared per endpoint. */
+  transport(integration: string, endpoint: string, contract: Contract, sessions: SessionPool): Transport;
   /** Without it the hub runs with no broker: BLE only, monitoring computed for the page. */
   connect?: ConnectBroker;
   /** Secret values by name (broker passwords, BTHome keys). */
@@ -84,6 +94,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
   const settings = powers.settings ?? startSettings(options.config, { store: host.store, crypto: host.crypto, log: host.log, secret: powers.secret });
   const config = settings.config;
   const hubId = config.hubId;
+  const sessions = new SessionPool(sessionOptions(options.sessions, config.sessions), host);
   let hub: Hub | undefined; // the monitoring connection is opened first: the hub publishes through it
 
   const connect = powers.connect;
@@ -100,7 +111,13 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       ...(config.monitorIntervalMs ? { monitorIntervalMs: config.monitorIntervalMs } : {}),
       ...(options.buffer ? { buffer: options.buffer } : {}),
     },
-    { host, auditFlash: powers.auditFlash, archive: powers.archive, transport: powers.transport, ...(monitoring ? { publish: monitoring.publish } : {}) },
+    {
+      host,
+      auditFlash: powers.auditFlash,
+      archive: powers.archive,
+      transport: (integration, endpoint, contract) => powers.transport(integration, endpoint, contract, sessions),
+      ...(monitoring ? { publish: monitoring.publish } : {}),
+    },
   );
   hub = composed;
   if (composed.recovery.error) host.log.warn(`flash log: ${composed.recovery.error}`);
@@ -163,10 +180,17 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       stopped = true;
       page?.facade.stop();
       await composed.stop();
+      await sessions.close();
       composed.monitor.stopping();
       await Promise.all([home?.close(), monitoring?.close()]);
     },
   };
+}
+
+/** The profile's session options, with the configuration's: its cap only lowers the profile's. */
+function sessionOptions(profile: SessionOptions = {}, configured: RuntimeConfig['sessions'] = {}): SessionOptions {
+  const cap = Math.min(profile.maxSessions ?? Infinity, configured.maxSessions ?? Infinity);
+  return { ...profile, ...configured, maxSessions: cap };
 }
 
 /**
