@@ -28,6 +28,7 @@ import { memoryContractArchive } from './modules/hub/memory-archive.js';
 import { bootProblem, checkConfigContents } from './modules/hub/runtime-check.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './modules/hub/runtime-config.js';
 import { startRuntime, type Runtime } from './modules/hub/runtime.js';
+import { startSettings } from './modules/hub/runtime-settings.js';
 import { Keyring, KEYRING_DOMAIN } from './modules/keyring.js';
 import { MemoryFlash } from './modules/memory-flash.js';
 import { UpdateInstaller } from './modules/update/installer.js';
@@ -46,7 +47,7 @@ import { makeTransport } from './hosts/moddable/transports.js';
 import { fetchContract } from './hosts/moddable/fetch-contract.js';
 import { otaFirmwareSlot } from './hosts/moddable/update-slot.js';
 import { updateUploads } from './hosts/moddable/update-upload.js';
-import { startWifi } from './hosts/moddable/wifi.js';
+import { startWifi, type WifiController } from './hosts/moddable/wifi.js';
 
 /** The manifest's `config.airlock`: the configuration model (modules/hub/runtime-config.ts), checked at boot. */
 const raw: unknown = (config as unknown as { airlock?: unknown }).airlock;
@@ -90,10 +91,11 @@ export default function main(): void {
   const versions = (): UpdateStatus | { running: string } => trial?.status() ?? { running: board.version };
 
   const connections: MqttConnection[] = []; // opened once Wi-Fi is up
+  let wifi: WifiController | undefined; // started after the runtime; its settings page reaches it through this
   let online = false;
   const runtime = safe || !parsed.config || beyondProfile.length > 0 ? undefined : startBoardRuntime(parsed.config);
 
-  function startBoardRuntime(settings: RuntimeConfig): Runtime | undefined {
+  function startBoardRuntime(fileConfig: RuntimeConfig): Runtime | undefined {
     const auditFlash =
       openLogPartition(supervisor, () => openFlashPartition(board.auditPartition), { minBytes: board.auditMinBytes, blockSize: 4096 }) ??
       volatileAudit();
@@ -101,7 +103,11 @@ export default function main(): void {
       supervisor.step('contracts', 'archive-missing', 'flash the firmware with its partition table (airlockctr); earlier contract versions are kept in RAM until then', () =>
         new FlashContractArchive(openFlashPartition(board.archivePartition), log),
       ) ?? memoryContractArchive();
-    const secret = secretStore(host.store, host.crypto, log, settings.secrets);
+    const nvsSecret = secretStore(host.store, host.crypto, log, fileConfig.secrets);
+    // What the page saved in NVS lies over config.airlock (docs/configuration.md says what wins).
+    const saved = startSettings(fileConfig, { store: host.store, crypto: host.crypto, log, secret: nvsSecret });
+    const settings = saved.config;
+    const secret = saved.secret;
     const checked = checkConfigContents(settings, {
       readContract: (name) => {
         const file = bundledContracts([name]).files[0];
@@ -117,23 +123,31 @@ export default function main(): void {
     const started = supervisor.step('hub', 'hub-unavailable', 'see the other problems (keys, store); restore NVS or reset the keys from the page', () =>
       startRuntime(
         {
-          config: settings,
+          config: fileConfig,
           integrations: checked.integrations,
           version: versions().running,
           model: 'ESP32',
           versions,
-          ...(board.profile ? { buffer: board.profile.ramWindow } : {}),
+          // The profile's RAM window, its cap of vendor sessions (TLS) open at once, and of integrations (the page cannot add one beyond it).
+          ...(board.profile
+            ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions }, maxIntegrations: board.profile.maxIntegrations }
+            : {}),
         },
         {
           host,
           auditFlash,
           archive,
-          // `lookup` is the runtime's: what the owner entered on the page (the same NVS domain) first.
-          transport: (integration, endpoint, contract, lookup) =>
-            makeTransport(integration, endpoint, contract, { hubId, secret: lookup, timers: host.timers, log, connections, online: () => online }),
+          // `lookup` is the runtime's one secret lookup: what the owner entered on the page (the same NVS domain) first.
+          transport: (integration, endpoint, contract, { secret: lookup, sessions }) =>
+            makeTransport(integration, endpoint, contract, { hubId, secret: lookup, timers: host.timers, log, connections, online: () => online, sessions }),
           fetch: fetchContract({ timers: host.timers }),
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
+          settings: saved,
+          // A bindkey the page adds must fit the profile too: beyond it the next boot would refuse the configuration.
+          ...(board.profile ? { checkSettings: (candidate: RuntimeConfig) => checkProfile(board.profile!, candidate) } : {}),
+          // Wi-Fi starts after the runtime: the page reaches it late.
+          wifi: { network: () => wifi?.network(), save: (credentials) => wifi?.saveCredentials(credentials) },
           ...(webAssets ? { webAssets } : {}),
           admit: (check) => {
             checkKeyStore(supervisor, host.store, KEYRING_DOMAIN, { logHasRecords: check.logHeldRecords, keysAtBoot, probe: check.probeKeys });
@@ -162,7 +176,7 @@ export default function main(): void {
     );
   }
 
-  const wifi = supervisor.step('wifi', 'wifi-unavailable', 'check the board has Wi-Fi', () =>
+  wifi = supervisor.step('wifi', 'wifi-unavailable', 'check the board has Wi-Fi', () =>
     startWifi({ store: host.store, random: host.random, timers: host.timers, clock: host.clock, log, supervisor }),
   );
   const time = startTimeSync({ timers: host.timers, log, supervisor });

@@ -27,7 +27,7 @@
  * and limits) whose heap may grow, so the figures say what the hub needs against what the profile
  * gives (`xsBytes`: chunks + slots + stack after boot, in ESP32 bytes; `xsPeakBytes`: the same at
  * the run's peak).
- * Environment: AIRLOCK_BENCH_MODDABLE_RUNS ("esp32:1,esp32:3,esp32:8,esp32s3:32"),
+ * Environment: AIRLOCK_BENCH_MODDABLE_RUNS ("esp32:1,esp32:3,esp32:8,esp32s3:32:500": profile, integrations, readings),
  * AIRLOCK_BENCH_MODDABLE_READINGS (10000; runs of many integrations take fewer, RECORDS in all)
  * for shorter runs while working on it.
  */
@@ -42,9 +42,10 @@ import type { BenchRow } from './types.js';
 
 const BENCH_PORTS: Readonly<LabPorts> = Object.freeze({ home: 18840, vendor: 18841, web: 18849 });
 /** Board profile and integration count per run: the esp32 profile up to its 8, the esp32s3 profile at its 32. */
-const RUNS = (process.env.AIRLOCK_BENCH_MODDABLE_RUNS ?? 'esp32:1,esp32:3,esp32:8,esp32s3:32').split(',').map((run) => {
-  const [profile, n] = run.split(':');
-  return { profile: profile!, n: Number(n) };
+/** `profile:integrations[:readings]`; 32 integrations on the simulator's debug build take about 40 records a second here, so fewer readings. */
+const RUNS = (process.env.AIRLOCK_BENCH_MODDABLE_RUNS ?? 'esp32:1,esp32:3,esp32:8,esp32s3:32:500').split(',').map((run) => {
+  const [profile, n, readings] = run.split(':');
+  return { profile: profile!, n: Number(n), ...(readings ? { readings: Number(readings) } : {}) };
 });
 const READINGS = Number(process.env.AIRLOCK_BENCH_MODDABLE_READINGS ?? 10_000);
 /** Records a run delivers at most (readings × integrations): 32 integrations take fewer readings, the same work as 8. */
@@ -222,6 +223,11 @@ async function runOne(moddable: string, lab: LabBuild, profile: string, READINGS
     })();
 
     const slowest = () => Math.min(...delivered.values());
+    /** The slowest integration's state document on the home broker, for a stall's message. */
+    const laneState = (): string => {
+      const [id] = [...delivered.entries()].sort((a, b) => a[1] - b[1])[0]!;
+      return `${id} ${retained.get(`airlock/${HUB_ID}/integration/${id}/state`) ?? '(no state document)'}`;
+    };
     const start = Date.now();
     const cpuAtStart = running.cpuMs();
     lastDeliveryAt = start;
@@ -245,7 +251,7 @@ async function runOne(moddable: string, lab: LabBuild, profile: string, READINGS
     }
     while (slowest() < READINGS) {
       if (exited) throw new Error(`the simulator exited with ${slowest()} of ${READINGS} delivered; last traces:\n${running.traces.slice(-40).join('\n')}`);
-      if (Date.now() - lastDeliveryAt > STALL_MS) throw new Error(`stalled at ${slowest()} of ${READINGS} records per integration (${JSON.stringify(Object.fromEntries(delivered))}); last traces:\n${running.traces.slice(-30).join('\n')}`);
+      if (Date.now() - lastDeliveryAt > STALL_MS) throw new Error(`stalled at ${slowest()} of ${READINGS} records per integration (${JSON.stringify(Object.fromEntries(delivered))}); the slowest lane's state: ${laneState()}; last traces:\n${running.traces.slice(-30).join('\n')}`);
       await sleep(20);
     }
     const wallMs = Date.now() - start;
@@ -389,10 +395,10 @@ export async function benchModdable(): Promise<BenchRow[]> {
   const moddable = process.env.MODDABLE;
   if (!moddable) throw new Error('MODDABLE is not set (the Moddable SDK 8.2.3 with its Linux simulator; .ci/run sets it up)');
   const rows: BenchRow[] = [];
-  for (const { profile, n } of RUNS) {
+  for (const { profile, n, readings: given } of RUNS) {
     const creation = (JSON.parse(readFileSync(join(repoRoot, 'hosts', 'moddable', 'profiles', profile, 'manifest.json'), 'utf8')) as { creation: Creation }).creation;
     const lab = await buildLab(moddable, `bench-moddable-${profile}-${n}`, n, BENCH_PORTS, { profile, collectEveryMs: COLLECT_EVERY_MS });
-    const readings = readingsFor(n);
+    const readings = given ?? readingsFor(n);
     const figures = await runOne(moddable, lab, profile, readings);
     console.error(`bench moddable ${profile} ${n}: ${JSON.stringify({ ...figures, afterBoot: undefined, bootPeak: undefined, runPeak: figures.runPeak.all, afterRun: figures.afterRun.all })}`);
     rows.push(...rowsFor(figures, creation, profile, readings));

@@ -4,7 +4,7 @@
 'use strict';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
-const app = { user: null, csrf: null, setupRequired: false, notice: null };
+const app = { user: null, csrf: null, setupRequired: false, notice: null, timeZone: undefined };
 
 const PAGES = [
   ['overview', 'Overview'],
@@ -15,6 +15,7 @@ const PAGES = [
   ['incidents', 'Incidents'],
   ['audit', 'Audit log'],
   ['exit', 'Leaving'],
+  ['settings', 'Settings'],
   ['users', 'People'],
   ['account', 'Password'],
 ];
@@ -48,7 +49,11 @@ function setAttrs(el, attrs) {
 function when(iso) {
   if (!iso) return 'never';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  try {
+    return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: app.timeZone });
+  } catch {
+    return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }); // a zone this browser does not know
+  }
 }
 
 function count(n) {
@@ -123,6 +128,7 @@ async function loadSession() {
   app.user = data.user;
   app.csrf = data.csrf;
   app.setupRequired = data.setupRequired;
+  if (app.user) app.timeZone = (await api('GET', '/api/settings')).data.timeZone || undefined;
 }
 
 function currentPage() {
@@ -1042,6 +1048,92 @@ async function removeUser(name) {
   }
 }
 
+// ---------- hub settings ----------
+
+/** One settings form: its fields, a save button, and where the hub's answer goes. */
+function settingsForm(id, title, hint, fields, save, enabled) {
+  const result = h('div', { id: `${id}-result`, role: 'status' });
+  const form = h('form', { class: 'card', id }, h('h2', {}, title), hint ? h('p', { class: 'hint' }, hint) : null, [fields].flat(Infinity),
+    enabled ? h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, `Save ${title.replace(/^[A-Z](?=[a-z]+(\s|$))/, (c) => c.toLowerCase())}`)) : null, result);
+  if (!enabled) for (const input of form.querySelectorAll('input, textarea, select')) input.disabled = true;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    result.replaceChildren(h('p', { class: 'muted' }, 'Checking…'));
+    try {
+      const { data } = await save();
+      const now = data.applied.length ? `In effect now: ${data.applied.join(', ')}.` : '';
+      const later = data.restartNeeded.length ? ` Takes effect when the hub restarts: ${data.restartNeeded.join(', ')}.` : '';
+      result.replaceChildren(h('p', { class: 'msg msg-ok' }, data.changed.length ? `Saved. ${now}${later}` : 'Nothing changed.'));
+      if (data.settings.timeZone !== undefined) app.timeZone = data.settings.timeZone || undefined;
+    } catch (error) {
+      result.replaceChildren(h('p', { class: 'msg msg-bad', role: 'alert' }, error.message));
+    }
+  });
+  return form;
+}
+
+function brokerFields(prefix, broker) {
+  return [
+    field(`${prefix}-url`, 'Address', { value: broker ? broker.url : '', placeholder: 'mqtt://192.168.1.10:1883', required: true }),
+    field(`${prefix}-username`, 'User name', { value: broker ? broker.username : '', autocomplete: 'off' }),
+    field(`${prefix}-password`, 'Password', { type: 'password', autocomplete: 'new-password', placeholder: broker && broker.passwordSet ? 'set (leave empty to keep)' : '' }),
+    h('label', { for: `${prefix}-ca` }, 'CA certificate (PEM, for mqtts://)'),
+    h('textarea', { id: `${prefix}-ca`, rows: 2, placeholder: broker && broker.caSet ? 'set (leave empty to keep)' : '' }),
+  ];
+}
+
+function brokerForm(prefix) {
+  const password = value(`${prefix}-password`);
+  const ca = value(`${prefix}-ca`);
+  return { url: value(`${prefix}-url`).trim(), username: value(`${prefix}-username`).trim(), ...(password ? { password } : {}), ...(ca ? { ca } : {}) };
+}
+
+async function settingsView() {
+  const { data } = await api('GET', '/api/settings');
+  const can = app.user.role !== 'member';
+  const src = data.sources;
+  const check = (id, label, on) => h('label', { class: 'check' }, h('input', { type: 'checkbox', id, checked: on }), ` ${label}`);
+  const post = (path, body) => api('POST', path, body);
+  const restart = data.restartNeeded.length ? h('p', { class: 'msg msg-warn' }, `Saved, waiting for a restart of the hub: ${data.restartNeeded.join(', ')}.`) : null;
+  const forms = [
+    settingsForm('home-broker', 'Home broker', 'Where zigbee2mqtt, Tasmota and ESPHome publish. The hub tests a new broker before it saves it.',
+      brokerFields('home', data.localBroker), () => post('/api/settings', { localBroker: brokerForm('home') }), can),
+    settingsForm('monitor-broker', 'Monitoring broker', 'Where the hub reports its state and Home Assistant finds it.',
+      [check('monitor-same', 'Same as the home broker', data.monitorBroker === null), brokerFields('monitor', data.monitorBroker)],
+      () => post('/api/settings', { monitorBroker: document.getElementById('monitor-same').checked ? null : brokerForm('monitor') }), can),
+    settingsForm('sources-form', 'Sources', 'Which kinds of devices the hub listens to. Takes effect when the hub restarts.', [
+      check('src-z2m', 'zigbee2mqtt', src.zigbee2mqtt.on), field('src-z2m-topic', 'Base topic', { value: src.zigbee2mqtt.baseTopic }),
+      check('src-tasmota', 'Tasmota', src.tasmota.on), field('src-tasmota-topic', 'FullTopic', { value: src.tasmota.fullTopic }),
+      check('src-esphome', 'ESPHome', src.esphome.on), field('src-esphome-nodes', 'Nodes (comma-separated; empty: all)', { value: src.esphome.nodes.join(', ') }),
+      check('src-bthome', 'BTHome (Bluetooth)', src.bthome.on),
+    ], () => {
+      const on = (id, options) => (document.getElementById(id).checked ? options : false);
+      const nodes = value('src-esphome-nodes').split(',').map((n) => n.trim()).filter(Boolean);
+      return post('/api/settings', { sources: {
+        zigbee2mqtt: on('src-z2m', { baseTopic: value('src-z2m-topic').trim() }),
+        tasmota: on('src-tasmota', { fullTopic: value('src-tasmota-topic').trim() }),
+        esphome: on('src-esphome', nodes.length ? { nodes } : {}),
+        bthome: document.getElementById('src-bthome').checked,
+      } });
+    }, can),
+    settingsForm('bindkey-form', 'BTHome bindkey', `Devices with a key: ${src.bthome.keys.join(', ') || 'none'}. An empty key removes the device's key.`, [
+      field('bindkey-mac', 'Device MAC', { placeholder: 'a4:c1:38:8d:18:b2', required: true }),
+      field('bindkey-key', 'Bindkey (32 hex digits)', { autocomplete: 'off' }),
+    ], () => post('/api/settings/bthome-key', { mac: value('bindkey-mac').trim(), key: value('bindkey-key').trim() || null }), can),
+    settingsForm('hub-form', 'Hub', 'The hub id names the hub in MQTT topics and Home Assistant (takes effect at restart).', [
+      field('hub-id', 'Hub id', { value: data.hubId, required: true, maxlength: 32 }),
+      field('hub-tz', 'Time zone for this page', { value: data.timeZone || '', placeholder: 'Europe/Berlin (empty: this browser\'s)' }),
+    ], () => post('/api/settings', { hubId: value('hub-id').trim(), timeZone: value('hub-tz').trim() }), can),
+    data.wifi.available
+      ? settingsForm('wifi-form', 'Wi-Fi', `The hub joins ${data.wifi.ssid || 'no network yet'}.`, [
+          field('wifi-ssid', 'Network name', { value: data.wifi.ssid || '', required: true, maxlength: 32 }),
+          field('wifi-password', 'Password', { type: 'password', autocomplete: 'new-password' }),
+        ], () => post('/api/settings/wifi', { ssid: value('wifi-ssid'), password: value('wifi-password') }), can)
+      : null,
+  ];
+  return page('Settings', can ? 'Each change is checked, saved, and written to the audit log. Passwords are never shown again.' : 'Only the owner or an installer can change these.', restart, h('div', { class: 'grid' }, forms.filter(Boolean)));
+}
+
 const VIEWS = {
   overview: overviewView,
   datamap: datamapView,
@@ -1051,6 +1143,7 @@ const VIEWS = {
   incidents: incidentsView,
   audit: auditView,
   exit: exitView,
+  settings: settingsView,
   users: usersView,
   account: accountView,
 };

@@ -36,6 +36,14 @@ export function checkProfile(profile: BoardProfile, config: RuntimeConfig): Conf
       message: `${integrations} integrations; the ${profile.name} profile holds at most ${profile.maxIntegrations} in its RAM`,
     });
   }
+  const sessions = config.sessions?.maxSessions;
+  if (sessions !== undefined && sessions > profile.maxSessions) {
+    problems.push({
+      path: 'sessions.maxSessions',
+      code: 'profile-exceeded',
+      message: `${sessions} vendor sessions open at once; the ${profile.name} profile has RAM for at most ${profile.maxSessions} TLS sessions`,
+    });
+  }
   const bthome = config.sources?.bthome;
   const keys = bthome ? Object.keys(bthome.keys ?? {}).length : 0;
   if (keys > profile.maxBthomeKeys) {

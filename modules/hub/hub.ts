@@ -312,6 +312,16 @@ export class Hub {
   }
 
   /** Accepts an already-normalized reading (tests, other adapters). */
+  /**
+   * Sets or removes a BTHome device's bindkey while running (the settings page).
+   * False when BTHome was off at start: the key takes effect after a restart.
+   */
+  setBthomeKey(mac: string, key: string | undefined): boolean {
+    if (!this.#bthome) return false;
+    this.#bthome.setKey(mac, key);
+    return true;
+  }
+
   acceptReading(reading: Reading): void {
     this.#acceptReadings([reading]);
   }
@@ -497,6 +507,8 @@ export class Hub {
       openIncidents: this.incidents.list(id).filter((i) => i.state !== 'resolved').length,
       commandsAccepted: this.#commandCounts.get(id)?.accepted ?? 0,
       commandsRefused: this.#commandCounts.get(id)?.refused ?? 0,
+      session: f.session?.state ?? null,
+      sessionWaits: f.session?.waits ?? 0,
     };
   }
 

@@ -40,7 +40,7 @@ import { buildDataMap, type DataMapCompany } from '../pipeline/datamap.js';
 import type { DeviceInfo } from '../reading.js';
 import { checkFetchUrl, CONTRACT_MAX_BYTES, FETCH_TIMEOUT_MS, judgeFetch, type FetchContract } from './contract-fetch.js';
 import { enforcedVersion, type ContractArchive, type Hub, type HubIntegration } from './hub.js';
-import { SecretBook } from './secret-book.js';
+import { secretValueProblem, type SecretStore } from './secret-store.js';
 
 const STORE_DOMAIN = 'hub';
 const INSTALLED_KEY = 'installed';
@@ -148,10 +148,21 @@ export type FetchState =
 export interface InstallerPowers {
   host: Pick<Host, 'store' | 'crypto' | 'log'>;
   archive: ContractArchive;
+  /** Where the credentials the owner enters are kept (the hub's one secret store, secret-store.ts). */
+  secrets: SecretStore;
   /** Whether a credential is available from elsewhere (the desktop's secrets file, the board's lab provisioning). */
   configuredSecret(name: string): boolean;
   /** One GET for "add from an address"; without it, adding by address is refused with the reason. */
   fetch?: FetchContract;
+}
+
+export interface InstallerOptions {
+  /**
+   * The most integrations the hub runs at once (the board profile's
+   * `maxIntegrations`: each lane holds a RAM window); adding one beyond it is
+   * refused. No limit without it.
+   */
+  maxIntegrations?: number;
 }
 
 const refuse = (code: string, message: string, errors: ContractError[] = []): InstallOutcome => ({ ok: false, code, message, errors });
@@ -159,18 +170,16 @@ const refuse = (code: string, message: string, errors: ContractError[] = []): In
 export class IntegrationInstaller {
   readonly #hub: Hub;
   readonly #powers: InstallerPowers;
-  readonly #secrets: SecretBook;
+  readonly #secrets: SecretStore;
+  readonly #maxIntegrations: number;
   #fetch: FetchState = { state: 'idle' };
 
-  constructor(hub: Hub, powers: InstallerPowers) {
+  constructor(hub: Hub, powers: InstallerPowers, options: InstallerOptions = {}) {
     this.#hub = hub;
     this.#powers = powers;
-    this.#secrets = new SecretBook(powers.host.store, powers.host.crypto);
+    this.#secrets = powers.secrets;
+    this.#maxIntegrations = options.maxIntegrations ?? Infinity;
     hub.onRemoved((integration, contracts) => this.#afterRemoval(integration, contracts));
-  }
-
-  get secrets(): SecretBook {
-    return this.#secrets;
   }
 
   lint(text: string, endpoint?: string): LintResult {
@@ -210,7 +219,7 @@ export class IntegrationInstaller {
     const given = request.secrets ?? {};
     for (const [name, value] of Object.entries(given)) {
       if (name !== credential) return refuse('unknown-secret', `The contract names no credential "${name}"${credential ? ` (it names "${credential}")` : ''}; nothing was installed.`);
-      const problem = SecretBook.check(value);
+      const problem = secretValueProblem(value);
       if (problem) return refuse('bad-secret', `The value for "${name}" ${problem}; nothing was installed.`);
     }
     const newSecret = credential === undefined ? undefined : given[credential];
@@ -235,6 +244,13 @@ export class IntegrationInstaller {
       return { ok: true, integration: id, version: contract.version, status: outcome.status, ...(outcome.diff ? { diff: outcome.diff.changes.map((c) => `${c.direction}: ${c.summary}`) } : {}) };
     }
 
+    const running = hub.integrations.length;
+    if (running >= this.#maxIntegrations) {
+      return refuse(
+        'integration-limit',
+        `This hub runs at most ${this.#maxIntegrations} integrations (its board profile: each one holds a RAM window) and ${running} are on it; remove one first. Nothing was installed.`,
+      );
+    }
     if (credential && newSecret === undefined && !this.#hasSecret(credential)) {
       return refuse('credential-missing', `The contract names the credential "${credential}" (${contract.delivery.credentials!.type}); enter its value. Nothing was installed.`);
     }
@@ -272,7 +288,7 @@ export class IntegrationInstaller {
     if (!contract) return refuse('no-such-integration', `There is no integration "${integration}" on this hub.`);
     const credential = contract.delivery.credentials?.secret;
     if (name !== credential) return refuse('unknown-secret', `${integration}'s contract names no credential "${name}"${credential ? ` (it names "${credential}")` : ''}.`);
-    const problem = SecretBook.check(value);
+    const problem = secretValueProblem(value);
     if (problem) return refuse('bad-secret', `The value for "${name}" ${problem}; nothing was changed.`);
     this.#replaceSecret(integration, name, value, actor);
     return { ok: true, integration, version: contract.version, status: 'unchanged' };
@@ -306,7 +322,7 @@ export class IntegrationInstaller {
   }
 
   #hasSecret(name: string): boolean {
-    return this.#secrets.has(name) || this.#powers.configuredSecret(name);
+    return this.#secrets.get(name) !== undefined || this.#powers.configuredSecret(name);
   }
 
   #replaceSecret(integration: string, name: string, value: string, actor: string): void {

@@ -5,6 +5,7 @@
  */
 import type { Host, Logger } from '../host.js';
 import { createWebRouter, type WebRouter } from '../web/router.js';
+import type { SettingsFacade } from '../web/facade/settings.js';
 import type { WebAssets } from '../web/static.js';
 import type { Hub } from './hub.js';
 import { auditAuthEvent } from './facade/auth-audit.js';
@@ -21,6 +22,8 @@ export interface HubWebPageOptions {
   pbkdf2Iterations?: number;
   /** Adding and removing integrations from the page; without it those requests are refused. */
   installer?: IntegrationInstaller;
+  /** The settings area (facade/settings.ts); without it the page's settings answer 503. */
+  settings?: SettingsFacade;
 }
 
 export function createHubWebPage(
@@ -30,7 +33,12 @@ export function createHubWebPage(
   assets: WebAssets,
   options: HubWebPageOptions = {},
 ): HubWebPage {
-  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, ...(options.installer ? { installer: options.installer } : {}) });
+  const facade = createHubFacade(hub, {
+    clock: host.clock,
+    timers: host.timers,
+    ...(options.installer ? { installer: options.installer } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
   const router = createWebRouter({
     clock: host.clock,
     random: host.random,

@@ -39,6 +39,15 @@ export interface IntegrationStatus {
   /** Vendor commands acted on, and refused (forged, replayed, malformed, out of contract...). */
   commandsAccepted: number;
   commandsRefused: number;
+  /**
+   * The delivery connection when it opens on demand (modules/forward/sessions.ts):
+   * `open`, `opening`, `closed` (idle, or nothing to send) or `waiting_for_session`
+   * (the board's cap of open sessions is reached; records stay buffered). Null
+   * when the transport keeps its own connection.
+   */
+  session: 'open' | 'opening' | 'closed' | 'waiting_for_session' | null;
+  /** Times the integration waited for a session slot. */
+  sessionWaits: number;
 }
 
 export interface HubStatus {
@@ -84,6 +93,8 @@ export function integrationStateJson(status: IntegrationStatus): Record<string, 
     open_incidents: status.openIncidents,
     commands_accepted: status.commandsAccepted,
     commands_refused: status.commandsRefused,
+    session: status.session,
+    session_waits: status.sessionWaits,
   };
   for (const reason of DROP_REASONS) flat[`dropped_${reason}`] = status.dropped[reason];
   flat.dropped_total = DROP_REASONS.reduce((sum, reason) => sum + status.dropped[reason], 0);

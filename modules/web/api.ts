@@ -9,7 +9,7 @@
  *   back a consent they withdrew themselves; giving anything else, contract
  *   decisions, incidents, exit and accounts stay with the owner.
  * - installer (time-limited): sees how integrations run and configures them
- *   (endpoint, pause), names devices; never consent, audit log, exit or accounts.
+ *   (endpoint, pause) and the hub settings, names devices; never consent, audit log, exit or accounts.
  */
 import { parseDeviceNameRequest } from '../sources/device-names.js';
 import type { WebAuth } from './auth.js';
@@ -42,7 +42,8 @@ export interface ApiRoute {
   access: 'public' | readonly Role[];
   /** What the route does, for the "cannot do this" message. */
   what: string;
-  handler(context: ApiContext): ApiResult;
+  /** A promise only where the hub must wait on something outside it (a broker's test connection); hosts serve with `handle`. */
+  handler(context: ApiContext): ApiResult | Promise<ApiResult>;
 }
 
 const ANY: readonly Role[] = Object.freeze(['owner', 'member', 'installer'] as const);
@@ -254,6 +255,38 @@ export function buildApiRoutes(): ApiRoute[] {
       handler: (c) => json(c.facade.commandKey(c.params.integration!, actor(c))),
     },
     ...integrationRoutes(),
+
+    // ----- hub settings -----
+    { method: 'GET', path: '/api/settings', access: ANY, what: 'see the hub settings', handler: (c) => json(c.facade.settings()) },
+    {
+      method: 'POST',
+      path: '/api/settings',
+      access: CONFIGURERS,
+      what: 'change the hub settings',
+      handler: async (c) => json(await c.facade.changeSettings(c.body, actor(c))),
+    },
+    {
+      method: 'POST',
+      path: '/api/settings/bthome-key',
+      access: CONFIGURERS,
+      what: 'set a BTHome bindkey',
+      handler: (c) => {
+        const key = c.body.key;
+        if (key !== null && typeof key !== 'string') throw new HttpError(400, 'bad-field', '"key" must be the bindkey (32 hex digits), or null to remove it.');
+        return json(c.facade.setBthomeKey(text(c.body, 'mac', 40), key, actor(c)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/settings/wifi',
+      access: CONFIGURERS,
+      what: 'change the Wi-Fi network',
+      handler: (c) => {
+        const password = c.body.password;
+        if (password !== undefined && typeof password !== 'string') throw new HttpError(400, 'bad-field', '"password" must be a string ("" for an open network).');
+        return json(c.facade.setWifi({ ssid: text(c.body, 'ssid', 64), ...(password !== undefined ? { password } : {}) }, actor(c)));
+      },
+    },
 
     // ----- incidents -----
     { method: 'GET', path: '/api/incidents', access: ANY, what: 'see incidents', handler: (c) => json({ incidents: c.facade.incidents() }) },

@@ -24,6 +24,7 @@ import type { IncidentsFacade } from './facade/incidents.js';
 import type { IntegrationSettingsFacade } from './facade/integration-settings.js';
 import type { IntegrationAdmin } from './facade/integrations.js';
 import type { OverviewFacade } from './facade/overview.js';
+import type { SettingsFacade } from './facade/settings.js';
 
 export type Role = 'owner' | 'member' | 'installer';
 
@@ -56,4 +57,5 @@ export interface HubFacade
     HistoryFacade,
     IncidentsFacade,
     AuditFacade,
-    ExitFacade {}
+    ExitFacade,
+    SettingsFacade {}

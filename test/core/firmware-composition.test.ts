@@ -79,6 +79,8 @@ test('a configuration beyond the board profile is refused at boot, one problem p
   t.false(report.capabilities.sealing, 'refused whole: nothing is composed that could run into "memory full" later');
 
   t.deepEqual(checkProfile(profile, { hubId: 'h', integrations: [{ contract: 'a.json' }, { contract: 'b.json' }] }), [], 'at the limit is fine');
+  t.deepEqual(checkProfile(profile, { hubId: 'h', sessions: { maxSessions: 3 } }).map((p) => [p.path, p.code]), [['sessions.maxSessions', 'profile-exceeded']], 'more sessions than the profile has RAM for');
+  t.deepEqual(checkProfile(profile, { hubId: 'h', sessions: { maxSessions: 1 } }), [], 'fewer is fine');
   t.is(boardSettings({ hubId: 'h' }).profile, undefined, 'no profile (the desktop, an old lab build): nothing is checked');
 });
 

@@ -8,7 +8,7 @@ import type { Contract } from '../../modules/contract/types.js';
 import { CONTRACT_MAX_BYTES } from '../../modules/hub/contract-fetch.js';
 import { readInstalled } from '../../modules/hub/integration-installer.js';
 import { KEYRING_DOMAIN } from '../../modules/keyring.js';
-import { SECRETS_DOMAIN } from '../../modules/hub/secret-book.js';
+import { SECRETS_DOMAIN } from '../../modules/hub/secret-store.js';
 import { asJson, makeContract } from '../support/contracts.js';
 import { GOOD_TOKEN, makeLifecycleRig, PLUG } from '../support/lifecycle-rig.js';
 import { OWNER_PASSWORD } from '../support/web-client.js';
@@ -289,5 +289,42 @@ test('the configuration file seeds the first start; for an integration the page 
   rig.host.clock.advance(30_000);
   again = await login();
   t.deepEqual(await versions(again), { other: '1.1.0' });
+  await rig.stop();
+});
+
+test("adding an integration beyond the board profile's maxIntegrations is refused with the reason and keeps nothing", async (t) => {
+  const named = (id: string, version = '1.0.0') => {
+    const c = gridwise(version);
+    (c as { integration: string }).integration = id;
+    c.delivery.credentials = { type: 'bearer', secret: `${id}-token` };
+    return text(c);
+  };
+  // One integration from the configuration file counts towards the limit like those the page adds.
+  const rig = makeLifecycleRig({
+    maxIntegrations: 2,
+    config: { format: 'airlock-config/1', hubId: 'home-1', sources: { zigbee2mqtt: {} }, integrations: [{ contract: 'filed.json' }] },
+    contracts: { 'filed.json': named('filed') },
+  });
+  const { owner } = await rig.setUpOwner();
+  t.is((await owner.post('/api/integrations/install', { contract: named(ID), secrets: { [`${ID}-token`]: GOOD_TOKEN } })).status, 201);
+  const secretsBefore = rig.host.store.keys(SECRETS_DOMAIN);
+
+  const refused = await owner.post('/api/integrations/install', { contract: named('third'), secrets: { 'third-token': GOOD_TOKEN } });
+  t.is(refused.status, 409, refused.text);
+  t.is(refused.json.error, 'integration-limit');
+  t.regex(refused.json.message, /at most 2 integrations .*board profile.* 2 are on it; remove one first/);
+  t.deepEqual(rig.runtime.snapshot().integrations.map((i) => i.id).sort(), ['filed', ID].sort());
+  t.deepEqual(rig.host.store.keys(SECRETS_DOMAIN), secretsBefore, 'its credential is not kept');
+  t.false(readInstalled(rig.host.store).some((e) => e.id === 'third'));
+  t.is(rig.archive.load('third', '1.0.0'), undefined);
+
+  // A new version of one already on the hub is no new integration: it goes through.
+  const narrower = JSON.parse(named(ID, '1.0.1')) as Contract;
+  narrower.vendorStorage.retentionDays = 30;
+  t.is((await owner.post('/api/integrations/install', { contract: text(narrower) })).json.status, 'applied');
+
+  // Once one is removed there is room again.
+  t.is((await owner.post(`/api/exit/${ID}/delete`, { confirm: ID })).status, 200);
+  t.is((await owner.post('/api/integrations/install', { contract: named('third'), secrets: { 'third-token': GOOD_TOKEN } })).status, 201);
   await rig.stop();
 });

@@ -11,7 +11,7 @@ import type { Contract } from '../../modules/contract/types.js';
 import type { KeyValueStore, StoredValue } from '../../modules/host.js';
 import { FlashContractArchive } from '../../modules/hub/flash-archive.js';
 import { readInstalled } from '../../modules/hub/integration-installer.js';
-import { SECRETS_DOMAIN, secretKey } from '../../modules/hub/secret-book.js';
+import { SECRETS_DOMAIN, secretKey } from '../../modules/hub/secret-store.js';
 import { makeContract } from '../support/contracts.js';
 import { GOOD_TOKEN, makeLifecycleRig } from '../support/lifecycle-rig.js';
 import { platformCrypto } from '../support/platform.js';

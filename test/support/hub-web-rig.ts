@@ -9,8 +9,11 @@ import { utf8 } from '../../modules/bytes.js';
 import type { Contract } from '../../modules/contract/types.js';
 import { auditAuthEvent } from '../../modules/hub/facade/auth-audit.js';
 import { createHubFacade, type WebFacadePowers, type WebHubFacade } from '../../modules/hub/facade/hub-facade.js';
+import { createSettingsFacade } from '../../modules/hub/facade/settings.js';
 import { Hub, type ContractArchive } from '../../modules/hub/hub.js';
 import { IntegrationInstaller } from '../../modules/hub/integration-installer.js';
+import { parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
+import { SettingsStore } from '../../modules/hub/settings-store.js';
 import type { AuthEvent } from '../../modules/web/auth.js';
 import { createWebRouter, type WebRouter } from '../../modules/web/router.js';
 import type { WebAssets } from '../../modules/web/static.js';
@@ -91,9 +94,22 @@ export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebF
   hub.acceptMqtt('zigbee2mqtt/bridge/devices', utf8(JSON.stringify(devices.map((d) => ({ ...d, definition: { model: 'X', vendor: 'Y' } })))));
   hub.start();
   if (options.home) feedHome(hub, options.home);
-  // The page's "Add a service" over the real installer (no credentials come from elsewhere here).
-  const installer = new IntegrationInstaller(hub, { host, archive, configuredSecret: () => false });
-  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, installer, ...facadeOptions });
+  // Both page areas as the runtime composes them: the settings over a home broker that accepts every
+  // test connection, and "Add a service" over the real installer (no credentials come from elsewhere
+  // here), sharing the one secret store.
+  const config = parseRuntimeConfig({ hubId: 'home-1', localBroker: { url: 'mqtt://home.lan' }, sources: { zigbee2mqtt: {} } }).config!;
+  const settingsStore = new SettingsStore(host.store, host.crypto, host.log);
+  const settings = createSettingsFacade({
+    hub,
+    store: settingsStore,
+    crypto: host.crypto,
+    file: config,
+    running: config,
+    probe: () => Promise.resolve({ ok: true }),
+    reconnect: () => undefined,
+  });
+  const installer = new IntegrationInstaller(hub, { host, archive, secrets: settingsStore.secrets, configuredSecret: () => false });
+  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, settings, installer, ...facadeOptions });
   const events: AuthEvent[] = [];
   const toAudit = auditAuthEvent(hub);
   const router = createWebRouter({

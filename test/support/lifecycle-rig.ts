@@ -51,6 +51,8 @@ export interface LifecycleOptions {
   config?: Record<string, unknown>;
   /** Contract texts the configuration may name (`integrations[].contract`). */
   contracts?: Record<string, string>;
+  /** The board profile's limit, as main.ts passes it (RuntimeOptions.maxIntegrations). */
+  maxIntegrations?: number;
 }
 
 export function makeLifecycleRig(options: LifecycleOptions = {}): LifecycleRig {
@@ -72,16 +74,25 @@ export function makeLifecycleRig(options: LifecycleOptions = {}): LifecycleRig {
     });
     if (!checked.config) throw new Error(JSON.stringify(checked.problems));
     return startRuntime(
-      { config: { ...checked.config, localBroker: { url: 'mqtt://home.lan' } }, integrations: checked.integrations, version: '1.0.0', model: 'test', pbkdf2Iterations: TEST_ITERATIONS },
+      { config: { ...checked.config, localBroker: { url: 'mqtt://home.lan' } }, integrations: checked.integrations, version: '1.0.0', model: 'test', pbkdf2Iterations: TEST_ITERATIONS, ...(options.maxIntegrations !== undefined ? { maxIntegrations: options.maxIntegrations } : {}) },
       {
         host: { ...host, store },
         auditFlash,
         archive: rig.archive,
-        transport: (id, endpoint, contract, secret) => {
+        transport: (id, endpoint, contract, { secret, sessions }) => {
           const t = new FakeTransport(endpoint, () => host.clock.monotonic());
-          // The stand-in cloud: only the right token is accepted.
+          // Like the hosts' MQTT links, the credential is read once, when the endpoint's shared link is
+          // built (hosts/node/transports.ts): a replaced one must reach the cloud through a new link.
           const name = contract.delivery.credentials?.secret;
-          t.fallback = !name || secret(name) === GOOD_TOKEN ? 'ack' : 'rejected';
+          const claim = sessions.claim(`${endpoint} ${name ?? '-'}`, id, () => ({
+            token: name === undefined ? undefined : secret(name),
+            open: () => Promise.resolve(),
+            close: () => Promise.resolve(),
+          }));
+          // The stand-in cloud: only the right token is accepted.
+          t.fallback = !name || claim.link.token === GOOD_TOKEN ? 'ack' : 'rejected';
+          const close = t.close.bind(t);
+          t.close = () => close().then(() => claim.detach());
           transports.set(id, t);
           return t;
         },

@@ -21,6 +21,8 @@ export function integrationStatus(id: string, overrides: Partial<IntegrationStat
     openIncidents: 0,
     commandsAccepted: 0,
     commandsRefused: 0,
+    session: null,
+    sessionWaits: 0,
     ...overrides,
   };
 }

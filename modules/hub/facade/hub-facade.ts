@@ -17,6 +17,7 @@
  */
 import type { Clock, Timers } from '../../host.js';
 import type { HubFacade } from '../../web/facade.js';
+import type { SettingsFacade } from '../../web/facade/settings.js';
 import type { Hub } from '../hub.js';
 import { createAuditArea } from './audit.js';
 import { createConsentArea } from './consent.js';
@@ -30,6 +31,7 @@ import { createIntegrationSettingsArea } from './integration-settings.js';
 import { createIntegrationsArea } from './integrations.js';
 import type { IntegrationInstaller } from '../integration-installer.js';
 import { createOverviewArea } from './overview.js';
+import { noSettings } from './settings.js';
 
 export interface WebFacadePowers {
   clock: Clock;
@@ -42,6 +44,8 @@ export interface WebFacadePowers {
   previewScanLimit?: number;
   /** Adding and removing integrations (./integrations.ts); without it those requests are refused. */
   installer?: IntegrationInstaller;
+  /** The settings area (./settings.ts), built by the runtime that owns the brokers it reconnects. */
+  settings?: SettingsFacade;
 }
 
 export type WebHubFacade = HubFacade & { stop(): void };
@@ -66,6 +70,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
     ...incidents,
     ...createAuditArea(context),
     ...createExitArea(context, { ended: forgetIntegration }),
+    ...(powers.settings ?? noSettings()),
     stop() {
       stopHistory();
       stopConsent();
