@@ -25,7 +25,16 @@ export interface KeyringPowers {
   store: KeyValueStore;
   crypto: Crypto;
   random: Random;
+  /** Derived keys kept in RAM (default KEY_CACHE_ENTRIES); size it at about 4 per integration of the board profile. */
+  cacheEntries?: number;
 }
+
+/**
+ * Derived keys cached: data, pseudonym and command key of 8 integrations, with
+ * room for older epochs and the hub's own keys. Beyond it the oldest cached
+ * key is dropped (derived again when next needed: nothing is lost but an HKDF).
+ */
+export const KEY_CACHE_ENTRIES = 64;
 
 export class KeyringError extends Error {
   override name = 'KeyringError';
@@ -36,12 +45,25 @@ export class Keyring {
   readonly #crypto: Crypto;
   readonly #random: Random;
   readonly #cache = new Map<string, Uint8Array>();
+  readonly #cacheEntries: number;
+  #cacheEvictions = 0;
   #master: Uint8Array | undefined;
 
-  constructor({ store, crypto, random }: KeyringPowers) {
+  constructor({ store, crypto, random, cacheEntries }: KeyringPowers) {
     this.#store = store;
     this.#crypto = crypto;
     this.#random = random;
+    this.#cacheEntries = cacheEntries ?? KEY_CACHE_ENTRIES;
+  }
+
+  /** Cached keys dropped to stay within `cacheEntries` (many: raise it, each costs an HKDF again). */
+  get cacheEvictions(): number {
+    return this.#cacheEvictions;
+  }
+
+  /** Keys cached now. */
+  get cached(): number {
+    return this.#cache.size;
   }
 
   /** The integration's current epoch (1 until rotated). */
@@ -63,7 +85,7 @@ export class Keyring {
     if (!secret) return undefined;
     const info = utf8(`airlock/v1/${label}`);
     const derived = this.#crypto.hkdfSha256(this.#masterKey(), secret, info, KEY_BYTES);
-    this.#cache.set(label, derived);
+    this.#remember(label, derived);
     return derived;
   }
 
@@ -73,7 +95,7 @@ export class Keyring {
     const cached = this.#cache.get(label);
     if (cached) return cached;
     const derived = this.#crypto.hkdfSha256(this.#masterKey(), new Uint8Array(0), utf8(`airlock/v1/${label}`), KEY_BYTES);
-    this.#cache.set(label, derived);
+    this.#remember(label, derived);
     return derived;
   }
 
@@ -101,6 +123,15 @@ export class Keyring {
   /** Whether the epoch's secret still exists (its data can still be opened). */
   hasEpoch(integration: string, epoch: number): boolean {
     return this.#store.get(DOMAIN, this.#secretName(integration, epoch)) instanceof Uint8Array;
+  }
+
+  /** Caches a derived key, dropping the oldest cached one when full (insertion order: no cost on a hit). */
+  #remember(label: string, derived: Uint8Array): void {
+    if (this.#cache.size >= this.#cacheEntries) {
+      this.#cache.delete(this.#cache.keys().next().value as string);
+      this.#cacheEvictions++;
+    }
+    this.#cache.set(label, derived);
   }
 
   #masterKey(): Uint8Array {

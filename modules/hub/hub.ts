@@ -422,7 +422,9 @@ export class Hub {
     const head = this.audit.head();
     const sourceCounts = this.sources.counters.snapshot() as Record<string, { dropped?: Record<string, number> }>;
     let malformed = 0;
+    let devicesRefused = 0;
     for (const s of Object.values(sourceCounts)) for (const n of Object.values(s.dropped ?? {})) malformed += n;
+    for (const s of Object.values(sourceCounts)) devicesRefused += s.dropped?.['too-many-devices'] ?? 0;
     for (const [, n] of Object.entries(this.counters.snapshot().malformed)) malformed += n;
     const wall = clock.wallTime();
     return {
@@ -435,6 +437,8 @@ export class Hub {
         wallClockKnown: wall !== undefined,
         readingsReceived: this.counters.readingsReceived,
         malformedInputs: malformed,
+        devicesRefused,
+        windowsClosedEarly: this.counters.windowsClosedEarly,
         integrations: this.#lanes.size,
         auditHeadSeq: head.seq < 0 ? null : head.seq,
         auditHeadHash: head.seq < 0 ? null : head.hash,
