@@ -298,8 +298,13 @@ export class WebAuth {
 
   // ----- accounts (owner only; the router checks the role) -----
 
-  users(): { accounts: { name: string; role: Role; expiresAt: string | null }[]; invitations: { name: string; role: Role; expiresAt: string | null }[] } {
+  users(): {
+    accounts: { name: string; role: Role; expiresAt: string | null }[];
+    invitations: { name: string; role: Role; expiresAt: string | null }[];
+    limits: ReturnType<WebAuth['counters']>;
+  } {
     return {
+      limits: this.counters(),
       accounts: this.accounts.list().map((a) => ({ name: a.name, role: a.role, expiresAt: isoOrNull(a.expiresAt) })),
       invitations: this.accounts
         .invitations()

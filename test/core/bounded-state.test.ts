@@ -12,6 +12,7 @@ import { memoryContractArchive } from '../../modules/hub/memory-archive.js';
 import { Keyring } from '../../modules/keyring.js';
 import { Monitor } from '../../modules/monitor/publisher.js';
 import { hubStateJson } from '../../modules/monitor/status.js';
+import { ConsentBook, CONSENT_HISTORY } from '../../modules/pipeline/consent.js';
 import { Windows, type ClosedField } from '../../modules/pipeline/windows.js';
 import { createBthome } from '../../modules/sources/bthome.js';
 import { createSourceContext } from '../../modules/sources/context.js';
@@ -197,6 +198,16 @@ test(`enrolments: at most ${MAX_PENDING_ENROLMENTS} started at once; the oldest 
   for (let n = 0; n < MAX_PENDING_ENROLMENTS + 2; n++) auth.startEnrolment({ code: auth.accounts.invite('member', `m${n}`, null, null).code });
   t.is(auth.counters().enrolmentsForgotten, 2);
   t.deepEqual(auth.counters(), { sessionsEvicted: 0, failuresForgotten: 0, strangerFailuresForgotten: 0, enrolmentsForgotten: 2 });
+  t.deepEqual(auth.users().limits, auth.counters(), 'the owner reads them on the People page (GET /api/users)');
+});
+
+test(`consent history: the last ${CONSENT_HISTORY} changes in memory; every decision still holds`, (t) => {
+  const host = makeTestHost();
+  const consent = new ConsentBook(host);
+  for (let n = 0; n < CONSENT_HISTORY + 10; n++) consent.give('energy-saver', `purpose-${n}`, 'homeowner:web');
+  t.is(consent.history.length, CONSENT_HISTORY);
+  t.is(consent.history[0]!.purpose, 'purpose-10');
+  t.true(consent.isGiven('energy-saver', 'purpose-0'));
 });
 
 test('the RAM contract archive keeps one version per integration', (t) => {
