@@ -31,8 +31,9 @@ export interface KeyringPowers {
 
 /**
  * Derived keys cached: data, pseudonym and command key of 8 integrations, with
- * room for older epochs and the hub's own keys. Beyond it the oldest cached
- * key is dropped (derived again when next needed: nothing is lost but an HKDF).
+ * room for older epochs and the hub's own keys. Beyond it the least recently
+ * used key is dropped (derived again when next needed: nothing is lost but an
+ * HKDF), so the data keys records are sealed with stay while keys used once go.
  */
 export const KEY_CACHE_ENTRIES = 64;
 
@@ -79,7 +80,7 @@ export class Keyring {
    */
   key(use: KeyUse, integration: string, epoch = this.currentEpoch(integration)): Uint8Array | undefined {
     const label = `${use}\u0000${integration}\u0000${epoch}`;
-    const cached = this.#cache.get(label);
+    const cached = this.#recall(label);
     if (cached) return cached;
     const secret = this.#epochSecret(integration, epoch, epoch === this.currentEpoch(integration));
     if (!secret) return undefined;
@@ -92,7 +93,7 @@ export class Keyring {
   /** A key for the hub itself (e.g. the audit log's MAC), independent of any integration. */
   hubKey(purpose: string): Uint8Array {
     const label = `hub\u0000${purpose}`;
-    const cached = this.#cache.get(label);
+    const cached = this.#recall(label);
     if (cached) return cached;
     const derived = this.#crypto.hkdfSha256(this.#masterKey(), new Uint8Array(0), utf8(`airlock/v1/${label}`), KEY_BYTES);
     this.#remember(label, derived);
@@ -125,7 +126,17 @@ export class Keyring {
     return this.#store.get(DOMAIN, this.#secretName(integration, epoch)) instanceof Uint8Array;
   }
 
-  /** Caches a derived key, dropping the oldest cached one when full (insertion order: no cost on a hit). */
+  /** A cached key, moved to the back of the map (the map is kept in least recently used order). */
+  #recall(label: string): Uint8Array | undefined {
+    const cached = this.#cache.get(label);
+    if (cached) {
+      this.#cache.delete(label);
+      this.#cache.set(label, cached);
+    }
+    return cached;
+  }
+
+  /** Caches a derived key, dropping the least recently used one when full. */
   #remember(label: string, derived: Uint8Array): void {
     if (this.#cache.size >= this.#cacheEntries) {
       this.#cache.delete(this.#cache.keys().next().value as string);

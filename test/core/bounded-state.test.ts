@@ -131,13 +131,17 @@ test('the pipeline counts windows closed early in its counters', (t) => {
   t.is(rig.counters.internalErrors, 0);
 });
 
-test('the keyring keeps at most cacheEntries derived keys; one derived again is the same key', (t) => {
+test('the keyring keeps at most cacheEntries derived keys, the least recently used goes; one derived again is the same key', (t) => {
   const host = makeTestHost();
   const keyring = new Keyring({ store: host.store, crypto: host.crypto, random: host.random, cacheEntries: 3 });
   const first = keyring.key('data', 'i0')!;
-  for (let n = 1; n < 6; n++) keyring.key('data', `i${n}`);
+  const hot = keyring.key('data', 'hot')!;
+  for (let n = 1; n < 6; n++) {
+    keyring.key('data', `i${n}`);
+    t.is(keyring.key('data', 'hot'), hot, 'a key in use stays cached (the same bytes object)');
+  }
   t.is(keyring.cached, 3);
-  t.is(keyring.cacheEvictions, 3);
+  t.is(keyring.cacheEvictions, 4);
   t.true(bytesEqual(keyring.key('data', 'i0')!, first));
   t.is(keyring.cached, 3);
 });
