@@ -222,10 +222,10 @@ test('the RAM contract archive keeps one version per integration', (t) => {
   t.is(archive.load('energy-saver', '1.0.0'), undefined);
 });
 
-test('the hub publishes devices refused beyond its device limit in its state', (t) => {
+function hubWith(options: { sourceLimits?: { maxDevices: number } } = {}) {
   const host = makeTestHost({ flashBytes: 32 * 4096 });
-  const hub = new Hub(
-    { hubId: 'home-1', version: '0.1.0', model: 'test', integrations: [], sources: { zigbee2mqtt: {} } },
+  return new Hub(
+    { hubId: 'home-1', version: '0.1.0', model: 'test', integrations: [], sources: { zigbee2mqtt: {} }, ...options },
     {
       host,
       auditFlash: new MemoryFlash(8 * 4096, 4096),
@@ -233,10 +233,21 @@ test('the hub publishes devices refused beyond its device limit in its state', (
       transport: (_id, endpoint) => new FakeTransport(endpoint, () => host.clock.monotonic()),
     },
   );
+}
+
+test('the hub publishes devices refused beyond its device limit (256 by default) in its state', (t) => {
+  const hub = hubWith();
   for (let n = 0; n < 260; n++) hub.acceptMqtt(`zigbee2mqtt/plug ${n}`, utf8('{"power": 5}'));
   const state = hubStateJson(hub.snapshot().hub);
   t.is(state.devices_refused, 4);
   t.is(state.malformed_inputs, 4);
   t.is(state.windows_closed_early, 0);
   t.is(hub.sources.registry.size, 256);
+});
+
+test('a board profile sets the device limit through the hub\'s sourceLimits', (t) => {
+  const hub = hubWith({ sourceLimits: { maxDevices: 8 } });
+  for (let n = 0; n < 10; n++) hub.acceptMqtt(`zigbee2mqtt/plug ${n}`, utf8('{"power": 5}'));
+  t.is(hub.sources.registry.size, 8);
+  t.is(hub.snapshot().hub.devicesRefused, 2);
 });
