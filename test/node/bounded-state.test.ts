@@ -19,7 +19,7 @@ function tsFiles(dir: string, out: string[] = []): string[] {
 /** `file name` for each Map/Set given a name: fields, consts, object properties (`x: new Map()`). */
 function declaredInModules(): Set<string> {
   const found = new Set<string>();
-  const declaration = /(#?[A-Za-z_$][\w$]*)\s*(?::\s*(?:Readonly)?(?:Map|Set)<[^;=]*>\s*)?[:=]\s*new\s+(?:Map|Set)\b/g;
+  const declaration = /(#?[A-Za-z_$][\w$]*)\s*(?::\s*(?:Readonly)?(?:Map|Set)<[^;\n]*?>\s*)?[:=]\s*new\s+(?:Map|Set)\b/g;
   for (const path of tsFiles(join(repoRoot, 'modules'))) {
     const file = relative(repoRoot, path).split('\\').join('/');
     for (const match of readFileSync(path, 'utf8').matchAll(declaration)) found.add(`${file} ${match[1]}`);
