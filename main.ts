@@ -128,7 +128,7 @@ export default function main(): void {
           model: 'ESP32',
           versions,
           // The profile's RAM window, and its cap of vendor sessions (TLS) open at once.
-          ...(board.profile ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions } } : {}),
+          ...(board.profile ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions }, maxDevices: board.profile.maxDevices } : {}),
         },
         {
           host,
