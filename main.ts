@@ -128,9 +128,15 @@ export default function main(): void {
           version: versions().running,
           model: 'ESP32',
           versions,
-          // The profile's RAM window, its cap of vendor sessions (TLS) open at once, and of integrations (the page cannot add one beyond it).
+          // The profile's RAM window, its cap of vendor sessions (TLS) open at once, of devices the hub keeps
+          // state for, and of integrations (the page cannot add one beyond it).
           ...(board.profile
-            ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions }, maxIntegrations: board.profile.maxIntegrations }
+            ? {
+                buffer: board.profile.ramWindow,
+                sessions: { maxSessions: board.profile.maxSessions },
+                maxDevices: board.profile.maxDevices,
+                maxIntegrations: board.profile.maxIntegrations,
+              }
             : {}),
         },
         {

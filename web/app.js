@@ -1016,8 +1016,20 @@ async function usersView() {
         data.invitations.map((i) => h('tr', {}, h('td', {}, i.name), h('td', {}, `${i.role} (invited)`), h('td', {}, `code valid until ${when(i.expiresAt)}`), h('td', {}))),
       ),
     )),
+    limitsNote(data.limits),
     form,
   );
+}
+
+/** What the hub's bounded tables dropped (sessions, login failures, enrolments), when anything. */
+function limitsNote(limits) {
+  if (!limits) return '';
+  const parts = [
+    [limits.sessionsEvicted, 'older sessions were logged out (too many open at once)'],
+    [limits.failuresForgotten + limits.strangerFailuresForgotten, 'failed-login records were forgotten (many names tried: someone may be guessing)'],
+    [limits.enrolmentsForgotten, 'unfinished enrolments were forgotten (that person starts again with the code)'],
+  ].filter(([n]) => n > 0);
+  return parts.length ? h('p', { class: 'msg msg-info' }, `Since the hub started: ${parts.map(([n, what]) => `${n} ${what}`).join('; ')}.`) : '';
 }
 
 function accountView() {

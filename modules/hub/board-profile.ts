@@ -23,6 +23,8 @@ export interface BoardProfile {
   maxSessions: number;
   /** BTHome bindkeys the configuration may name (each is a device the hub keeps counters for). */
   maxBthomeKeys: number;
+  /** Devices the hub keeps state for (registry, flood gate, names): about 640 B each at worst; a new one beyond is refused and counted (`devices_refused`). */
+  maxDevices: number;
 }
 
 /** Every limit the configuration exceeds, each with the path an installer edits. */

@@ -38,6 +38,7 @@ import type { Reading } from '../reading.js';
 import { createBthome, type BthomeConfig, type BthomeDecoder } from '../sources/bthome.js';
 import { DeviceNames, sourceOfDeviceId } from '../sources/device-names.js';
 import { createSourceContext, type SourceContext } from '../sources/context.js';
+import type { SourceLimits } from '../sources/limits.js';
 import type { MqttDecoder } from '../sources/decoder.js';
 import { createEsphome, type EsphomeConfig } from '../sources/esphome.js';
 import { stampNow } from '../sources/fields.js';
@@ -70,6 +71,8 @@ export interface HubOptions {
   monitorIntervalMs?: number;
   /** Each integration's RAM window (size, spill delay); a board profile sets it, the defaults suit a small board. */
   buffer?: WindowOptions;
+  /** The sources' limits (modules/sources/limits.ts); a board profile sets `maxDevices` (docs/esp32.md, "Bounded state"). */
+  sourceLimits?: Partial<SourceLimits>;
 }
 
 /** Earlier contract versions, so a restarted hub keeps enforcing the approved one while a widening waits. */
@@ -207,7 +210,7 @@ export class Hub {
       onAcknowledged: () => this.monitor.changed(),
     }, this.#cbor);
 
-    this.sources = createSourceContext(host.clock);
+    this.sources = createSourceContext(host.clock, options.sourceLimits);
     this.deviceNames = new DeviceNames({ store: host.store });
     const s = options.sources ?? {};
     if (s.zigbee2mqtt !== false) this.#decoders.push(createZigbee2Mqtt(s.zigbee2mqtt ?? {}, this.sources));
@@ -453,7 +456,9 @@ export class Hub {
     const head = this.audit.head();
     const sourceCounts = this.sources.counters.snapshot() as Record<string, { dropped?: Record<string, number> }>;
     let malformed = 0;
+    let devicesRefused = 0;
     for (const s of Object.values(sourceCounts)) for (const n of Object.values(s.dropped ?? {})) malformed += n;
+    for (const s of Object.values(sourceCounts)) devicesRefused += s.dropped?.['too-many-devices'] ?? 0;
     for (const [, n] of Object.entries(this.counters.snapshot().malformed)) malformed += n;
     const wall = clock.wallTime();
     return {
@@ -466,6 +471,8 @@ export class Hub {
         wallClockKnown: wall !== undefined,
         readingsReceived: this.counters.readingsReceived,
         malformedInputs: malformed,
+        devicesRefused,
+        windowsClosedEarly: this.counters.windowsClosedEarly,
         integrations: this.#lanes.size,
         auditHeadSeq: head.seq < 0 ? null : head.seq,
         auditHeadHash: head.seq < 0 ? null : head.hash,

@@ -117,6 +117,7 @@ export function runtimeConfigSchemas() {
         ramWindow: v.strictObject({ records: Count(2), bytes: Count(256) }),
         maxSessions: Count(1),
         maxBthomeKeys: Count(0),
+        maxDevices: Count(1),
       }),
     ),
     /** Moddable's Linux simulator only: the emulated partitions, name → bytes (hosts/moddable/lin/flash.ts). */

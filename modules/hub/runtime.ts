@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   versions?: () => unknown;
   /** Each integration's RAM window (records and bytes held before they spill to flash); the core's default without it. */
   buffer?: WindowOptions;
+  /** Devices the hub keeps state for (the board profile's; the sources' default, 256, without it): beyond it a new device is refused and counted. */
+  maxDevices?: number;
   /** PBKDF2 iterations for new password hashes on the page: a per-host figure (the desktop's 600 000); the core's (the board's) without it. */
   pbkdf2Iterations?: number;
   /**
@@ -133,6 +135,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       sources: hubSources(config, secret),
       ...(config.monitorIntervalMs ? { monitorIntervalMs: config.monitorIntervalMs } : {}),
       ...(options.buffer ? { buffer: options.buffer } : {}),
+      ...(options.maxDevices ? { sourceLimits: { maxDevices: options.maxDevices } } : {}),
     },
     {
       host,

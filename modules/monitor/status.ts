@@ -60,6 +60,10 @@ export interface HubStatus {
   wallClockKnown: boolean;
   readingsReceived: number;
   malformedInputs: number;
+  /** Of those, messages from a new device the hub had no room for (its device limit, docs/esp32.md "Bounded state"). */
+  devicesRefused: number;
+  /** Aggregation windows closed before their end because too many were open. */
+  windowsClosedEarly: number;
   integrations: number;
   auditHeadSeq: number | null;
   auditHeadHash: string | null;
@@ -110,6 +114,8 @@ export function hubStateJson(hub: HubStatus): Record<string, string | number | b
     wall_clock_known: hub.wallClockKnown,
     readings_received: hub.readingsReceived,
     malformed_inputs: hub.malformedInputs,
+    devices_refused: hub.devicesRefused,
+    windows_closed_early: hub.windowsClosedEarly,
     integrations: hub.integrations,
     audit_head_seq: hub.auditHeadSeq,
     audit_head_hash: hub.auditHeadHash,

@@ -57,7 +57,7 @@ test('configuration problems become boot problems, one per path, and a wrong sha
 });
 
 test('a configuration beyond the board profile is refused at boot, one problem per limit, and no hub is composed', (t) => {
-  const profile = { name: 'esp32', maxIntegrations: 2, ramWindow: { records: 16, bytes: 1024 }, maxSessions: 2, maxBthomeKeys: 1 };
+  const profile = { name: 'esp32', maxIntegrations: 2, ramWindow: { records: 16, bytes: 1024 }, maxSessions: 2, maxBthomeKeys: 1, maxDevices: 64 };
   const raw = {
     hubId: 'h',
     profile,

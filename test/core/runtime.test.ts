@@ -135,6 +135,17 @@ test('device messages from the home broker reach the hub; consent from the confi
   t.true(home.closed);
 });
 
+test('the board profile bounds the devices the hub keeps state for; one beyond is refused and counted', async (t) => {
+  const { runtime, brokers } = start(makeTestHost(), { maxDevices: 2 });
+  const home = brokers.role('home');
+  home.connect();
+  for (const name of ['plug_a', 'plug_b', 'plug_c']) home.deliver(`zigbee2mqtt/${name}`, JSON.stringify({ power: 120 }));
+  const hub = runtime.snapshot().hub;
+  t.is(hub.devicesRefused, 1, 'the third plug is refused');
+  t.is(hub.readingsReceived, 2, 'its reading is not taken in');
+  await runtime.stop();
+});
+
 test('a graceful stop says offline and closes both connections', async (t) => {
   const { runtime, brokers, monitor } = start(makeTestHost());
   monitor.connect();

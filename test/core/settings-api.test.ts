@@ -113,7 +113,7 @@ test('a bindkey of the wrong length is refused; a right one decrypts at once and
 });
 
 test("a bindkey beyond the board profile's room is refused, as the next boot would refuse it", async (t) => {
-  const tiny: BoardProfile = { name: 'tiny', maxIntegrations: 4, ramWindow: { records: 8, bytes: 1024 }, maxSessions: 2, maxBthomeKeys: 1 };
+  const tiny: BoardProfile = { name: 'tiny', maxIntegrations: 4, ramWindow: { records: 8, bytes: 1024 }, maxSessions: 2, maxBthomeKeys: 1, maxDevices: 64 };
   const rig = startSettingsRig({ checkSettings: (config) => checkProfile(tiny, config) });
   const { owner } = await setUpOwner(rig);
   t.is((await owner.post('/api/settings/bthome-key', { mac: BTHOME_MAC, key: BINDKEY })).status, 200);

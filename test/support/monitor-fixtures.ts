@@ -38,6 +38,8 @@ export function snapshot(integrations: IntegrationStatus[]): MonitorSnapshot {
       wallClockKnown: true,
       readingsReceived: 0,
       malformedInputs: 0,
+      devicesRefused: 0,
+      windowsClosedEarly: 0,
       integrations: integrations.length,
       auditHeadSeq: null,
       auditHeadHash: null,
