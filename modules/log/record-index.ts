@@ -43,7 +43,6 @@ export class RecordIndex {
   #u32: Uint32Array = EMPTY_U32;
   /** The stamp's time: wall ms or monotonic ms of its boot (flags say which). */
   #time: Float64Array = EMPTY_F64;
-  #capacity = 0;
   #first = 0;
   #count = 0;
   /** Older copies by seq, newest first; created on the first one. */
@@ -55,11 +54,11 @@ export class RecordIndex {
 
   /** Rows allocated (what the index costs in RAM: 28 bytes each). */
   get capacity(): number {
-    return this.#capacity;
+    return this.#time.length;
   }
 
   push(seq: number, epoch: number, flags: number, boot: number, time: number, size: number, at: number, purposes: number): void {
-    if (this.#count === this.#capacity) this.#resize(Math.max(MIN_CAPACITY, this.#capacity * 2));
+    if (this.#count === this.capacity) this.#resize(Math.max(MIN_CAPACITY, this.capacity * 2));
     const r = this.#row(this.#count);
     const u = r * U_FIELDS;
     this.#u32[u + U_SEQ] = seq;
@@ -133,7 +132,7 @@ export class RecordIndex {
   shift(n: number): void {
     n = Math.min(n, this.#count);
     if (this.#older) for (let k = 0; k < n; k++) this.#forgetOlder(this.seq(k));
-    this.#first = this.#capacity === 0 ? 0 : (this.#first + n) % this.#capacity;
+    this.#first = this.capacity === 0 ? 0 : (this.#first + n) % this.capacity;
     this.#count -= n;
     this.#shrink();
   }
@@ -176,8 +175,7 @@ export class RecordIndex {
     for (let i = 0; i < n; i++) order[i] = this.#row(order[i]!);
     this.#u32 = new Uint32Array(Math.max(MIN_CAPACITY, n) * U_FIELDS);
     this.#time = new Float64Array(Math.max(MIN_CAPACITY, n));
-    this.#capacity = Math.max(MIN_CAPACITY, n);
-    this.#first = 0;
+        this.#first = 0;
     this.#count = 0;
     const older = this.#older;
     this.#older = undefined;
@@ -208,7 +206,7 @@ export class RecordIndex {
   }
 
   #row(k: number): number {
-    return (this.#first + k) % this.#capacity;
+    return (this.#first + k) % this.capacity;
   }
 
   #u(k: number, field: number): number {
@@ -225,9 +223,8 @@ export class RecordIndex {
     if (this.#count === 0) {
       this.#u32 = EMPTY_U32;
       this.#time = EMPTY_F64;
-      this.#capacity = 0;
       this.#first = 0;
-    } else if (this.#capacity > MIN_CAPACITY && this.#count <= this.#capacity >> 2) this.#resize(Math.max(MIN_CAPACITY, this.#capacity >> 1));
+    } else if (this.capacity > MIN_CAPACITY && this.#count <= this.capacity >> 2) this.#resize(Math.max(MIN_CAPACITY, this.capacity >> 1));
   }
 
   #resize(capacity: number): void {
@@ -240,7 +237,6 @@ export class RecordIndex {
     }
     this.#u32 = u32;
     this.#time = time;
-    this.#capacity = capacity;
     this.#first = 0;
   }
 }

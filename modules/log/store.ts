@@ -23,6 +23,7 @@ import type { IntegrationQueue, PendingRecord, QueueStats } from '../queue.js';
 import type { Stamp } from '../reading.js';
 import {
   decodeEntryHeader,
+  decodeSectorHeader,
   decodeStamp,
   encodeEntry,
   encodeStamp,
@@ -333,33 +334,36 @@ export class RecordLog implements IntegrationQueue {
       unusableSectors: 0,
       seqGaps: 0,
     };
-    const found: { index: number; generation: number; entries: ScannedEntry[] }[] = [];
-    const tailDamage = new Map<number, number>();
+    // Pass 1, sector headers: which sectors are ours and their generations. Only the others are read whole here
+    // (blank, or what else they hold).
+    const logSectors: number[] = [];
     let otherData = 0;
+    const sectors = this.#sectors;
     for (let s = 0; s < this.#sectorCount; s++) {
-      const bytes = asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize));
-      const finding = scanSector(bytes, s * this.#blockSize, this.#fingerprint);
-      const sectors = this.#sectors;
+      sectors.reset(s, false);
+      const header = decodeSectorHeader(asBytes(this.#flash.read(s * this.#blockSize, SECTOR_HEADER_BYTES)));
+      if (header.ok && header.header.fingerprint === this.#fingerprint) {
+        sectors.status[s] = STATUS_LOG;
+        sectors.generation[s] = header.header.generation;
+        logSectors.push(s);
+        continue;
+      }
+      const finding = scanSector(asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize)), s * this.#blockSize, this.#fingerprint);
       sectors.reset(s, finding.state === 'blank');
       if (finding.state === 'unusable') {
         sectors.status[s] = STATUS_UNUSABLE;
         report.unusableSectors++;
         if (finding.why === 'foreign') report.foreignSectors++;
         else if (finding.why === 'not-a-log' || finding.why === 'version') otherData++;
-      } else if (finding.state === 'log') {
-        sectors.status[s] = STATUS_LOG;
-        sectors.generation[s] = finding.generation;
-        sectors.used[s] = finding.used;
-        if (finding.tailDamageAt >= 0) tailDamage.set(s, finding.tailDamageAt);
-        report.damagedRegions += finding.damagedRegions;
-        found.push({ index: s, generation: finding.generation, entries: finding.entries });
       }
     }
-    found.sort((a, b) => a.generation - b.generation);
+    // Pass 2, the log's sectors oldest first, each entry indexed as the scan finds it (no list of every entry).
+    logSectors.sort((a, b) => sectors.generation[a]! - sectors.generation[b]!);
+    const tailDamage = new Map<number, number>();
     /** Per tag, the highest committed record seq: a torn record's seq is sealed but its record is lost (inside the gap). */
     const committed = new Map<number, number>();
-    for (const { index, entries } of found) {
-      for (const e of entries) {
+    for (const index of logSectors) {
+      const visit = (e: ScannedEntry): void => {
         const h = e.header;
         const stream = this.#streamByTag(h.tag);
         if (!h.committed) {
@@ -369,7 +373,7 @@ export class RecordLog implements IntegrationQueue {
             this.#proveHigh(stream, h.seq, index);
             if (h.seq > stream.sealed) stream.sealed = h.seq;
           }
-          continue;
+          return;
         }
         if (h.kind === KIND_MARK) {
           this.#proveHigh(stream, e.high, index);
@@ -379,13 +383,13 @@ export class RecordLog implements IntegrationQueue {
               stream.settled = h.seq;
               stream.settledSector = index;
             }
-            continue;
+            return;
           }
           if (h.seq >= stream.floor) {
             stream.floor = h.seq;
             stream.floorSector = index;
           }
-          continue;
+          return;
         }
         this.#proveHigh(stream, h.seq, index);
         if (h.seq > stream.sealed) stream.sealed = h.seq;
@@ -393,7 +397,17 @@ export class RecordLog implements IntegrationQueue {
         // In the order found; settle() below sorts by seq and merges the copies a compaction whose erase never
         // finished left (the newer sector's is used). The stamp is sealed: read when the record is first opened.
         stream.index.push(h.seq, h.epoch, STAMP_UNKNOWN, 0, 0, e.size, e.at, 0);
+      };
+      const finding = scanSector(asBytes(this.#flash.read(index * this.#blockSize, this.#blockSize)), index * this.#blockSize, this.#fingerprint, visit);
+      if (finding.state !== 'log') {
+        // Not possible with a flash that reads the same twice; counted rather than thrown (recovery never throws).
+        sectors.status[index] = STATUS_UNUSABLE;
+        report.unusableSectors++;
+        continue;
       }
+      sectors.used[index] = finding.used;
+      if (finding.tailDamageAt >= 0) tailDamage.set(index, finding.tailDamageAt);
+      report.damagedRegions += finding.damagedRegions;
       report.logSectors++;
       if (this.#sectors.generation[index]! >= this.#generation) {
         this.#generation = this.#sectors.generation[index]!;
