@@ -166,6 +166,7 @@ export class RecordIndex {
    */
   settle(floor: number): void {
     const n = this.#count;
+    if (n === 0) return;
     const order = new Uint32Array(n);
     for (let k = 0; k < n; k++) order[k] = k;
     order.sort((a, b) => this.seq(a) - this.seq(b) || a - b);

@@ -160,7 +160,11 @@ interface Stream {
   /** Seqs the last recovery found unaccounted for (0, 0: none), until `settle()`. */
   gapFrom: number;
   gapTo: number;
-  /** Its live records, by seq: packed rows (record-index.ts), not an object per record. */
+  /**
+   * Its live records, by seq: packed rows (record-index.ts), not an object per record. The log's
+   * shared empty index while it has none (most integrations, most of the time: records go from the
+   * RAM window to the vendor); `#rowsOf` gives it its own before a row is added.
+   */
   index: RecordIndex;
   payloadBytes: number;
   limits: QueueLimits;
@@ -248,6 +252,8 @@ export class RecordLog implements IntegrationQueue {
   readonly #sectorCount: number;
   readonly #blockSize: number;
   readonly #streams = new Map<number, Stream>();
+  /** The index of every stream without records (never given a row). */
+  readonly #noRecords = new RecordIndex();
   readonly #sectors: SectorTable;
   /** Keys the integration tags in entry headers (format.ts integrationTag). */
   readonly #tagKey: Uint8Array;
@@ -396,7 +402,7 @@ export class RecordLog implements IntegrationQueue {
         if (h.seq > (committed.get(h.tag) ?? 0)) committed.set(h.tag, h.seq);
         // In the order found; settle() below sorts by seq and merges the copies a compaction whose erase never
         // finished left (the newer sector's is used). The stamp is sealed: read when the record is first opened.
-        stream.index.push(h.seq, h.epoch, STAMP_UNKNOWN, 0, 0, e.size, e.at, 0);
+        this.#rowsOf(stream).push(h.seq, h.epoch, STAMP_UNKNOWN, 0, 0, e.size, e.at, 0);
       };
       const finding = scanSector(asBytes(this.#flash.read(index * this.#blockSize, this.#blockSize)), index * this.#blockSize, this.#fingerprint, visit);
       if (finding.state !== 'log') {
@@ -417,6 +423,7 @@ export class RecordLog implements IntegrationQueue {
     for (const stream of this.#streams.values()) {
       const index = stream.index;
       index.settle(stream.floor);
+      if (index.length === 0) stream.index = this.#noRecords;
       for (let k = 0; k < index.length; k++) {
         const size = index.size(k);
         stream.payloadBytes += size - RECORD_OVERHEAD;
@@ -586,7 +593,7 @@ export class RecordLog implements IntegrationQueue {
       stream.high = seq;
       stream.highSector = this.#head;
     }
-    stream.index.push(seq, epoch, flags, boot, time, entry.length, at, options?.purposes ?? 0);
+    this.#rowsOf(stream).push(seq, epoch, flags, boot, time, entry.length, at, options?.purposes ?? 0);
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
     this.#sectors.records[this.#head]!++;
@@ -859,11 +866,13 @@ export class RecordLog implements IntegrationQueue {
   #removeFront(stream: Stream, n: number): void {
     for (let k = 0; k < n; k++) this.#forget(stream, k);
     stream.index.shift(n);
+    if (stream.index.length === 0) stream.index = this.#noRecords;
   }
 
   #dropAt(stream: Stream, k: number, reason: DropReason): void {
     this.#forget(stream, k);
     stream.index.removeAt(k);
+    if (stream.index.length === 0) stream.index = this.#noRecords;
     this.#dropped[reason]++;
     stream.dropped[reason]++;
   }
@@ -1211,6 +1220,12 @@ export class RecordLog implements IntegrationQueue {
     }
   }
 
+  /** The stream's own index, to add a row to (never the shared empty one). */
+  #rowsOf(stream: Stream): RecordIndex {
+    if (stream.index === this.#noRecords) stream.index = new RecordIndex();
+    return stream.index;
+  }
+
   #streamByTag(tag: number): Stream {
     let stream = this.#streams.get(tag);
     if (!stream) {
@@ -1226,7 +1241,7 @@ export class RecordLog implements IntegrationQueue {
         settledSector: -1,
         gapFrom: 0,
         gapTo: 0,
-        index: new RecordIndex(),
+        index: this.#noRecords,
         payloadBytes: 0,
         limits: {},
         dropped: { quota: 0, full: 0, retention: 0, corrupt: 0, purged: 0 },
