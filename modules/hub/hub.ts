@@ -71,7 +71,7 @@ export interface HubOptions {
   /** Each integration's RAM window (size, spill delay); a board profile sets it, the defaults suit a small board. */
   buffer?: WindowOptions;
   /**
-   * Records the forwarders hold decoded at once, all integrations together (default 64, see
+   * Records the forwarders hold decoded at once, all integrations together (default 128, see
    * delivery-budget.ts): bounds the drain peak when many vendors come back at once.
    */
   deliveryRecords?: number;
