@@ -178,7 +178,7 @@ interface Stream {
  * cost ~250 B of XS heap per 4 KB sector (22 KB for the board's partition);
  * these arrays are a few chunks. Which records live in a sector is not kept:
  * compaction and erase (once per sector filled) find them in the streams'
- * queues, and the counts answer "anything live here?" at once.
+ * indexes, and the counts answer "anything live here?" at once.
  */
 class SectorTable {
   /** STATUS_FREE, STATUS_UNUSABLE or STATUS_LOG. */
@@ -235,7 +235,7 @@ const HEADROOM = 2 * MARK_ENTRY_BYTES;
 /** Front records of one integration a full log will drop (a plan, applied only if it makes room). */
 interface Eviction {
   stream: Stream;
-  /** Records taken from the front of its queue, quota drops of the appending integration included. */
+  /** Records taken from the front of its index, quota drops of the appending integration included. */
   count: number;
   payload: number;
 }
