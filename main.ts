@@ -21,12 +21,14 @@ import Preference from 'preference';
 import { BootSupervisor, checkKeyStore, healthyForConfirmation, listKeysAtBoot, openLogPartition, type BootReport } from './modules/boot.js';
 import { fromHex, utf8 } from './modules/bytes.js';
 import type { Flash } from './modules/host.js';
+import { checkProfile } from './modules/hub/board-profile.js';
 import { boardSettings } from './modules/hub/board-settings.js';
 import { FlashContractArchive } from './modules/hub/flash-archive.js';
 import { memoryContractArchive } from './modules/hub/memory-archive.js';
 import { bootProblem, checkConfigContents } from './modules/hub/runtime-check.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './modules/hub/runtime-config.js';
 import { startRuntime, type Runtime } from './modules/hub/runtime.js';
+import { startSettings } from './modules/hub/runtime-settings.js';
 import { Keyring, KEYRING_DOMAIN } from './modules/keyring.js';
 import { MemoryFlash } from './modules/memory-flash.js';
 import { UpdateInstaller } from './modules/update/installer.js';
@@ -44,7 +46,7 @@ import { preferenceStore } from './hosts/moddable/store.js';
 import { makeTransport } from './hosts/moddable/transports.js';
 import { otaFirmwareSlot } from './hosts/moddable/update-slot.js';
 import { updateUploads } from './hosts/moddable/update-upload.js';
-import { startWifi } from './hosts/moddable/wifi.js';
+import { startWifi, type WifiController } from './hosts/moddable/wifi.js';
 
 /** The manifest's `config.airlock`: the configuration model (modules/hub/runtime-config.ts), checked at boot. */
 const raw: unknown = (config as unknown as { airlock?: unknown }).airlock;
@@ -62,6 +64,9 @@ export default function main(): void {
   const board = boardSettings(raw);
   const parsed = parseRuntimeConfig(raw);
   for (const problem of parsed.problems) supervisor.problem(bootProblem(problem));
+  // A configuration beyond the board profile is refused whole, now, rather than running into "memory full" later.
+  const beyondProfile = parsed.config && board.profile ? checkProfile(board.profile, parsed.config) : [];
+  for (const problem of beyondProfile) supervisor.problem(bootProblem(problem));
 
   const recordFlash = openLogPartition(supervisor, () => openFlashPartition(board.partition), { minBytes: board.logMinBytes, blockSize: 4096 });
   const host = makeModdableHost(store, { recordFlash: recordFlash ?? new MemoryFlash(VOLATILE_LOG.bytes, VOLATILE_LOG.block) });
@@ -85,10 +90,11 @@ export default function main(): void {
   const versions = (): UpdateStatus | { running: string } => trial?.status() ?? { running: board.version };
 
   const connections: MqttConnection[] = []; // opened once Wi-Fi is up
+  let wifi: WifiController | undefined; // started after the runtime; its settings page reaches it through this
   let online = false;
-  const runtime = safe || !parsed.config ? undefined : startBoardRuntime(parsed.config);
+  const runtime = safe || !parsed.config || beyondProfile.length > 0 ? undefined : startBoardRuntime(parsed.config);
 
-  function startBoardRuntime(settings: RuntimeConfig): Runtime | undefined {
+  function startBoardRuntime(fileConfig: RuntimeConfig): Runtime | undefined {
     const auditFlash =
       openLogPartition(supervisor, () => openFlashPartition(board.auditPartition), { minBytes: board.auditMinBytes, blockSize: 4096 }) ??
       volatileAudit();
@@ -96,7 +102,11 @@ export default function main(): void {
       supervisor.step('contracts', 'archive-missing', 'flash the firmware with its partition table (airlockctr); earlier contract versions are kept in RAM until then', () =>
         new FlashContractArchive(openFlashPartition(board.archivePartition), log),
       ) ?? memoryContractArchive();
-    const secret = secretStore(host.store, host.crypto, log, settings.secrets);
+    const nvsSecret = secretStore(host.store, host.crypto, log, fileConfig.secrets);
+    // What the page saved in NVS lies over config.airlock (docs/configuration.md says what wins).
+    const saved = startSettings(fileConfig, { store: host.store, crypto: host.crypto, log, secret: nvsSecret });
+    const settings = saved.config;
+    const secret = saved.secret;
     const checked = checkConfigContents(settings, {
       readContract: (name) => {
         const file = bundledContracts([name]).files[0];
@@ -111,15 +121,28 @@ export default function main(): void {
     const hubId = settings.hubId;
     const started = supervisor.step('hub', 'hub-unavailable', 'see the other problems (keys, store); restore NVS or reset the keys from the page', () =>
       startRuntime(
-        { config: settings, integrations: checked.integrations, version: versions().running, model: 'ESP32', versions },
+        {
+          config: fileConfig,
+          integrations: checked.integrations,
+          version: versions().running,
+          model: 'ESP32',
+          versions,
+          // The profile's RAM window, and its cap of vendor sessions (TLS) open at once.
+          ...(board.profile ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions }, maxDevices: board.profile.maxDevices } : {}),
+        },
         {
           host,
           auditFlash,
           archive,
-          transport: (integration, endpoint, contract) =>
-            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online }),
+          transport: (integration, endpoint, contract, sessions) =>
+            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online, sessions }),
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
+          settings: saved,
+          // A bindkey the page adds must fit the profile too: beyond it the next boot would refuse the configuration.
+          ...(board.profile ? { checkSettings: (candidate: RuntimeConfig) => checkProfile(board.profile!, candidate) } : {}),
+          // Wi-Fi starts after the runtime: the page reaches it late.
+          wifi: { network: () => wifi?.network(), save: (credentials) => wifi?.saveCredentials(credentials) },
           ...(webAssets ? { webAssets } : {}),
           admit: (check) => {
             checkKeyStore(supervisor, host.store, KEYRING_DOMAIN, { logHasRecords: check.logHeldRecords, keysAtBoot, probe: check.probeKeys });
@@ -148,7 +171,7 @@ export default function main(): void {
     );
   }
 
-  const wifi = supervisor.step('wifi', 'wifi-unavailable', 'check the board has Wi-Fi', () =>
+  wifi = supervisor.step('wifi', 'wifi-unavailable', 'check the board has Wi-Fi', () =>
     startWifi({ store: host.store, random: host.random, timers: host.timers, clock: host.clock, log, supervisor }),
   );
   const time = startTimeSync({ timers: host.timers, log, supervisor });
@@ -188,7 +211,7 @@ export default function main(): void {
   );
 
   const ready = supervisor.ready();
-  log.info('airlock: booted', { version: board.version, mode: ready.mode, boot: host.clock.bootCount, integrations: runtime?.snapshot().integrations.length ?? 0 });
+  log.info('airlock: booted', { version: board.version, profile: board.profile?.name ?? 'none', mode: ready.mode, boot: host.clock.bootCount, integrations: runtime?.snapshot().integrations.length ?? 0 });
 
   // A trial image is kept only after it has run healthy for a while: a crash soon after boot still reverts.
   if (trial && trial.status().state === 'trial') {

@@ -57,7 +57,7 @@ const UNFINISHED = 'unfinished';
 const SAFE = 'safe';
 
 /** Problems that stop sealing or buffering; the others only pause something (Wi-Fi, time) or are warnings. */
-const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged', 'hub-unavailable', 'config-invalid'];
+const STOPS_SEALING: readonly string[] = ['store-unreadable', 'store-unwritable', 'keys-damaged', 'hub-unavailable', 'config-invalid', 'profile-exceeded'];
 const STOPS_BUFFERING: readonly string[] = [...STOPS_SEALING, 'flash-missing', 'flash-size'];
 
 export class BootSupervisor {

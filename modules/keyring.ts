@@ -25,7 +25,17 @@ export interface KeyringPowers {
   store: KeyValueStore;
   crypto: Crypto;
   random: Random;
+  /** Derived keys kept in RAM (default KEY_CACHE_ENTRIES); size it at about 4 per integration of the board profile. */
+  cacheEntries?: number;
 }
+
+/**
+ * Derived keys cached: data, pseudonym and command key of 8 integrations, with
+ * room for older epochs and the hub's own keys. Beyond it the least recently
+ * used key is dropped (derived again when next needed: nothing is lost but an
+ * HKDF), so the data keys records are sealed with stay while keys used once go.
+ */
+export const KEY_CACHE_ENTRIES = 64;
 
 export class KeyringError extends Error {
   override name = 'KeyringError';
@@ -36,12 +46,25 @@ export class Keyring {
   readonly #crypto: Crypto;
   readonly #random: Random;
   readonly #cache = new Map<string, Uint8Array>();
+  readonly #cacheEntries: number;
+  #cacheEvictions = 0;
   #master: Uint8Array | undefined;
 
-  constructor({ store, crypto, random }: KeyringPowers) {
+  constructor({ store, crypto, random, cacheEntries }: KeyringPowers) {
     this.#store = store;
     this.#crypto = crypto;
     this.#random = random;
+    this.#cacheEntries = cacheEntries ?? KEY_CACHE_ENTRIES;
+  }
+
+  /** Cached keys dropped to stay within `cacheEntries` (many: raise it, each costs an HKDF again). */
+  get cacheEvictions(): number {
+    return this.#cacheEvictions;
+  }
+
+  /** Keys cached now. */
+  get cached(): number {
+    return this.#cache.size;
   }
 
   /** The integration's current epoch (1 until rotated). */
@@ -57,23 +80,23 @@ export class Keyring {
    */
   key(use: KeyUse, integration: string, epoch = this.currentEpoch(integration)): Uint8Array | undefined {
     const label = `${use}\u0000${integration}\u0000${epoch}`;
-    const cached = this.#cache.get(label);
+    const cached = this.#recall(label);
     if (cached) return cached;
     const secret = this.#epochSecret(integration, epoch, epoch === this.currentEpoch(integration));
     if (!secret) return undefined;
     const info = utf8(`airlock/v1/${label}`);
     const derived = this.#crypto.hkdfSha256(this.#masterKey(), secret, info, KEY_BYTES);
-    this.#cache.set(label, derived);
+    this.#remember(label, derived);
     return derived;
   }
 
   /** A key for the hub itself (e.g. the audit log's MAC), independent of any integration. */
   hubKey(purpose: string): Uint8Array {
     const label = `hub\u0000${purpose}`;
-    const cached = this.#cache.get(label);
+    const cached = this.#recall(label);
     if (cached) return cached;
     const derived = this.#crypto.hkdfSha256(this.#masterKey(), new Uint8Array(0), utf8(`airlock/v1/${label}`), KEY_BYTES);
-    this.#cache.set(label, derived);
+    this.#remember(label, derived);
     return derived;
   }
 
@@ -101,6 +124,25 @@ export class Keyring {
   /** Whether the epoch's secret still exists (its data can still be opened). */
   hasEpoch(integration: string, epoch: number): boolean {
     return this.#store.get(DOMAIN, this.#secretName(integration, epoch)) instanceof Uint8Array;
+  }
+
+  /** A cached key, moved to the back of the map (the map is kept in least recently used order). */
+  #recall(label: string): Uint8Array | undefined {
+    const cached = this.#cache.get(label);
+    if (cached) {
+      this.#cache.delete(label);
+      this.#cache.set(label, cached);
+    }
+    return cached;
+  }
+
+  /** Caches a derived key, dropping the least recently used one when full. */
+  #remember(label: string, derived: Uint8Array): void {
+    if (this.#cache.size >= this.#cacheEntries) {
+      this.#cache.delete(this.#cache.keys().next().value as string);
+      this.#cacheEvictions++;
+    }
+    this.#cache.set(label, derived);
   }
 
   #masterKey(): Uint8Array {

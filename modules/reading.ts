@@ -32,7 +32,7 @@ export type DeviceSource = 'zigbee2mqtt' | 'tasmota' | 'esphome' | 'bthome';
 export interface DeviceInfo {
   /** Stable id, prefixed by source: "z2m:<ieee or name>", "tasmota:<topic>", "esphome:<node>", "bthome:<mac>". */
   id: string;
-  /** The name the household gave it (zigbee2mqtt friendly name), when known. */
+  /** The name the household gave it, when known: zigbee2mqtt's friendly name, or (in `Hub.dataMap()`) one given on the page (modules/sources/device-names.ts). */
   name?: string;
   model?: string;
   vendor?: string;

@@ -4,7 +4,7 @@
 'use strict';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
-const app = { user: null, csrf: null, setupRequired: false, notice: null };
+const app = { user: null, csrf: null, setupRequired: false, notice: null, timeZone: undefined };
 
 const PAGES = [
   ['overview', 'Overview'],
@@ -15,6 +15,7 @@ const PAGES = [
   ['incidents', 'Incidents'],
   ['audit', 'Audit log'],
   ['exit', 'Leaving'],
+  ['settings', 'Settings'],
   ['users', 'People'],
   ['account', 'Password'],
 ];
@@ -48,7 +49,11 @@ function setAttrs(el, attrs) {
 function when(iso) {
   if (!iso) return 'never';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  try {
+    return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: app.timeZone });
+  } catch {
+    return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }); // a zone this browser does not know
+  }
 }
 
 function count(n) {
@@ -123,6 +128,7 @@ async function loadSession() {
   app.user = data.user;
   app.csrf = data.csrf;
   app.setupRequired = data.setupRequired;
+  if (app.user) app.timeZone = (await api('GET', '/api/settings')).data.timeZone || undefined;
 }
 
 function currentPage() {
@@ -366,102 +372,164 @@ function integrationCard(i) {
   );
 }
 
+// The data map, grouped company → purpose → kind of data; devices on demand. Filters survive a redraw.
+const mapFilter = { device: '', company: '' };
+
 async function datamapView() {
   const { data } = await api('GET', '/api/datamap');
-  const rows = data.rows;
+  const out = h('div', {});
+  const draw = () => out.replaceChildren(...mapBody(data).flat());
+  const deviceInput = h('input', { id: 'map-device', type: 'search', list: 'map-devices', value: mapFilter.device, autocomplete: 'off', oninput: (e) => { mapFilter.device = e.target.value; draw(); } });
+  const companySelect = h('select', { id: 'map-company', onchange: (e) => { mapFilter.company = e.target.value; draw(); } },
+    h('option', { value: '' }, 'All companies'),
+    data.companies.map((c) => h('option', { value: c.integration, selected: c.integration === mapFilter.company }, c.title)));
+  draw();
+  const nameable = data.devices.filter((d) => d.nameable);
   return page(
     'Data map',
-    'Which device\'s data goes to which company, changed how, and kept how long. Greyed lines do not flow now (no consent, or paused).',
-    sankey(rows),
-    h('h2', {}, 'In detail'),
-    h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        {},
-        h('thead', {}, h('tr', {}, ['Device', 'Data', 'Goes to', 'Changed before sending', 'Why', 'Waits in hub', 'Company keeps it', 'Company shares with', 'Flowing now'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, rows.map((r) =>
-          h('tr', {},
-            h('td', {}, r.deviceTitle), h('td', {}, r.field), h('td', {}, r.integrationTitle), h('td', {}, r.transform),
-            h('td', {}, r.purpose), h('td', {}, r.retention), h('td', {}, r.vendorStorage), h('td', {}, r.onwardSharing),
-            h('td', {}, r.flowing ? badge('ok', 'Yes') : badge('off', 'No')),
-          ),
-        )),
-      ),
+    'Which company receives which kind of data from your devices, for what, changed how and kept how long. Open a line to see its devices. Greyed: does not flow now (no consent, or paused).',
+    h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
+      h('div', {}, h('label', { for: 'map-device' }, 'Device'), deviceInput,
+        h('datalist', { id: 'map-devices' }, data.devices.map((d) => h('option', { value: d.title })))),
+      h('div', {}, h('label', { for: 'map-company' }, 'Company'), companySelect),
     ),
+    out,
+    nameable.length && app.user.role !== 'member' ? namingSection(data, nameable) : null,
   );
 }
 
-/** A three-column flow diagram: device → data field → company, one band per data-map row. */
-function sankey(rows) {
-  const columns = [[], [], []];
-  const add = (col, key, label) => {
-    let node = columns[col].find((n) => n.key === key);
-    if (!node) columns[col].push((node = { key, label, rows: 0 }));
-    node.rows++;
-    return node;
+/** What the filters leave: companies → purposes → kinds, each kind with its matching devices. */
+function filteredMap(data) {
+  const needle = mapFilter.device.trim().toLowerCase();
+  const match = (i) => !needle || data.devices[i].title.toLowerCase().includes(needle) || data.devices[i].id.toLowerCase().includes(needle);
+  return data.companies
+    .filter((c) => !mapFilter.company || c.integration === mapFilter.company)
+    .map((c) => ({ ...c, purposes: c.purposes
+      .map((p) => ({ ...p, kinds: p.kinds.map((k) => ({ ...k, devices: k.devices.filter(match) })).filter((k) => k.devices.length) }))
+      .filter((p) => p.kinds.length || !needle) }))
+    .filter((c) => c.purposes.length);
+}
+
+function mapBody(data) {
+  const companies = filteredMap(data);
+  const seen = new Set(companies.flatMap((c) => c.purposes.flatMap((p) => p.kinds.flatMap((k) => k.devices))));
+  const filtering = Boolean(mapFilter.device.trim() || mapFilter.company);
+  return [
+    h('p', { class: 'muted', id: 'map-count' }, filtering
+      ? `Showing ${companies.length} of ${data.companies.length} companies and ${seen.size} of ${data.devices.length} devices.`
+      : `${data.companies.length} companies receive data from ${seen.size} of your ${data.devices.length} devices.`),
+    companies.length ? flowDiagram(companies) : h('p', { class: 'msg msg-info' }, 'Nothing matches the filter.'),
+    companies.map((c) => companyCard(c, data, filtering)),
+  ];
+}
+
+function flowBadge(p, paused) {
+  if (p.flowing) return badge('ok', 'Flowing');
+  return badge('off', paused ? 'Paused' : 'Not flowing: no consent');
+}
+
+function companyCard(c, data, filtering) {
+  return h('section', { class: 'card', 'aria-label': c.title },
+    h('header', {}, h('h2', {}, c.title), c.paused ? badge('warn', 'Delivery paused') : null),
+    h('dl', { class: 'facts terms' },
+      h('dt', {}, 'Waits and is kept'), h('dd', {}, c.retention),
+      h('dt', {}, 'Stored in'), h('dd', {}, c.vendorStorage),
+      h('dt', {}, 'Shared with'), h('dd', {}, c.onwardSharing),
+    ),
+    c.purposes.map((p) => h('div', { class: `purpose-block${p.flowing ? '' : ' idle'}` },
+      h('h3', {}, `${p.description} `, flowBadge(p, c.paused)),
+      p.kinds.length === 0 ? h('p', { class: 'muted' }, 'None of your devices sends data for this.') : h('table', {},
+        h('thead', {}, h('tr', {}, ['Data', 'Changed before sending', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, p.kinds.map((k) => h('tr', {},
+          h('td', {}, k.field), h('td', {}, k.transform),
+          h('td', {}, k.devices.length === 1 ? h('span', { class: 'device', title: data.devices[k.devices[0]].id }, data.devices[k.devices[0]].title) : h('details', { open: filtering && k.devices.length <= 12 },
+            h('summary', {}, `${k.devices.length} devices`),
+            h('ul', { class: 'devices' }, k.devices.map((i) => h('li', { title: data.devices[i].id }, data.devices[i].title))))),
+        ))),
+      ),
+    )),
+  );
+}
+
+/** Naming devices whose gateway gives no name (Tasmota, ESPHome, BTHome). */
+function namingSection(data, nameable) {
+  const row = (d) => {
+    const input = h('input', { id: `name-${d.id}`, 'aria-label': `Name for ${d.id}`, maxlength: data.maxNameLength, value: d.named === 'owner' ? d.title : '', placeholder: d.title });
+    const save = async (e) => {
+      e.preventDefault();
+      const r = await attempt(() => api('POST', '/api/devices/name', { device: d.id, name: input.value }));
+      if (!r) return;
+      app.notice = r.data.named === 'owner' ? `${d.id} is now called "${r.data.title}".` : `${d.id} has no given name now.`;
+      render();
+    };
+    return h('tr', {}, h('td', { class: 'code' }, d.id), h('td', {}, h('form', { class: 'inline', onsubmit: save }, input, h('button', { type: 'submit' }, 'Save'))));
   };
-  const links = rows.map((r) => ({
-    a: add(0, r.device, r.deviceTitle),
-    b: add(1, `${r.device}/${r.field}`, r.field),
-    c: add(2, r.integration, r.integrationTitle),
-    flowing: r.flowing,
-  }));
-  const unit = 26;
-  const gap = 14;
-  const height = Math.max(...columns.map((col) => col.reduce((sum, n) => sum + n.rows * unit + gap, 0))) + 20;
-  const width = 1000;
-  const x = [200, 480, 740];
-  const nodeWidth = 14;
-  for (const col of columns) {
-    let y = 10;
-    for (const n of col) {
-      n.y = y;
-      n.used = 0;
-      n.usedOut = 0;
-      y += n.rows * unit + gap;
+  return h('details', { class: 'card', id: 'naming' },
+    h('summary', {}, `Name your devices (${nameable.length} Tasmota, ESPHome and BTHome devices)`),
+    h('p', { class: 'hint' }, `Zigbee devices show the name zigbee2mqtt gives them. Others are known by a topic or an address: give them a name here (at most ${data.maxNameLength} characters; empty clears it).`),
+    h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Device'), h('th', { scope: 'col' }, 'Name'))), h('tbody', {}, nameable.map(row))),
+  );
+}
+
+/** Kinds of data → companies → purposes: one band per link, greyed when it does not flow. */
+function flowDiagram(companies) {
+  const columns = [new Map(), new Map(), new Map()];
+  const node = (col, key, label) => {
+    if (!columns[col].has(key)) columns[col].set(key, { col, key, label, in: 0, out: 0 });
+    return columns[col].get(key);
+  };
+  const links = new Map();
+  const link = (a, b, flowing) => {
+    const key = `${a.col}${a.key}\u0000${b.key}`;
+    const found = links.get(key);
+    if (found) found.flowing = found.flowing || flowing;
+    else links.set(key, { a, b, flowing });
+  };
+  for (const c of companies) {
+    const company = node(1, c.integration, c.title);
+    for (const p of c.purposes) {
+      const short = p.description.length > 40 ? `${p.description.slice(0, 39)}…` : p.description;
+      link(company, node(2, `${c.integration}/${p.purpose}`, short), p.flowing);
+      for (const k of p.kinds) link(node(0, k.field, k.field), company, p.flowing);
     }
   }
-  const band = (x1, n1, x2, n2, flowing, useOut) => {
-    const y1 = n1.y + (useOut ? n1.usedOut++ : n1.used++) * unit + unit / 2;
-    const y2 = n2.y + n2.used++ * unit + unit / 2;
+  for (const l of links.values()) { l.a.out++; l.b.in++; }
+  const unit = 16;
+  const gap = 12;
+  const x = [160, 410, 660];
+  const nodeWidth = 12;
+  let height = 0;
+  for (const col of columns) {
+    let y = 6;
+    for (const n of col.values()) {
+      n.y = y;
+      n.h = Math.max(n.in, n.out, 1) * unit;
+      n.usedIn = 0;
+      n.usedOut = 0;
+      y += n.h + gap;
+    }
+    height = Math.max(height, y);
+  }
+  const paths = [...links.values()].map((l) => {
+    const x1 = x[l.a.col] + nodeWidth;
+    const x2 = x[l.b.col];
+    const y1 = l.a.y + (l.a.h / l.a.out) * (l.a.usedOut++ + 0.5);
+    const y2 = l.b.y + (l.b.h / l.b.in) * (l.b.usedIn++ + 0.5);
     const mid = (x1 + x2) / 2;
-    return s('path', {
-      d: `M${x1} ${y1} C${mid} ${y1} ${mid} ${y2} ${x2} ${y2}`,
-      fill: 'none',
-      stroke: flowing ? '#0b5cad' : '#b8c0c8',
-      'stroke-opacity': flowing ? 0.45 : 0.6,
-      'stroke-width': unit - 6,
-      'stroke-dasharray': flowing ? undefined : '6 4',
-    });
-  };
-  const paths = [];
-  for (const l of links) {
-    paths.push(band(x[0] + nodeWidth, l.a, x[1], l.b, l.flowing, true));
-  }
-  for (const col of columns) for (const n of col) n.used = 0;
-  for (const l of links) {
-    l.b.usedOut = l.b.usedOut || 0;
-    paths.push(band(x[1] + nodeWidth, l.b, x[2], l.c, l.flowing, true));
-  }
+    return s('path', { d: `M${x1} ${y1} C${mid} ${y1} ${mid} ${y2} ${x2} ${y2}`, fill: 'none', stroke: l.flowing ? '#0b5cad' : '#b8c0c8', 'stroke-opacity': l.flowing ? 0.4 : 0.6, 'stroke-width': unit - 5, 'stroke-dasharray': l.flowing ? undefined : '6 4' });
+  });
   const labels = [];
   columns.forEach((col, ci) => {
-    for (const n of col) {
-      labels.push(s('rect', { x: x[ci], y: n.y, width: nodeWidth, height: n.rows * unit, rx: 3, fill: ['#12263f', '#3d5a80', '#0b5cad'][ci] }));
+    for (const n of col.values()) {
+      labels.push(s('rect', { x: x[ci], y: n.y, width: nodeWidth, height: n.h, rx: 3, fill: ['#3d5a80', '#12263f', '#0b5cad'][ci] }));
       const left = ci === 0;
-      // A white halo keeps the middle column's labels readable over the bands.
-      labels.push(s('text', { x: left ? x[ci] - 8 : x[ci] + nodeWidth + 8, y: n.y + (n.rows * unit) / 2 + 5, 'text-anchor': left ? 'end' : 'start', 'font-size': 14, stroke: '#fff', 'stroke-width': 4, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, n.label));
+      labels.push(s('text', { x: left ? x[ci] - 8 : x[ci] + nodeWidth + 8, y: n.y + n.h / 2 + 5, 'text-anchor': left ? 'end' : 'start', 'font-size': 14, stroke: '#fff', 'stroke-width': 4, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, n.label));
     }
   });
-  const headings = ['Device', 'Data', 'Company'].map((t, i) => s('text', { x: x[i] + nodeWidth / 2, y: height + 8, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600 }, t));
-  const description = rows.map((r) => `${r.deviceTitle} ${r.field} to ${r.integrationTitle}${r.flowing ? '' : ' (not flowing)'}`).join('; ');
-  return h(
-    'figure',
-    {},
-    h('figcaption', {}, 'Where your data goes'),
-    s('svg', { viewBox: `0 0 ${width} ${height + 20}`, width: '100%', role: 'img', 'aria-label': `Diagram: ${description}` }, paths, labels, headings),
-  );
+  const headings = ['Data', 'Company', 'Purpose'].map((t, i) => s('text', { x: x[i] + nodeWidth / 2, y: height + 12, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600 }, t));
+  const description = [...links.values()].map((l) => `${l.a.label} to ${l.b.label}${l.flowing ? '' : ' (not flowing)'}`).join('; ');
+  return h('figure', {}, h('figcaption', {}, 'Where your data goes'),
+    s('svg', { viewBox: `0 0 1040 ${height + 20}`, width: '100%', role: 'img', 'aria-label': `Diagram: ${description}` }, paths, labels, headings));
 }
 
 async function consentView() {
@@ -856,8 +924,20 @@ async function usersView() {
         data.invitations.map((i) => h('tr', {}, h('td', {}, i.name), h('td', {}, `${i.role} (invited)`), h('td', {}, `code valid until ${when(i.expiresAt)}`), h('td', {}))),
       ),
     )),
+    limitsNote(data.limits),
     form,
   );
+}
+
+/** What the hub's bounded tables dropped (sessions, login failures, enrolments), when anything. */
+function limitsNote(limits) {
+  if (!limits) return '';
+  const parts = [
+    [limits.sessionsEvicted, 'older sessions were logged out (too many open at once)'],
+    [limits.failuresForgotten + limits.strangerFailuresForgotten, 'failed-login records were forgotten (many names tried: someone may be guessing)'],
+    [limits.enrolmentsForgotten, 'unfinished enrolments were forgotten (that person starts again with the code)'],
+  ].filter(([n]) => n > 0);
+  return parts.length ? h('p', { class: 'msg msg-info' }, `Since the hub started: ${parts.map(([n, what]) => `${n} ${what}`).join('; ')}.`) : '';
 }
 
 function accountView() {
@@ -888,6 +968,92 @@ async function removeUser(name) {
   }
 }
 
+// ---------- hub settings ----------
+
+/** One settings form: its fields, a save button, and where the hub's answer goes. */
+function settingsForm(id, title, hint, fields, save, enabled) {
+  const result = h('div', { id: `${id}-result`, role: 'status' });
+  const form = h('form', { class: 'card', id }, h('h2', {}, title), hint ? h('p', { class: 'hint' }, hint) : null, [fields].flat(Infinity),
+    enabled ? h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, `Save ${title.replace(/^[A-Z](?=[a-z]+(\s|$))/, (c) => c.toLowerCase())}`)) : null, result);
+  if (!enabled) for (const input of form.querySelectorAll('input, textarea, select')) input.disabled = true;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    result.replaceChildren(h('p', { class: 'muted' }, 'Checking…'));
+    try {
+      const { data } = await save();
+      const now = data.applied.length ? `In effect now: ${data.applied.join(', ')}.` : '';
+      const later = data.restartNeeded.length ? ` Takes effect when the hub restarts: ${data.restartNeeded.join(', ')}.` : '';
+      result.replaceChildren(h('p', { class: 'msg msg-ok' }, data.changed.length ? `Saved. ${now}${later}` : 'Nothing changed.'));
+      if (data.settings.timeZone !== undefined) app.timeZone = data.settings.timeZone || undefined;
+    } catch (error) {
+      result.replaceChildren(h('p', { class: 'msg msg-bad', role: 'alert' }, error.message));
+    }
+  });
+  return form;
+}
+
+function brokerFields(prefix, broker) {
+  return [
+    field(`${prefix}-url`, 'Address', { value: broker ? broker.url : '', placeholder: 'mqtt://192.168.1.10:1883', required: true }),
+    field(`${prefix}-username`, 'User name', { value: broker ? broker.username : '', autocomplete: 'off' }),
+    field(`${prefix}-password`, 'Password', { type: 'password', autocomplete: 'new-password', placeholder: broker && broker.passwordSet ? 'set (leave empty to keep)' : '' }),
+    h('label', { for: `${prefix}-ca` }, 'CA certificate (PEM, for mqtts://)'),
+    h('textarea', { id: `${prefix}-ca`, rows: 2, placeholder: broker && broker.caSet ? 'set (leave empty to keep)' : '' }),
+  ];
+}
+
+function brokerForm(prefix) {
+  const password = value(`${prefix}-password`);
+  const ca = value(`${prefix}-ca`);
+  return { url: value(`${prefix}-url`).trim(), username: value(`${prefix}-username`).trim(), ...(password ? { password } : {}), ...(ca ? { ca } : {}) };
+}
+
+async function settingsView() {
+  const { data } = await api('GET', '/api/settings');
+  const can = app.user.role !== 'member';
+  const src = data.sources;
+  const check = (id, label, on) => h('label', { class: 'check' }, h('input', { type: 'checkbox', id, checked: on }), ` ${label}`);
+  const post = (path, body) => api('POST', path, body);
+  const restart = data.restartNeeded.length ? h('p', { class: 'msg msg-warn' }, `Saved, waiting for a restart of the hub: ${data.restartNeeded.join(', ')}.`) : null;
+  const forms = [
+    settingsForm('home-broker', 'Home broker', 'Where zigbee2mqtt, Tasmota and ESPHome publish. The hub tests a new broker before it saves it.',
+      brokerFields('home', data.localBroker), () => post('/api/settings', { localBroker: brokerForm('home') }), can),
+    settingsForm('monitor-broker', 'Monitoring broker', 'Where the hub reports its state and Home Assistant finds it.',
+      [check('monitor-same', 'Same as the home broker', data.monitorBroker === null), brokerFields('monitor', data.monitorBroker)],
+      () => post('/api/settings', { monitorBroker: document.getElementById('monitor-same').checked ? null : brokerForm('monitor') }), can),
+    settingsForm('sources-form', 'Sources', 'Which kinds of devices the hub listens to. Takes effect when the hub restarts.', [
+      check('src-z2m', 'zigbee2mqtt', src.zigbee2mqtt.on), field('src-z2m-topic', 'Base topic', { value: src.zigbee2mqtt.baseTopic }),
+      check('src-tasmota', 'Tasmota', src.tasmota.on), field('src-tasmota-topic', 'FullTopic', { value: src.tasmota.fullTopic }),
+      check('src-esphome', 'ESPHome', src.esphome.on), field('src-esphome-nodes', 'Nodes (comma-separated; empty: all)', { value: src.esphome.nodes.join(', ') }),
+      check('src-bthome', 'BTHome (Bluetooth)', src.bthome.on),
+    ], () => {
+      const on = (id, options) => (document.getElementById(id).checked ? options : false);
+      const nodes = value('src-esphome-nodes').split(',').map((n) => n.trim()).filter(Boolean);
+      return post('/api/settings', { sources: {
+        zigbee2mqtt: on('src-z2m', { baseTopic: value('src-z2m-topic').trim() }),
+        tasmota: on('src-tasmota', { fullTopic: value('src-tasmota-topic').trim() }),
+        esphome: on('src-esphome', nodes.length ? { nodes } : {}),
+        bthome: document.getElementById('src-bthome').checked,
+      } });
+    }, can),
+    settingsForm('bindkey-form', 'BTHome bindkey', `Devices with a key: ${src.bthome.keys.join(', ') || 'none'}. An empty key removes the device's key.`, [
+      field('bindkey-mac', 'Device MAC', { placeholder: 'a4:c1:38:8d:18:b2', required: true }),
+      field('bindkey-key', 'Bindkey (32 hex digits)', { autocomplete: 'off' }),
+    ], () => post('/api/settings/bthome-key', { mac: value('bindkey-mac').trim(), key: value('bindkey-key').trim() || null }), can),
+    settingsForm('hub-form', 'Hub', 'The hub id names the hub in MQTT topics and Home Assistant (takes effect at restart).', [
+      field('hub-id', 'Hub id', { value: data.hubId, required: true, maxlength: 32 }),
+      field('hub-tz', 'Time zone for this page', { value: data.timeZone || '', placeholder: 'Europe/Berlin (empty: this browser\'s)' }),
+    ], () => post('/api/settings', { hubId: value('hub-id').trim(), timeZone: value('hub-tz').trim() }), can),
+    data.wifi.available
+      ? settingsForm('wifi-form', 'Wi-Fi', `The hub joins ${data.wifi.ssid || 'no network yet'}.`, [
+          field('wifi-ssid', 'Network name', { value: data.wifi.ssid || '', required: true, maxlength: 32 }),
+          field('wifi-password', 'Password', { type: 'password', autocomplete: 'new-password' }),
+        ], () => post('/api/settings/wifi', { ssid: value('wifi-ssid'), password: value('wifi-password') }), can)
+      : null,
+  ];
+  return page('Settings', can ? 'Each change is checked, saved, and written to the audit log. Passwords are never shown again.' : 'Only the owner or an installer can change these.', restart, h('div', { class: 'grid' }, forms.filter(Boolean)));
+}
+
 const VIEWS = {
   overview: overviewView,
   datamap: datamapView,
@@ -897,6 +1063,7 @@ const VIEWS = {
   incidents: incidentsView,
   audit: auditView,
   exit: exitView,
+  settings: settingsView,
   users: usersView,
   account: accountView,
 };

@@ -50,11 +50,17 @@ export function boardBrokers(ctx: BoardBrokerContext): ConnectBroker {
     for (const topic of request.subscriptions) connection.subscribe(topic, 1);
     connection.onConnected = () => handlers.connected();
     connection.onMessage = (topic, payload) => handlers.message(topic, payload);
+    connection.onFailed = (reason) => handlers.failed?.(reason);
     ctx.connections.push(connection);
     if (ctx.online()) connection.open();
     return {
       publish: monitorPublish(connection, ctx.log),
-      close: () => Promise.resolve(connection.close()),
+      close: () => {
+        // Out of the list main.ts reopens on Wi-Fi's return: a replaced or probing connection stays closed.
+        const at = ctx.connections.indexOf(connection);
+        if (at >= 0) ctx.connections.splice(at, 1);
+        return Promise.resolve(connection.close());
+      },
     };
   };
 }

@@ -23,6 +23,7 @@ import {
   type TransportState,
 } from '../../modules/forward/transport.js';
 import type { Logger, Timers } from '../../modules/host.js';
+import type { Claim, SessionLink } from '../../modules/forward/sessions.js';
 
 export interface HttpsEndpoint {
   /** The endpoint URL as the contract (or the installer's override) names it. */
@@ -46,25 +47,47 @@ function statusKind(status: number): DeliveryErrorKind {
   return 'rejected';
 }
 
-export function httpsTransport(endpoint: HttpsEndpoint, powers: { log: Logger; timers: Timers }): Transport {
+/**
+ * One HTTP(S) server's connection, shared by the integrations that deliver
+ * there (the client queues their requests). With connections on demand the
+ * session pool closes it when idle or to hand its slot over; the next request
+ * opens a new one, and its TLS handshake counts in that delivery's latency.
+ */
+export class HttpLink implements SessionLink {
+  client: HTTPClient | undefined;
+
+  open(): Promise<void> {
+    return Promise.resolve(); // the connection opens with the first request
+  }
+
+  close(): Promise<void> {
+    this.drop();
+    return Promise.resolve();
+  }
+
+  drop(): void {
+    try {
+      this.client?.close();
+    } catch {
+      // already gone
+    }
+    this.client = undefined;
+  }
+}
+
+/** `session`: the endpoint's shared link and this lane's claim on it (connections on demand); without it a link of its own. */
+export function httpsTransport(endpoint: HttpsEndpoint, powers: { log: Logger; timers: Timers }, session?: Claim<HttpLink>): Transport {
   const { log, timers } = powers;
   const listeners = new StateListeners();
   let state: TransportState = 'disconnected';
-  let client: HTTPClient | undefined;
+  const link = session?.link ?? new HttpLink();
   let closed = false;
   const setState = (next: TransportState) => {
     if (next === state) return;
     state = next;
     listeners.emit(next);
   };
-  const drop = () => {
-    try {
-      client?.close();
-    } catch {
-      // already gone
-    }
-    client = undefined;
-  };
+  const drop = () => link.drop();
   const connect = (): HTTPClient =>
     new HTTPClient({
       host: endpoint.host,
@@ -75,7 +98,7 @@ export function httpsTransport(endpoint: HttpsEndpoint, powers: { log: Logger; t
         : { io: TLSSocket, TCP: { io: TCP }, secure: { serverName: endpoint.host, applicationLayerProtocolNegotiation: 'http/1.1' } },
       onError: (error: unknown) => {
         log.warn('https: connection failed', { host: endpoint.host, error: String(error) });
-        client = undefined; // the next send opens a new connection
+        link.client = undefined; // the next send opens a new connection
         setState('disconnected');
       },
     });
@@ -111,9 +134,9 @@ export function httpsTransport(endpoint: HttpsEndpoint, powers: { log: Logger; t
           ...(endpoint.headers ?? []),
         ]);
         try {
-          if (!client) setState('connecting');
-          client ??= connect();
-          client.request({
+          if (!link.client) setState('connecting');
+          link.client ??= connect();
+          link.client.request({
             method: 'POST',
             path: endpoint.path,
             headers,
@@ -131,7 +154,7 @@ export function httpsTransport(endpoint: HttpsEndpoint, powers: { log: Logger; t
             onDone(error: Error | null) {
               if (settled) return;
               if (error) {
-                client = undefined;
+                link.client = undefined;
                 return fail(status === 0 ? 'closed' : 'server', `https: ${where} failed before a complete response; the batch will be sent again`);
               }
               if (status >= 200 && status < 300) {
@@ -144,18 +167,19 @@ export function httpsTransport(endpoint: HttpsEndpoint, powers: { log: Logger; t
             },
           });
         } catch (error) {
-          client = undefined;
+          link.client = undefined;
           fail('unreachable', `https: cannot send to ${endpoint.host}: ${(error as Error).message}`);
         }
       });
     },
     state: () => state,
     onStateChange: (listener) => listeners.add(listener),
-    close(): Promise<void> {
+    ...(session ? { session } : {}),
+    async close(): Promise<void> {
       closed = true;
-      drop();
+      if (session) await session.detach(); // the shared link closes with its last lane
+      else drop();
       setState('disconnected');
-      return Promise.resolve();
     },
   };
 }

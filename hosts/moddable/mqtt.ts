@@ -21,6 +21,7 @@ import { utf8 } from '../../modules/bytes.js';
 import type { Logger, TimerHandle, Timers } from '../../modules/host.js';
 import { DeliveryError, endpointScope, StateListeners, type EndpointScope, type OutboundMessage, type SendOptions, type Transport, type TransportState } from '../../modules/forward/transport.js';
 import type { Publish } from '../../modules/monitor/publisher.js';
+import type { Claim, SessionLink } from '../../modules/forward/sessions.js';
 
 export interface MqttEndpoint {
   host: string;
@@ -40,6 +41,8 @@ export interface MqttEndpoint {
    * queues the PUBACK as it hands a message to onReadable; the hub takes it in that same turn.
    */
   persistentSession?: boolean;
+  /** Reopen by itself after a drop (default true). An on-demand session (MqttSessionLink) is reopened by the session pool instead. */
+  reconnect?: boolean;
 }
 
 interface Outgoing {
@@ -52,7 +55,12 @@ interface Outgoing {
 }
 
 const HEADER_ROOM = 8; // fixed header + remaining length + packet id
-const MAX_QUEUE = 32;
+/**
+ * Messages waiting for the socket. The monitor hands over one state document per integration at
+ * once (33 with the esp32s3 profile's 32 integrations), which 32 could not hold; entries hold only
+ * references to payloads their callers already made.
+ */
+const MAX_QUEUE = 48;
 const BACKOFF_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
 
 export class MqttConnection {
@@ -62,6 +70,8 @@ export class MqttConnection {
   readonly #queue: Outgoing[] = [];
   readonly #inflight = new Map<number, { message: Outgoing; timer: TimerHandle }>();
   readonly #subscriptions = new Map<string, 0 | 1>();
+  /** Per-topic receivers: the command topics of the integrations sharing this connection. */
+  readonly #receivers = new Map<string, (payload: Uint8Array) => void>();
   #client: MQTTClient | undefined;
   #connected = false;
   #writable = 0;
@@ -76,6 +86,8 @@ export class MqttConnection {
   readonly states = new StateListeners();
   onConnected: () => void = () => {};
   onDisconnected: () => void = () => {};
+  /** An attempt to connect failed before CONNACK (refused credentials, no route): the reason, then the backoff. */
+  onFailed: (reason: string) => void = () => {};
   onMessage: (topic: string, payload: Uint8Array) => void = () => {};
 
   constructor(endpoint: MqttEndpoint, powers: { timers: Timers; log: Logger }) {
@@ -143,6 +155,12 @@ export class MqttConnection {
       this.#queue.push({ topic, payload: typeof payload === 'string' ? utf8(payload) : payload, qos: options.qos, retain: options.retain, resolve, reject });
       this.#flush();
     });
+  }
+
+  /** Subscribes `topic` and hands what arrives there to `handler` (other topics go to onMessage). */
+  listen(topic: string, qos: 0 | 1, handler: (payload: Uint8Array) => void): void {
+    this.#receivers.set(topic, handler);
+    this.subscribe(topic, qos);
   }
 
   subscribe(topic: string, qos: 0 | 1 = 0): void {
@@ -254,7 +272,9 @@ export class MqttConnection {
         payload.set(p, at);
         at += p.length;
       }
-      this.onMessage(topic, payload);
+      const receiver = this.#receivers.get(topic);
+      if (receiver) receiver(payload);
+      else this.onMessage(topic, payload);
     }
   }
 
@@ -275,8 +295,8 @@ export class MqttConnection {
     if (wasConnected) {
       this.#log.warn('mqtt: disconnected', { host: this.#endpoint.host, reason });
       this.onDisconnected();
-    }
-    if (this.#closed) {
+    } else if (!this.#closed) this.onFailed(reason);
+    if (this.#closed || this.#endpoint.reconnect === false) {
       this.states.emit('disconnected');
       return;
     }
@@ -287,6 +307,47 @@ export class MqttConnection {
       this.open();
     }, delay);
     if (wasConnected) this.states.emit('connecting');
+  }
+}
+
+/**
+ * An MQTT connection opened on demand by the session pool
+ * (modules/forward/sessions.ts) and shared by the integrations that deliver
+ * to the same broker with the same credentials. Its connection does not
+ * reconnect by itself and keeps a persistent session, so the broker holds the
+ * vendor's QoS 1 commands while it is closed and hands them over at the next
+ * open.
+ */
+export class MqttSessionLink implements SessionLink {
+  readonly connection: MqttConnection;
+  #closing = false;
+
+  constructor(connection: MqttConnection) {
+    this.connection = connection;
+  }
+
+  open(lost: (reason: string) => void): Promise<void> {
+    this.#closing = false;
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      const stop = this.connection.states.add((state) => {
+        if (state === 'connected') {
+          opened = true;
+          resolve();
+        } else if (state === 'disconnected') {
+          stop();
+          if (!opened) reject(new DeliveryError('unreachable', 'mqtt: the session did not open'));
+          else if (!this.#closing) lost('connection lost');
+        }
+      });
+      this.connection.open();
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing = true;
+    this.connection.close();
+    return Promise.resolve();
   }
 }
 
@@ -305,29 +366,34 @@ export class MqttTransport implements Transport {
   readonly #topic: string;
   readonly #timers: Timers;
   readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
+  readonly #hasCommands: boolean;
+  /** Present when the connection opens on demand (MqttSessionLink): state and close go through it. */
+  readonly session?: Claim;
 
   /**
    * `commandTopic`: the vendor's command topic on the same broker (modules/forward/commands.ts),
    * subscribed at QoS 1 on this integration's own connection; what arrives there goes to the
    * `onCommand` listeners, which authenticate it (modules/audit/vendor-commands.ts).
    */
-  constructor(endpoint: string, topic: string, connection: MqttConnection, timers: Timers, commandTopic?: string) {
+  constructor(endpoint: string, topic: string, connection: MqttConnection, timers: Timers, commandTopic?: string, session?: Claim) {
     this.endpoint = endpoint;
     this.scope = endpointScope(endpoint);
     this.#topic = topic;
     this.#connection = connection;
     this.#timers = timers;
+    this.#hasCommands = commandTopic !== undefined;
+    if (session) this.session = session;
     if (commandTopic !== undefined) {
-      connection.subscribe(commandTopic, 1);
-      connection.onMessage = (received, payload) => {
-        if (received !== commandTopic) return;
+      connection.listen(commandTopic, 1, (payload) => {
         for (const listener of [...this.#commandListeners]) listener(payload, 'topic');
-      };
+      });
     }
   }
 
+  /** On demand, listening opens the session once: the subscription is made and what the broker kept arrives. */
   onCommand(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void {
     this.#commandListeners.add(listener);
+    if (this.#hasCommands) this.session?.visit();
     return () => void this.#commandListeners.delete(listener);
   }
 
@@ -351,14 +417,15 @@ export class MqttTransport implements Transport {
   }
 
   state(): TransportState {
-    return this.#connection.state;
+    return this.session ? this.session.state() : this.#connection.state;
   }
 
   onStateChange(listener: (state: TransportState) => void): () => void {
-    return this.#connection.states.add(listener);
+    return this.session ? this.session.onStateChange(listener) : this.#connection.states.add(listener);
   }
 
   close(): Promise<void> {
+    if (this.session) return this.session.detach(); // the shared connection closes with its last lane
     this.#connection.close();
     return Promise.resolve();
   }

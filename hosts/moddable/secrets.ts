@@ -7,29 +7,17 @@
  * build; they are copied into NVS on the first boot and should then be
  * removed from the manifest (a firmware image is not a secret store).
  */
-import { toHex, utf8 } from '../../modules/bytes.js';
 import type { Crypto, KeyValueStore, Logger } from '../../modules/host.js';
-
-const DOMAIN = 'secrets';
-
-export function secretKey(name: string, crypto: Crypto): string {
-  return name.length <= 15 ? name : `s${toHex(crypto.sha256(utf8(name))).slice(0, 14)}`;
-}
+import { secretStore as namedSecrets } from '../../modules/hub/secret-store.js';
 
 export function secretStore(store: KeyValueStore, crypto: Crypto, log: Logger, provisioned: Record<string, string> = {}): (name: string) => string | undefined {
+  const secrets = namedSecrets(store, crypto);
   for (const [name, value] of Object.entries(provisioned)) {
     try {
-      if (store.get(DOMAIN, secretKey(name, crypto)) === undefined) store.set(DOMAIN, secretKey(name, crypto), value);
+      if (secrets.get(name) === undefined) secrets.set(name, value);
     } catch (error) {
       log.warn(`secrets: cannot keep "${name}" in NVS (${(error as Error).message})`);
     }
   }
-  return (name) => {
-    try {
-      const value = store.get(DOMAIN, secretKey(name, crypto));
-      return typeof value === 'string' ? value : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  return (name) => secrets.get(name);
 }

@@ -4,8 +4,8 @@
  * network, retry with backoff, and open the setup access point when there is
  * no network yet or the first connection keeps failing.
  *
- * Credentials: the key-value store (`wifi`/`ssid`, `wifi`/`password`), set
- * from the setup page; else the build's `mcconfig ssid=... password=...`.
+ * Credentials: the key-value store (`wifi`/`network`, one JSON entry; older
+ * boards `wifi`/`ssid` and `wifi`/`password`), set from the settings page; else the build's `mcconfig ssid=... password=...`.
  * The setup AP is `airlock-XXXX` (end of the MAC) with a password made
  * randomly on first boot and kept in NVS: no default password is shared
  * between hubs (ETSI EN 303 645 provision 5.1). It is printed on the serial
@@ -34,11 +34,23 @@ export interface WifiController {
   /** From the setup page: saved to NVS, then used at once. */
   saveCredentials(credentials: WifiCredentials): void;
   requestSetup(): void;
+  /** The network the hub joins (its name only). */
+  network(): string | undefined;
   onOnline(listener: () => void): void;
   onOffline(listener: () => void): void;
 }
 
 function savedCredentials(store: KeyValueStore): WifiCredentials | undefined {
+  // One entry, so a power cut while saving leaves the old network or the new one, never one's name with the other's password.
+  const network = store.get('wifi', 'network');
+  if (typeof network === 'string') {
+    try {
+      const saved = JSON.parse(network) as WifiCredentials;
+      if (typeof saved.ssid === 'string' && saved.ssid !== '') return { ssid: saved.ssid, ...(typeof saved.password === 'string' ? { password: saved.password } : {}) };
+    } catch {
+      // unreadable: the older entries or the build's network below
+    }
+  }
   const ssid = store.get('wifi', 'ssid');
   const password = store.get('wifi', 'password');
   if (typeof ssid === 'string' && ssid !== '') return { ssid, ...(typeof password === 'string' ? { password } : {}) };
@@ -127,11 +139,10 @@ export function startWifi(powers: WifiPowers): WifiController {
     policy,
     accessPoint,
     saveCredentials(credentials) {
-      store.set('wifi', 'ssid', credentials.ssid);
-      if (credentials.password !== undefined) store.set('wifi', 'password', credentials.password);
-      else store.delete('wifi', 'password');
+      store.set('wifi', 'network', JSON.stringify({ ssid: credentials.ssid, ...(credentials.password !== undefined ? { password: credentials.password } : {}) }));
       dispatch({ type: 'credentials', credentials });
     },
+    network: () => savedCredentials(store)?.ssid,
     requestSetup: () => dispatch({ type: 'setup-requested' }),
     onOnline: (listener) => void online.push(listener),
     onOffline: (listener) => void offline.push(listener),

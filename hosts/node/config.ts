@@ -87,7 +87,7 @@ export function checkConfig(json: unknown, path: string, given: { secrets?: Reco
     integrations.push({ ...integration, ...(ca ? { ca: at(ca) } : {}) });
   }
   for (const [name, broker] of [['localBroker', file.localBroker], ['monitorBroker', file.monitorBroker]] as const) {
-    if (broker && 'url' in broker && broker.ca && !existsSync(at(broker.ca))) problems.push(`${name}.ca: ${at(broker.ca)} does not exist`);
+    if (broker && 'url' in broker && broker.ca && !broker.ca.includes('-----BEGIN') && !existsSync(at(broker.ca))) problems.push(`${name}.ca: ${at(broker.ca)} does not exist`);
   }
   const bthome = file.sources?.bthome;
   const bthomeReplay = bthome && bthome.replayFile ? at(bthome.replayFile) : undefined;

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../modules/host.js';
 import { startRuntime, type Runtime } from '../../modules/hub/runtime.js';
+import { startSettings } from '../../modules/hub/runtime-settings.js';
 import type { LoadedConfig } from './config.js';
 import { fileContractArchive } from './contract-archive.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
@@ -67,9 +68,11 @@ export interface RunOptions {
  */
 export async function runHub(config: LoadedConfig, options: RunOptions = {}): Promise<RunningHub> {
   const log = options.log ?? consoleLogger();
-  const file = config.file;
-  const flash = file.flash ?? {};
+  const flash = config.file.flash ?? {};
   const host = makeNodeHost({ dataDir: config.dataDir, flashBytes: flash.recordBytes, blockSize: flash.blockSize, noWallClock: options.noWallClock, log });
+  // What the page saved in the data folder lies over the file (docs/configuration.md says what wins).
+  const settings = startSettings(config.file, { store: host.store, crypto: host.crypto, log, secret: config.secret });
+  const file = settings.config;
   const auditFlash = new FileFlash({ path: join(config.dataDir, 'audit.flash'), byteLength: flash.auditBytes ?? 16 * 4096, blockSize: flash.blockSize ?? 4096 });
 
   let embedded: EmbeddedBroker | undefined;
@@ -89,16 +92,20 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
   const monitorBroker = file.monitorBroker ?? file.localBroker;
   const monitorBrokerUrl = monitorBroker && brokerUrl(monitorBroker, embedded?.url);
 
+  const hubId = file.hubId;
   const caFor = new Map(config.integrations.map((i) => [i.contract.integration, i.ca]));
   const runtime = startRuntime(
-    { config: file, integrations: config.integrations, version: VERSION, model: 'desktop host', buffer: DESKTOP_WINDOW, pbkdf2Iterations: DESKTOP_PBKDF2_ITERATIONS },
+    { config: config.file, integrations: config.integrations, version: VERSION, model: 'desktop host', buffer: DESKTOP_WINDOW, pbkdf2Iterations: DESKTOP_PBKDF2_ITERATIONS },
     {
       host,
       auditFlash,
       archive: fileContractArchive(join(config.dataDir, 'contracts')),
-      transport: (integration, endpoint, contract) => makeTransport(endpoint, contract, { hubId: config.hubId, secret: (name) => config.secret(name) ?? '', caFile: caFor.get(integration) }),
-      connect: nodeBrokers({ log, secret: config.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
+      // Connections open on demand, shared per endpoint; a desktop has no cap unless the configuration sets one.
+      transport: (integration, endpoint, contract, sessions) =>
+        makeTransport(endpoint, contract, { hubId, secret: (name) => settings.secret(name) ?? '', caFile: caFor.get(integration), sessions }),
+      connect: nodeBrokers({ log, secret: settings.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
       secret: config.secret,
+      settings,
       ...(file.web !== false ? { webAssets: loadWebAssets(WEB_ASSETS) } : {}),
     },
   );

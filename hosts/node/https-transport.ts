@@ -11,6 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { MAX_COMMAND_ANSWER_BYTES } from '../../modules/forward/commands.js';
+import type { Claim, SessionLink } from '../../modules/forward/sessions.js';
 import {
   DeliveryError,
   StateListeners,
@@ -35,6 +36,62 @@ export interface HttpsTransportOptions {
   headers?: Record<string, string>;
   /** INSECURE, FOR LOCAL TEST RECEIVERS ONLY: allows http:// to a loopback or home-network host. */
   insecurePlainHttpForLocalTests?: boolean;
+  /**
+   * Connections on demand (modules/forward/sessions.ts): the endpoint's shared
+   * link, whose agent carries the requests, and this lane's claim on it. The
+   * TLS handshake happens with the first request after the link opens, so its
+   * time is in that delivery's latency.
+   */
+  session?: { link: HttpsLink; claim: Claim };
+}
+
+/**
+ * One HTTPS endpoint's connection, shared by the integrations that deliver
+ * there: a keep-alive agent with one socket, destroyed when the session pool
+ * closes the link (idle, or its slot handed over).
+ */
+export class HttpsLink implements SessionLink {
+  readonly agent: http.Agent;
+
+  constructor(endpoint: string, options: Pick<HttpsTransportOptions, 'ca' | 'cert' | 'key'>) {
+    this.agent = new URL(endpoint).protocol === 'http:' ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : httpsAgent(options);
+  }
+
+  open(): Promise<void> {
+    return Promise.resolve(); // the socket opens with the first request
+  }
+
+  /**
+   * Ends the agent's sockets gracefully and resolves once they are closed (the
+   * server closed its side too), so the slot is free only when the connection
+   * is gone; cut after `CLOSE_GRACE_MS`. The agent opens a new socket for the
+   * next request.
+   */
+  async close(): Promise<void> {
+    const sockets = [...Object.values(this.agent.freeSockets), ...Object.values(this.agent.sockets)].flat().filter((s) => s !== undefined);
+    await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            if (socket.destroyed) return resolve();
+            const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+            socket.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            socket.end();
+          }),
+      ),
+    );
+    this.agent.destroy();
+  }
+}
+
+/** How long a graceful close may take before the socket is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+function httpsAgent(options: Pick<HttpsTransportOptions, 'ca' | 'cert' | 'key'>): https.Agent {
+  return new https.Agent({ keepAlive: true, maxSockets: 1, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: true });
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
@@ -43,6 +100,7 @@ const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 export class HttpsTransport implements Transport {
   readonly endpoint: string;
   readonly scope: EndpointScope;
+  readonly session?: Claim;
   readonly #url: URL;
   readonly #options: HttpsTransportOptions;
   readonly #agent: http.Agent;
@@ -57,16 +115,17 @@ export class HttpsTransport implements Transport {
     this.endpoint = options.endpoint;
     this.scope = endpointScope(options.endpoint);
     this.#options = options;
+    if (options.session) this.session = options.session.claim;
     if (this.#url.protocol === 'http:') {
       if (!options.insecurePlainHttpForLocalTests || this.scope !== 'local') {
         throw new TypeError(
           `https transport: ${options.endpoint} is plain http; use https:// (plain http is only for local test receivers, with insecurePlainHttpForLocalTests)`,
         );
       }
-      this.#agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.#agent = options.session?.link.agent ?? new http.Agent({ keepAlive: true, maxSockets: 1 });
       this.#request = http.request as typeof https.request;
     } else if (this.#url.protocol === 'https:') {
-      this.#agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: true });
+      this.#agent = options.session?.link.agent ?? httpsAgent(options);
       this.#request = https.request;
     } else {
       throw new TypeError(`https transport: endpoint "${options.endpoint}" must start with https://`);
@@ -166,7 +225,8 @@ export class HttpsTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.#agent.destroy();
+    if (this.session) await this.session.detach(); // the link closes with its last lane
+    else this.#agent.destroy();
     this.#setState('disconnected');
   }
 

@@ -51,7 +51,8 @@ export function nodeBrokers(ctx: NodeBrokerContext): ConnectBroker {
       connectTimeout: 5000,
       ...(request.will ? { will: { topic: request.will.topic, payload: Buffer.from(request.will.payload), retain: request.will.retain, qos: 1 as const } } : {}),
       ...('url' in broker && broker.username ? { username: broker.username, password: ctx.secret(broker.password?.secret ?? '') } : {}),
-      ...('url' in broker && broker.ca ? { ca: readFileSync(ctx.path(broker.ca)) } : {}),
+      // PEM text (set on the page) or a file holding it (the configuration file's way).
+      ...('url' in broker && broker.ca ? { ca: broker.ca.includes('-----BEGIN') ? broker.ca : readFileSync(ctx.path(broker.ca)) } : {}),
     });
     let warned = false;
     client.on('connect', (connack) => {
@@ -62,6 +63,7 @@ export function nodeBrokers(ctx: NodeBrokerContext): ConnectBroker {
       handlers.connected();
     });
     client.on('error', (error) => {
+      handlers.failed?.(error.message);
       if (!warned) ctx.log.warn(`${request.role} broker unreachable; retrying (${WHAT_WAITS[request.role]})`, { url, error: error.message });
       warned = true;
     });

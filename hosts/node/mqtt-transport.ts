@@ -60,8 +60,8 @@ export class MqttTransport implements Transport {
   readonly scope: EndpointScope;
   readonly topic: string;
   readonly #client: MqttClient;
+  readonly #publisher: MqttPublisher;
   readonly #listeners = new StateListeners();
-  readonly #inFlight = new Set<InFlight>();
   readonly #commandListeners = new Set<(payload: Uint8Array, source: 'topic' | 'answer') => void>();
   #state: TransportState = 'connecting';
   #closed = false;
@@ -77,28 +77,10 @@ export class MqttTransport implements Transport {
     if (!this.topic || /[#+]/.test(this.topic)) {
       throw new TypeError(`mqtt transport: "${this.topic}" is not a topic to publish to; the contract's delivery.topic names it, or an endpoint override's path (mqtts://host:8883/airlock/energy)`);
     }
-    const clientOptions: IClientOptions = {
-      protocol: url.protocol === 'mqtts:' ? 'mqtts' : 'mqtt',
-      host: url.hostname,
-      port: Number(url.port || (url.protocol === 'mqtts:' ? 8883 : 1883)),
-      clean: true,
-      reconnectPeriod: options.reconnectPeriodMs ?? 1000,
-      connectTimeout: options.connectTimeoutMs ?? 5000,
-      keepalive: options.keepaliveSeconds ?? 30,
-      queueQoSZero: false,
-      rejectUnauthorized: true,
-      ...(options.ca ? { ca: options.ca } : {}),
-      ...(options.cert ? { cert: options.cert } : {}),
-      ...(options.key ? { key: options.key } : {}),
-      ...(options.clientId ? { clientId: options.clientId } : {}),
-      ...(options.username ? { username: options.username } : {}),
-      ...(options.password ? { password: options.password } : {}),
-    };
-    this.#client = mqtt.connect(clientOptions);
     const commandTopic = options.commandTopic;
-    if (commandTopic !== undefined && (!commandTopic || /[#+]/.test(commandTopic))) {
-      throw new TypeError(`mqtt transport: command topic "${commandTopic}" must be a plain topic without wildcards`);
-    }
+    checkCommandTopic(commandTopic);
+    this.#client = mqtt.connect({ ...mqttClientOptions(url, options), clean: true, reconnectPeriod: options.reconnectPeriodMs ?? 1000 });
+    this.#publisher = new MqttPublisher(this.#client, options.endpoint);
     this.#client.on('connect', () => {
       // Clean sessions forget subscriptions: subscribe again at every connection.
       if (commandTopic) this.#client.subscribe(commandTopic, { qos: 1 }, () => undefined);
@@ -117,7 +99,7 @@ export class MqttTransport implements Transport {
     });
     this.#client.on('reconnect', () => this.#setState('connecting'));
     this.#client.on('close', () => {
-      this.#failInFlight('closed', 'the connection to the broker closed before the PUBACK');
+      this.#publisher.failAll('the connection to the broker closed before the PUBACK');
       this.#setState('disconnected');
     });
     // Connection errors are reported through 'close' and the sends; without a
@@ -140,8 +122,42 @@ export class MqttTransport implements Transport {
 
   send(message: OutboundMessage, options: SendOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new DeliveryError('unreachable', 'the transport is closed'));
+    return this.#publisher.publish(this.topic, message.body, options.timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#publisher.failAll('the transport was closed');
+    await this.#client.endAsync(true);
+    this.#setState('disconnected');
+  }
+
+  #setState(state: TransportState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#listeners.emit(state);
+  }
+}
+
+/**
+ * QoS 1 publishes over one MQTT.js client, each settled on its PUBACK or
+ * reported as not delivered (timeout, connection closed) and then removed
+ * from MQTT.js's outgoing store, so MQTT.js never resends it behind the
+ * forwarder's back.
+ */
+export class MqttPublisher {
+  readonly #client: MqttClient;
+  readonly #endpoint: string;
+  readonly #inFlight = new Set<InFlight>();
+
+  constructor(client: MqttClient, endpoint: string) {
+    this.#client = client;
+    this.#endpoint = endpoint;
+  }
+
+  publish(topic: string, body: Uint8Array, timeoutMs: number): Promise<void> {
     if (!this.#client.connected) {
-      return Promise.reject(new DeliveryError('unreachable', `not connected to ${this.endpoint}`));
+      return Promise.reject(new DeliveryError('unreachable', `not connected to ${this.#endpoint}`));
     }
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -160,20 +176,15 @@ export class MqttTransport implements Transport {
           this.#forget(entry.callback);
         },
       };
-      const timer = setTimeout(
-        () => entry.reject(new DeliveryError('timeout', `no PUBACK from ${this.endpoint} within ${options.timeoutMs} ms`)),
-        options.timeoutMs,
-      );
+      const timer = setTimeout(() => entry.reject(new DeliveryError('timeout', `no PUBACK from ${this.#endpoint} within ${timeoutMs} ms`)), timeoutMs);
       this.#inFlight.add(entry);
-      this.#client.publish(this.topic, Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength), { qos: 1 }, entry.callback);
+      this.#client.publish(topic, Buffer.from(body.buffer, body.byteOffset, body.byteLength), { qos: 1 }, entry.callback);
     });
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    this.#failInFlight('closed', 'the transport was closed');
-    await this.#client.endAsync(true);
-    this.#setState('disconnected');
+  /** The connection closed: every publish still waiting for its PUBACK is not delivered. */
+  failAll(reason: string): void {
+    for (const entry of [...this.#inFlight]) entry.reject(new DeliveryError('closed', reason));
   }
 
   /** Removes a publish from MQTT.js's outgoing store so it is never resent behind our back. */
@@ -192,15 +203,30 @@ export class MqttTransport implements Transport {
       if (at >= 0) queue.splice(at, 1);
     }
   }
+}
 
-  #failInFlight(kind: 'closed', reason: string): void {
-    for (const entry of [...this.#inFlight]) entry.reject(new DeliveryError(kind, reason));
-  }
+/** What MQTT.js needs to reach the broker of `url` (mqtt:// or mqtts://), with the hub's credentials. */
+export function mqttClientOptions(url: URL, options: Pick<MqttTransportOptions, 'ca' | 'cert' | 'key' | 'clientId' | 'username' | 'password' | 'connectTimeoutMs' | 'keepaliveSeconds'>): IClientOptions {
+  return {
+    protocol: url.protocol === 'mqtts:' ? 'mqtts' : 'mqtt',
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'mqtts:' ? 8883 : 1883)),
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+    keepalive: options.keepaliveSeconds ?? 30,
+    queueQoSZero: false,
+    rejectUnauthorized: true,
+    ...(options.ca ? { ca: options.ca } : {}),
+    ...(options.cert ? { cert: options.cert } : {}),
+    ...(options.key ? { key: options.key } : {}),
+    ...(options.clientId ? { clientId: options.clientId } : {}),
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.password ? { password: options.password } : {}),
+  };
+}
 
-  #setState(state: TransportState): void {
-    if (state === this.#state) return;
-    this.#state = state;
-    this.#listeners.emit(state);
+export function checkCommandTopic(topic: string | undefined): void {
+  if (topic !== undefined && (!topic || /[#+]/.test(topic))) {
+    throw new TypeError(`mqtt transport: command topic "${topic}" must be a plain topic without wildcards`);
   }
 }
 

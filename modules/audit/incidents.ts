@@ -74,6 +74,10 @@ export interface IncidentCounters {
   notKept: number;
   /** Unresolved incidents read back from the store at boot. */
   restored: number;
+  /** Resolved incidents dropped from memory to make room (MAX_HELD_INCIDENTS); their history is in the audit log. */
+  forgotten: number;
+  /** Reports refused because MAX_HELD_INCIDENTS incidents were all unresolved. */
+  refused: number;
 }
 
 export interface IncidentDeskPowers {
@@ -89,6 +93,13 @@ export interface IncidentDeskPowers {
 
 /** Unresolved incidents kept across reboots; more are handled but counted as `notKept`. */
 export const MAX_KEPT_INCIDENTS = 8;
+/**
+ * Incidents held in memory (open, notified and resolved). A new report beyond
+ * this forgets the oldest resolved one (the audit log keeps its history); when
+ * all are unresolved the report is refused, so a flood of reports cannot
+ * exhaust the board's RAM.
+ */
+export const MAX_HELD_INCIDENTS = 64;
 /** How often the uptime-only clock of an incident with no wall time is saved. */
 export const SPENT_SAVE_MS = 15 * 60_000;
 const STORE_DOMAIN = 'incident';
@@ -123,7 +134,7 @@ export class IncidentDesk {
   readonly #contract: (integration: string) => Contract | undefined;
   readonly #onAlert: AlertSink | undefined;
   readonly #incidents = new Map<string, Incident>();
-  readonly #counters = { opened: 0, notified: 0, resolved: 0, overdue: 0, notKept: 0, restored: 0 };
+  readonly #counters = { opened: 0, notified: 0, resolved: 0, overdue: 0, notKept: 0, restored: 0, forgotten: 0, refused: 0 };
   readonly #clocks = new Map<string, DeadlineClock>();
   readonly #store: KeyValueStore | undefined;
   readonly #log: Logger | undefined;
@@ -147,6 +158,7 @@ export class IncidentDesk {
     if (input.discoveredAt !== undefined && !(Number.isFinite(input.discoveredAt) && Math.abs(input.discoveredAt) <= MAX_DATE_MS)) {
       throw new IncidentError(`incident: "discoveredAt" must be ms since the Unix epoch within the Date range (±${MAX_DATE_MS}), got ${input.discoveredAt}`);
     }
+    this.#makeRoom(input.integration);
     const now = stampNow(this.#clock);
     const discovered: Stamp = input.discoveredAt === undefined ? now : { ...now, wall: input.discoveredAt };
     const contract = this.#contract(input.integration);
@@ -183,6 +195,21 @@ export class IncidentDesk {
     });
     this.check();
     return { ...incident };
+  }
+
+  /** Forgets the oldest resolved incident when MAX_HELD_INCIDENTS are held; refuses the report when none is resolved. */
+  #makeRoom(integration: string): void {
+    if (this.#incidents.size < MAX_HELD_INCIDENTS) return;
+    for (const incident of this.#incidents.values()) {
+      if (incident.state !== 'resolved') continue;
+      this.#incidents.delete(incident.id);
+      this.#clocks.delete(incident.id);
+      this.#counters.forgotten++;
+      return;
+    }
+    this.#counters.refused++;
+    this.#log?.warn(`incident for ${integration} refused: ${MAX_HELD_INCIDENTS} incidents are unresolved`);
+    throw new IncidentError(`incident: ${MAX_HELD_INCIDENTS} incidents are unresolved, the most the hub holds; resolve the ones that are over before reporting another`);
   }
 
   /** The people who must be told were told: stops the deadline clock. */

@@ -23,6 +23,7 @@ import type { PlainCbor } from '../pipeline/encode.js';
 import { EnvelopeEncoder } from './envelope.js';
 import { TokenBucket } from './pacing.js';
 import { ServiceLevelMonitor, type ServiceLevelEvent, type ServiceLevelOptions, type ServiceLevelSnapshot } from './service-levels.js';
+import type { Claim, SessionCounters } from './sessions.js';
 import { StampTime } from './stamp-time.js';
 import { checkTerms, type DeliveryTerms } from './terms.js';
 import { DELIVERY_ERROR_KINDS, DeliveryError, deliveryErrorKind, type DeliveryErrorKind, type Transport, type TransportState } from './transport.js';
@@ -84,6 +85,8 @@ export interface ForwarderSnapshot {
   /** Age of the oldest undelivered record, ms. */
   oldestAgeMs: number | undefined;
   serviceLevels: ServiceLevelSnapshot;
+  /** The lane's hold on its on-demand session (sessions.ts); absent for transports that keep their own connection. */
+  session?: SessionCounters;
 }
 
 type SleepReason = 'backoff' | 'breaker' | 'pacing' | 'idle';
@@ -101,6 +104,8 @@ export class Forwarder {
   readonly #hub: string;
   readonly #queue: IntegrationQueue;
   readonly #transport: Transport;
+  /** The transport's on-demand session, when it has one: held while there is something to send. */
+  readonly #claim: Claim | undefined;
   readonly #clock: Clock;
   readonly #timers: Timers;
   readonly #backoff: Backoff;
@@ -120,6 +125,8 @@ export class Forwarder {
   #unsubscribe: (() => void)[] = [];
   #ackedSeq: number | undefined;
   #connectingSince = 0;
+  /** When the lane asked for its session for the batch about to go: the latency counts the wait and the connect. */
+  #askedAt: number | undefined;
   #sentUpTo = -Infinity;
   #batchLimit: number;
   #idleWaiters: (() => void)[] = [];
@@ -132,6 +139,7 @@ export class Forwarder {
     this.#hub = options.hub;
     this.#queue = options.queue;
     this.#transport = options.transport;
+    this.#claim = options.transport.session;
     this.#clock = options.clock;
     this.#timers = options.timers;
     this.#log = options.log;
@@ -206,6 +214,7 @@ export class Forwarder {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#unsubscribe = [];
     this.#abandon?.();
+    this.#claim?.release(); // also ends a wait for a slot
     await this.#pumpDone;
     this.#resolveIdle();
   }
@@ -231,6 +240,7 @@ export class Forwarder {
       buffered,
       oldestAgeMs: buffered.oldestStamp ? this.#stampTime.ageMs(buffered.oldestStamp) : undefined,
       serviceLevels: this.serviceLevels.snapshot(),
+      ...(this.#claim ? { session: this.#claim.counters() } : {}),
     };
   }
 
@@ -256,7 +266,10 @@ export class Forwarder {
   #kick(): void {
     if (!this.#running || this.#busy || this.#sleep) return;
     this.#busy = true;
-    this.#pumpDone = this.#pump().then(
+    // In a microtask of its own, not on the caller's stack: a reading's accept path (broker client,
+    // source, pipeline, seal, log) would otherwise carry the whole send path (envelope, the vendor's
+    // client, the socket) on top of it, and that depth is what sizes the board's XS stack.
+    this.#pumpDone = Promise.resolve().then(() => this.#pump()).then(
       () => {
         this.#busy = false;
       },
@@ -300,27 +313,56 @@ export class Forwarder {
 
   async #pump(): Promise<void> {
     while (this.#running) {
-      // A transport still opening its session would fail the attempt at once:
+      // A transport still opening its own session would fail the attempt at once:
       // wait for it (woken by 'connected'), but not longer than an ack timeout.
-      if (this.#transport.state() === 'connecting') {
+      // (An on-demand session is opened by the acquire below instead.)
+      if (!this.#claim && this.#transport.state() === 'connecting') {
         const waited = this.#clock.monotonic() - this.#connectingSince;
         if (waited < this.#ackTimeoutMs) return this.#sleepFor(this.#ackTimeoutMs - waited, 'backoff');
       }
+      const claim = this.#claim;
       const blocked = this.breaker.waitMs();
-      if (blocked > 0) return this.#sleepFor(blocked, 'breaker');
+      if (blocked > 0) {
+        claim?.release();
+        this.#askedAt = undefined;
+        return this.#sleepFor(blocked, 'breaker');
+      }
       const batch = this.#nextBatch();
       if (batch.length === 0) {
+        claim?.release(); // nothing to send: the session may close when idle
+        this.#askedAt = undefined;
         this.#resolveIdle();
         return this.#sleepFor(this.#tickMs, 'idle');
       }
       const paced = this.#bucket.waitMs(batch.length);
-      if (paced > 0) return this.#sleepFor(paced, 'pacing');
+      if (paced > 0) {
+        if (claim?.shouldYield()) claim.release();
+        return this.#sleepFor(paced, 'pacing');
+      }
+      if (claim && !claim.held) {
+        // Something to send: open (or join) the endpoint's session, waiting for a slot if the cap is reached.
+        const asked = this.#clock.monotonic();
+        try {
+          await claim.acquire();
+        } catch (error) {
+          if (!this.#running) return;
+          const kind = deliveryErrorKind(error);
+          if (kind === 'closed') continue; // closed under it (handed over, shut down): ask again
+          this.#failed(kind, error, batch[0]!.seq, batch[batch.length - 1]!.seq);
+          return this.#sleepFor(Math.max(this.#backoff.next(), this.breaker.waitMs()), 'backoff');
+        }
+        if (!this.#running) return claim.release();
+        this.#askedAt = asked;
+        continue; // time passed: look at the breaker, the queue and the pace again
+      }
       if (!this.breaker.tryAcquire()) return this.#sleepFor(Math.max(1, this.breaker.waitMs()), 'breaker');
       this.#bucket.take(batch.length);
       const failure = await this.#deliver(batch);
       if (failure) {
+        claim?.release(); // the next attempt opens a fresh session
         return this.#sleepFor(Math.max(this.#backoff.next(), this.breaker.waitMs()), 'backoff');
       }
+      if (claim?.shouldYield()) claim.release(); // lanes of other endpoints wait: their turn
     }
   }
 
@@ -347,20 +389,16 @@ export class Forwarder {
     for (const record of batch) if (record.seq <= this.#sentUpTo) c.retried++;
     for (const seq of encoded.undecodableSeqs) if (seq > this.#sentUpTo) c.undecodable++;
     this.#sentUpTo = Math.max(this.#sentUpTo, lastSeq);
-    const started = this.#clock.monotonic();
+    // Honest latency: from the moment the lane asked for its session (waiting for a slot, connecting) to the ack.
+    const started = this.#askedAt ?? this.#clock.monotonic();
+    this.#askedAt = undefined;
     try {
       await this.#sendWithWatchdog({ integration: this.integration, firstSeq, lastSeq, body: encoded.body, contentType: encoded.contentType });
     } catch (error) {
       const kind = deliveryErrorKind(error);
       if (!this.#running) return kind; // abandoned by stop(): not the endpoint's fault
-      c.failures[kind]++;
-      c.lastError = (error as Error)?.message ?? String(error);
       if (kind === 'tooLarge') this.#batchLimit = Math.max(1, this.#batchLimit >> 1);
-      const wasReachable = this.connectivity.reachable !== false;
-      this.breaker.failure();
-      this.connectivity.attempt(false);
-      this.serviceLevels.endpointUp(false);
-      if (wasReachable) this.#log?.warn('delivery failed; records stay buffered', { integration: this.integration, kind, firstSeq, lastSeq });
+      this.#failed(kind, error, firstSeq, lastSeq);
       return kind;
     }
     try {
@@ -389,6 +427,18 @@ export class Forwarder {
     }
     if (wasReachable === false) this.#log?.info('delivery recovered', { integration: this.integration, seq: lastSeq });
     return undefined;
+  }
+
+  /** An attempt (a send, or opening the session for one) failed: the records stay queued. */
+  #failed(kind: DeliveryErrorKind, error: unknown, firstSeq: number, lastSeq: number): void {
+    const c = this.#counters;
+    c.failures[kind]++;
+    c.lastError = (error as Error)?.message ?? String(error);
+    const wasReachable = this.connectivity.reachable !== false;
+    this.breaker.failure();
+    this.connectivity.attempt(false);
+    this.serviceLevels.endpointUp(false);
+    if (wasReachable) this.#log?.warn('delivery failed; records stay buffered', { integration: this.integration, kind, firstSeq, lastSeq });
   }
 
   #sendWithWatchdog(message: Parameters<Transport['send']>[0]): Promise<void> {

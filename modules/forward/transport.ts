@@ -5,6 +5,8 @@
  * MQTT.js and node:https on the desktop, Moddable's clients on the hub.
  */
 
+import type { Claim } from './sessions.js';
+
 /** One delivery attempt: a batch of an integration's records, in seq order. */
 export interface OutboundMessage {
   integration: string;
@@ -77,6 +79,14 @@ export interface Transport {
    * with no channel.
    */
   onCommand?(listener: (payload: Uint8Array, source: 'topic' | 'answer') => void): () => void;
+  /**
+   * Present when the connection opens on demand (sessions.ts): the forwarder
+   * acquires it before a send, holds it while it has records to send and
+   * releases it when done, so the pool can close it when idle and cap how
+   * many are open. `state()` then reports the endpoint's health:
+   * `connected` unless the last open failed or the session dropped.
+   */
+  readonly session?: Claim;
   close(): Promise<void>;
 }
 

@@ -6,9 +6,10 @@
  * Same entries as the model (runtime-config.ts), other keys left to it.
  */
 import * as v from 'valibot';
+import type { BoardProfile } from './board-profile.js';
 import { runtimeConfigSchemas } from './runtime-config.js';
 
-const BOARD_KEYS = Object.freeze(['version', 'partition', 'logMinBytes', 'auditPartition', 'auditMinBytes', 'archivePartition', 'confirmAfterMs', 'updateKey'] as const);
+const BOARD_KEYS = Object.freeze(['version', 'partition', 'logMinBytes', 'auditPartition', 'auditMinBytes', 'archivePartition', 'confirmAfterMs', 'updateKey', 'profile'] as const);
 
 export interface BoardSettings {
   version: string;
@@ -25,6 +26,8 @@ export interface BoardSettings {
   confirmAfterMs: number;
   /** Hex of the update key; empty: updates are refused. */
   updateKey: string;
+  /** The board profile's limits (board-profile.ts); none: nothing is checked (a lab build without a profile). */
+  profile?: BoardProfile;
 }
 
 export const BOARD_DEFAULTS: Readonly<BoardSettings> = Object.freeze({

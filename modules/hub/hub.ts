@@ -31,12 +31,14 @@ import { Monitor, type Publish } from '../monitor/publisher.js';
 import { emptyDrops, type IntegrationStatus, type MonitorSnapshot } from '../monitor/status.js';
 import { ConsentBook } from '../pipeline/consent.js';
 import { Counters } from '../pipeline/counters.js';
-import { buildDataMap, type DataMapRow } from '../pipeline/datamap.js';
+import { buildDataMap, type DataMap } from '../pipeline/datamap.js';
 import { createPlainCbor, createRecordEncoder, type PlainCbor } from '../pipeline/encode.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import type { Reading } from '../reading.js';
 import { createBthome, type BthomeConfig, type BthomeDecoder } from '../sources/bthome.js';
+import { DeviceNames, sourceOfDeviceId } from '../sources/device-names.js';
 import { createSourceContext, type SourceContext } from '../sources/context.js';
+import type { SourceLimits } from '../sources/limits.js';
 import type { MqttDecoder } from '../sources/decoder.js';
 import { createEsphome, type EsphomeConfig } from '../sources/esphome.js';
 import { stampNow } from '../sources/fields.js';
@@ -75,6 +77,8 @@ export interface HubOptions {
    * delivery-budget.ts): bounds the drain peak when many vendors come back at once.
    */
   deliveryRecords?: number;
+  /** The sources' limits (modules/sources/limits.ts); a board profile sets `maxDevices` (docs/esp32.md, "Bounded state"). */
+  sourceLimits?: Partial<SourceLimits>;
 }
 
 /** Earlier contract versions, so a restarted hub keeps enforcing the approved one while a widening waits. */
@@ -125,6 +129,8 @@ export class Hub {
   /** The vendors' authenticated command channels (modules/forward/commands.ts, modules/audit/vendor-commands.ts). */
   readonly commands: VendorCommands;
   readonly sources: SourceContext;
+  /** Names the household gave devices on the page (Tasmota, ESPHome, BTHome). */
+  readonly deviceNames: DeviceNames;
   readonly monitor: Monitor;
   readonly queue: ConsentFilteredQueue;
   readonly #options: HubOptions;
@@ -198,7 +204,8 @@ export class Hub {
     }, this.#cbor);
     this.#delivery = new DeliveryBudget(this.queue, options.deliveryRecords);
 
-    this.sources = createSourceContext(host.clock);
+    this.sources = createSourceContext(host.clock, options.sourceLimits);
+    this.deviceNames = new DeviceNames({ store: host.store });
     const s = options.sources ?? {};
     if (s.zigbee2mqtt !== false) this.#decoders.push(createZigbee2Mqtt(s.zigbee2mqtt ?? {}, this.sources));
     if (s.tasmota !== false) this.#decoders.push(createTasmota(s.tasmota ?? {}, this.sources));
@@ -302,6 +309,16 @@ export class Hub {
   }
 
   /** Accepts an already-normalized reading (tests, other adapters). */
+  /**
+   * Sets or removes a BTHome device's bindkey while running (the settings page).
+   * False when BTHome was off at start: the key takes effect after a restart.
+   */
+  setBthomeKey(mac: string, key: string | undefined): boolean {
+    if (!this.#bthome) return false;
+    this.#bthome.setKey(mac, key);
+    return true;
+  }
+
   acceptReading(reading: Reading): void {
     this.#acceptReadings([reading]);
   }
@@ -362,8 +379,16 @@ export class Hub {
     this.monitor.changed();
   }
 
-  dataMap(): DataMapRow[] {
-    return buildDataMap([...this.#lanes.values()].map((l) => l.contract), this.consent, this.sources.registry.list());
+  /** The data map over the known devices, named as the household named them (a named device not heard from since start is listed too, sending nothing). */
+  dataMap(): DataMap {
+    const devices = this.sources.registry.list();
+    for (const [id, name] of this.deviceNames.list()) {
+      const known = devices.find((d) => d.id === id);
+      const source = sourceOfDeviceId(id);
+      if (known) known.name = name;
+      else if (source) devices.push({ id, name, source, streams: [] });
+    }
+    return buildDataMap([...this.#lanes.values()].map((l) => l.contract), this.consent, devices);
   }
 
   recentAlerts(): AlertEvent[] {
@@ -409,7 +434,9 @@ export class Hub {
     const head = this.audit.head();
     const sourceCounts = this.sources.counters.snapshot() as Record<string, { dropped?: Record<string, number> }>;
     let malformed = 0;
+    let devicesRefused = 0;
     for (const s of Object.values(sourceCounts)) for (const n of Object.values(s.dropped ?? {})) malformed += n;
+    for (const s of Object.values(sourceCounts)) devicesRefused += s.dropped?.['too-many-devices'] ?? 0;
     for (const [, n] of Object.entries(this.counters.snapshot().malformed)) malformed += n;
     const wall = clock.wallTime();
     return {
@@ -422,6 +449,8 @@ export class Hub {
         wallClockKnown: wall !== undefined,
         readingsReceived: this.counters.readingsReceived,
         malformedInputs: malformed,
+        devicesRefused,
+        windowsClosedEarly: this.counters.windowsClosedEarly,
         integrations: this.#lanes.size,
         auditHeadSeq: head.seq < 0 ? null : head.seq,
         auditHeadHash: head.seq < 0 ? null : head.hash,
@@ -463,6 +492,8 @@ export class Hub {
       openIncidents: this.incidents.list(id).filter((i) => i.state !== 'resolved').length,
       commandsAccepted: this.#commandCounts.get(id)?.accepted ?? 0,
       commandsRefused: this.#commandCounts.get(id)?.refused ?? 0,
+      session: f.session?.state ?? null,
+      sessionWaits: f.session?.waits ?? 0,
     };
   }
 
@@ -664,7 +695,7 @@ export class Hub {
     this.#host.store.set(STORE_DOMAIN, name, JSON.stringify(list));
   }
 
-  // ---- delivery state and pause, for the web page (modules/hub/web-facade.ts) ----
+  // ---- delivery state and pause, for the web page (modules/hub/facade/) ----
 
   /** Integrations whose delivery an installer or owner paused (kept across restarts). */
   readonly #paused = new Set<string>();

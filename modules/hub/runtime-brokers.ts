@@ -10,6 +10,7 @@
 import { fromUtf8 } from '../bytes.js';
 import type { Monitor, Publish } from '../monitor/publisher.js';
 import { monitorTopics } from '../monitor/topics.js';
+import type { TimerHandle, Timers } from '../host.js';
 import type { BrokerConfig } from './runtime-config.js';
 
 export interface BrokerRequest {
@@ -38,6 +39,8 @@ export interface BrokerHandlers {
   connected(): void;
   /** Returns once the hub has taken the message (buffered or counted); a persistent session acknowledges it then. */
   message(topic: string, payload: Uint8Array): void;
+  /** A connection attempt failed, with the broker's or the network's reason ("Not authorized"); the host retries. */
+  failed?(reason: string): void;
 }
 
 export interface BrokerConnection {
@@ -84,4 +87,72 @@ export function connectMonitoring(
     },
   );
   return connection;
+}
+
+export type ProbeResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Whether a broker takes a configuration (address, credentials, CA) before
+ * the hub saves it: one connection through the host's own power, closed at
+ * the first answer, refused after `timeoutMs` without one.
+ */
+export function probeBroker(
+  connect: ConnectBroker,
+  broker: BrokerConfig,
+  options: { role: BrokerRequest['role']; hubId: string; timers: Timers; timeoutMs: number },
+): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let done = false;
+    let timer: TimerHandle | undefined;
+    let connection: BrokerConnection | undefined;
+    const finish = (result: ProbeResult) => {
+      if (done) return;
+      done = true;
+      options.timers.clear(timer);
+      // Closed once it exists: a host may answer from inside connect().
+      options.timers.set(() => void connection?.close().catch(() => undefined), 0);
+      resolve(result);
+    };
+    timer = options.timers.set(() => finish({ ok: false, reason: `no answer within ${Math.round(options.timeoutMs / 1000)} s` }), options.timeoutMs);
+    connection = connect(
+      { role: options.role, broker, clientId: `airlock-${options.hubId}-check`, subscriptions: [] },
+      { connected: () => finish({ ok: true }), message: () => undefined, failed: (reason) => finish({ ok: false, reason }) },
+    );
+  });
+}
+
+/**
+ * One role's connection that the settings page can replace while the hub
+ * runs: the old connection is closed before the new one opens (both may use
+ * the same client id on the same broker, and a broker drops the older
+ * session), and replacements queue behind each other.
+ */
+export class BrokerSlot {
+  #connection: BrokerConnection | undefined;
+  #switching: Promise<void> = Promise.resolve();
+  readonly #open: (broker: BrokerConfig) => BrokerConnection;
+
+  constructor(open: (broker: BrokerConfig) => BrokerConnection, broker: BrokerConfig | undefined) {
+    this.#open = open;
+    this.#connection = broker ? open(broker) : undefined;
+  }
+
+  /** Publishes through whichever connection is current (dropped while none). */
+  readonly publish: Publish = (topic, payload, options) => this.#connection?.publish(topic, payload, options);
+
+  replace(broker: BrokerConfig | undefined): Promise<void> {
+    this.#switching = this.#switching.then(async () => {
+      const old = this.#connection;
+      this.#connection = undefined;
+      await old?.close().catch(() => undefined);
+      if (broker) this.#connection = this.#open(broker);
+    });
+    return this.#switching;
+  }
+
+  async close(): Promise<void> {
+    await this.#switching;
+    await this.#connection?.close().catch(() => undefined);
+    this.#connection = undefined;
+  }
 }

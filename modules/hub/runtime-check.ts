@@ -143,6 +143,8 @@ function bootAction(code: string): [BootProblem['component'], string] {
       return ['config', 'correct integrations[].endpoint, or the contract\'s delivery endpoint and topic/path; the other integrations run'];
     case 'consent-unknown':
       return ['config', 'name only purposes the contract has in integrations[].consent'];
+    case 'profile-exceeded':
+      return ['config', 'configure fewer (docs/esp32.md, "Board profiles"), or build for a board with PSRAM (-p esp32/esp32s3); until then the hub is not composed'];
     case 'secret-missing':
       return ['config', 'provision the secret in NVS (docs/esp32.md, "Credentials"); the vendor or broker will likely refuse the hub until then'];
     default:

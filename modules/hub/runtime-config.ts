@@ -35,7 +35,8 @@ export function runtimeConfigSchemas() {
   const BrokerUrl = v.pipe(v.string(), matches(BROKER_URL, 'must be mqtt://host[:port] or mqtts://host[:port]'));
 
   const Broker = v.union([
-    v.strictObject({ url: BrokerUrl, username: v.optional(v.string()), password: v.optional(SecretRef), ca: v.optional(v.string()) }),
+    /** `ca`: the broker's CA certificate, PEM text (set from the page) or, on the desktop, a file holding it. */
+    v.strictObject({ url: BrokerUrl, username: v.optional(v.pipe(v.string(), v.maxLength(128))), password: v.optional(SecretRef), ca: v.optional(v.pipe(v.string(), v.maxLength(3000))) }),
     /** Desktop only: an aedes broker inside the hub. */
     v.strictObject({ embedded: v.literal(true), port: v.optional(Port), host: v.optional(v.string()) }),
   ]);
@@ -73,9 +74,16 @@ export function runtimeConfigSchemas() {
     /** Where monitoring and Home Assistant discovery go; the home's broker when absent. */
     monitorBroker: v.optional(Broker),
     sources: v.optional(Sources),
+    /** The time zone the page shows times in (an IANA name such as "Europe/Berlin"); the browser's own without it. */
+    timeZone: v.optional(v.pipe(v.string(), matches(() => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'timeZone must be an IANA time zone name such as "Europe/Berlin", or "UTC"'))),
     integrations: v.optional(v.array(Integration)),
     web: v.optional(v.union([v.literal(false), v.strictObject({ port: v.optional(Port), host: v.optional(v.string()) })])),
     monitorIntervalMs: v.optional(Count(100)),
+    /**
+     * Delivery connections on demand (modules/forward/sessions.ts): at most `maxSessions` open at
+     * once (never above the host's profile), each closed after `idleMs` without records.
+     */
+    sessions: v.optional(v.strictObject({ maxSessions: v.optional(Count(1)), idleMs: v.optional(Count(0)) })),
     /** Secret values written in the configuration: lab boards (copied into NVS at first boot) and the demo. */
     secrets: v.optional(v.record(v.string(), v.string())),
 
@@ -101,12 +109,23 @@ export function runtimeConfigSchemas() {
     confirmAfterMs: v.optional(Count(1000)),
     /** Hex of the vendor's P-256 update key (65 bytes, uncompressed); empty: updates are refused. */
     updateKey: v.optional(v.union([v.literal(''), v.pipe(v.string(), matches(() => /^04[0-9a-fA-F]{128}$/, 'updateKey must be 130 hex digits starting 04 (an uncompressed P-256 key), or ""'))])),
+    /** The board profile the build chose (hosts/moddable/profiles/<name>/manifest.json; board-profile.ts): its limits are checked at boot. */
+    profile: v.optional(
+      v.strictObject({
+        name: v.pipe(v.string(), v.minLength(1)),
+        maxIntegrations: Count(1),
+        ramWindow: v.strictObject({ records: Count(2), bytes: Count(256) }),
+        maxSessions: Count(1),
+        maxBthomeKeys: Count(0),
+        maxDevices: Count(1),
+      }),
+    ),
     /** Moddable's Linux simulator only: the emulated partitions, name → bytes (hosts/moddable/lin/flash.ts). */
     simPartitions: v.optional(v.record(v.string(), Count(4096))),
     /** Older manifests listed bundled contracts here; they are `integrations[].contract` now. */
     contracts: v.optional(v.pipe(v.array(v.string()), v.maxLength(0, 'list bundled contracts as integrations: [{"contract": "<file>"}]'))),
   });
-  return { Config, Broker, Integration };
+  return { Config, Broker, Integration, Sources };
 }
 
 type Schemas = ReturnType<typeof runtimeConfigSchemas>;
@@ -127,7 +146,19 @@ export interface ConfigProblem {
 export function parseRuntimeConfig(raw: unknown): { config: RuntimeConfig; problems: [] } | { config?: undefined; problems: ConfigProblem[] } {
   const parsed = v.safeParse(runtimeConfigSchemas().Config, raw);
   if (parsed.success) return { config: parsed.output, problems: [] };
-  return { problems: parsed.issues.map((issue) => ({ path: issuePath(issue), message: issue.message, code: 'config-invalid' })) };
+  return { problems: parsed.issues.flatMap(innermost).map((issue) => ({ path: issuePath(issue), message: issue.message, code: 'config-invalid' })) };
+}
+
+/**
+ * A union's issue ("expected false | Object") says less than the issues of
+ * the branch that matched the type and failed inside it
+ * (`sources.zigbee2mqtt.baseTopic`): those, when there are any.
+ */
+function innermost(issue: v.BaseIssue<unknown>): v.BaseIssue<unknown>[] {
+  // The branches' paths start where the union is.
+  const inside = (issue.issues ?? []).filter((inner) => (inner.path?.length ?? 0) > 0);
+  if (inside.length === 0) return [issue];
+  return inside.flatMap((inner) => innermost({ ...inner, path: [...(issue.path ?? []), ...inner.path!] as v.BaseIssue<unknown>['path'] }));
 }
 
 /** `integrations[0].endpoint` rather than valibot's `integrations.0.endpoint`: the form people read in JSON. */

@@ -9,18 +9,27 @@
  * updates on the board; files, an embedded broker and BLE replay on a computer.
  */
 import { logHeldRecords } from '../boot.js';
+import type { Contract } from '../contract/types.js';
+import { SessionPool, type SessionOptions } from '../forward/sessions.js';
+import type { Transport } from '../forward/transport.js';
 import type { Flash, Host } from '../host.js';
 import type { MonitorSnapshot } from '../monitor/status.js';
 import type { WebRouter } from '../web/router.js';
 import type { WebAssets } from '../web/static.js';
 import type { WindowOptions } from '../log/write-behind.js';
 import { Hub, type ContractArchive, type HubPowers } from './hub.js';
-import { connectMonitoring, sourceClientId, type BrokerConnection, type ConnectBroker } from './runtime-brokers.js';
+import { createSettingsFacade, type WifiSettings } from './facade/settings.js';
+import { BrokerSlot, connectMonitoring, probeBroker, sourceClientId, type ConnectBroker } from './runtime-brokers.js';
 import { hubSources, type RuntimeIntegration } from './runtime-check.js';
-import type { RuntimeConfig } from './runtime-config.js';
+import type { ConfigProblem, RuntimeConfig } from './runtime-config.js';
+import { startSettings, type StartSettings } from './runtime-settings.js';
 import { createHubWebPage } from './web-page.js';
 
+/** How long a new broker has to accept the hub's test connection before the page's change is refused. */
+const PROBE_TIMEOUT_MS = 10_000;
+
 export interface RuntimeOptions {
+  /** The configuration file; the page's saved settings are laid over it (runtime-settings.ts). */
   config: RuntimeConfig;
   /** The checked integrations (runtime-check.ts). */
   integrations: readonly RuntimeIntegration[];
@@ -32,8 +41,16 @@ export interface RuntimeOptions {
   versions?: () => unknown;
   /** Each integration's RAM window (records and bytes held before they spill to flash); the core's default without it. */
   buffer?: WindowOptions;
+  /** Devices the hub keeps state for (the board profile's; the sources' default, 256, without it): beyond it a new device is refused and counted. */
+  maxDevices?: number;
   /** PBKDF2 iterations for new password hashes on the page: a per-host figure (the desktop's 600 000); the core's (the board's) without it. */
   pbkdf2Iterations?: number;
+  /**
+   * The profile's delivery sessions (modules/forward/sessions.ts): `maxSessions` is the most
+   * open at once (the board's TLS budget; no cap without it), a ceiling the configuration's
+   * `sessions` may lower but not raise.
+   */
+  sessions?: SessionOptions;
 }
 
 export interface RuntimePowers {
@@ -41,11 +58,18 @@ export interface RuntimePowers {
   /** A partition of its own for the audit log. */
   auditFlash: Flash;
   archive: ContractArchive;
-  transport: HubPowers['transport'];
+  /** Builds an integration's transport; its connection opens on demand through `sessions`, shared per endpoint. */
+  transport(integration: string, endpoint: string, contract: Contract, sessions: SessionPool): Transport;
   /** Without it the hub runs with no broker: BLE only, monitoring computed for the page. */
   connect?: ConnectBroker;
   /** Secret values by name (broker passwords, BTHome keys). */
   secret(name: string): string | undefined;
+  /** The page's settings over the file, when the root needed them first (its hub id); else the runtime reads them. */
+  settings?: StartSettings;
+  /** The board's Wi-Fi, for the settings page. */
+  wifi?: WifiSettings;
+  /** What the page's settings must also pass on this host (the board's profile), with the model's checks. */
+  checkSettings?(config: RuntimeConfig): ConfigProblem[];
   /** The page's assets; without them (or with `web: false`) there is no page. */
   webAssets?: WebAssets;
   /**
@@ -68,18 +92,16 @@ export interface Runtime {
 }
 
 export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Runtime {
-  const { config } = options;
   const { host } = powers;
+  const settings = powers.settings ?? startSettings(options.config, { store: host.store, crypto: host.crypto, log: host.log, secret: powers.secret });
+  const config = settings.config;
   const hubId = config.hubId;
-  const connections: BrokerConnection[] = [];
+  const sessions = new SessionPool(sessionOptions(options.sessions, config.sessions), host);
   let hub: Hub | undefined; // the monitoring connection is opened first: the hub publishes through it
 
-  const monitorBroker = config.monitorBroker ?? config.localBroker;
-  const monitoring =
-    powers.connect && monitorBroker
-      ? connectMonitoring(powers.connect, monitorBroker, { hubId, versions: options.versions ?? (() => ({ running: options.version })) }, () => hub?.monitor)
-      : undefined;
-  if (monitoring) connections.push(monitoring);
+  const connect = powers.connect;
+  const versions = options.versions ?? (() => ({ running: options.version }));
+  const monitoring = connect ? new BrokerSlot((broker) => connectMonitoring(connect, broker, { hubId, versions }, () => hub?.monitor), config.monitorBroker ?? config.localBroker) : undefined;
 
   const composed = new Hub(
     {
@@ -87,14 +109,31 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       version: options.version,
       model: options.model,
       integrations: options.integrations.map((i) => ({ contract: i.contract, ...(i.endpoint ? { endpoint: i.endpoint } : {}) })),
-      sources: hubSources(config, powers.secret),
+      sources: hubSources(config, settings.secret),
       ...(config.monitorIntervalMs ? { monitorIntervalMs: config.monitorIntervalMs } : {}),
       ...(options.buffer ? { buffer: options.buffer } : {}),
+      ...(options.maxDevices ? { sourceLimits: { maxDevices: options.maxDevices } } : {}),
     },
-    { host, auditFlash: powers.auditFlash, archive: powers.archive, transport: powers.transport, ...(monitoring ? { publish: monitoring.publish } : {}) },
+    {
+      host,
+      auditFlash: powers.auditFlash,
+      archive: powers.archive,
+      transport: (integration, endpoint, contract) => powers.transport(integration, endpoint, contract, sessions),
+      ...(monitoring ? { publish: monitoring.publish } : {}),
+    },
   );
   hub = composed;
   if (composed.recovery.error) host.log.warn(`flash log: ${composed.recovery.error}`);
+  if (settings.fileWon.length > 0) {
+    composed.audit.record('hub', 'config.changed', 'hub', {
+      event: 'settings.file-won',
+      keys: settings.fileWon.join(','),
+      text: `The configuration file changed ${settings.fileWon.join(', ')} after they were set on the page; the file's values stand.`,
+    });
+  }
+  if (settings.problem) {
+    composed.audit.record('hub', 'config.changed', 'hub', { event: 'settings.dropped', text: `The settings saved on the page no longer fit the configuration (${settings.problem}); the file's values stand.` });
+  }
 
   const running =
     powers.admit?.({
@@ -104,18 +143,33 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
   if (running) {
     giveConfiguredConsent(composed, options.integrations);
     composed.start();
-    if (powers.connect && config.localBroker) {
-      connections.push(
-        powers.connect(
-          // QoS 1, persistent session, PUBACK once acceptMqtt returned: readings published while the hub is down wait at the broker.
-          { role: 'home', broker: config.localBroker, clientId: sourceClientId(hubId), subscriptions: composed.subscriptions, persistentSession: true },
-          { connected: () => undefined, message: (topic, payload) => composed.acceptMqtt(topic, payload) },
-        ),
-      );
-    }
   }
+  // QoS 1, persistent session, PUBACK once acceptMqtt returned: readings published while the hub is down wait at the broker.
+  const home =
+    connect && running
+      ? new BrokerSlot(
+          (broker) =>
+            connect(
+              { role: 'home', broker, clientId: sourceClientId(hubId), subscriptions: composed.subscriptions, persistentSession: true },
+              { connected: () => undefined, message: (topic, payload) => composed.acceptMqtt(topic, payload) },
+            ),
+          config.localBroker,
+        )
+      : undefined;
 
-  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets, options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) : undefined;
+  const settingsFacade = createSettingsFacade({
+    hub: composed,
+    store: settings.store,
+    crypto: host.crypto,
+    file: settings.file,
+    running: config,
+    ...(connect ? { probe: (role, broker) => probeBroker(connect, broker, { role, hubId, timers: host.timers, timeoutMs: PROBE_TIMEOUT_MS }) } : {}),
+    reconnect: (role, broker) => void (role === 'home' ? home : monitoring)?.replace(broker),
+    ...(powers.wifi ? { wifi: powers.wifi } : {}),
+    ...(powers.checkSettings ? { check: powers.checkSettings } : {}),
+  });
+
+  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets, { settings: settingsFacade, ...(options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) }) : undefined;
   const setupCode = page?.router.auth.boot(); // also printed on the console: only someone at the hub has it
 
   let stopped = false;
@@ -129,10 +183,17 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       stopped = true;
       page?.facade.stop();
       await composed.stop();
+      await sessions.close();
       composed.monitor.stopping();
-      await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
+      await Promise.all([home?.close(), monitoring?.close()]);
     },
   };
+}
+
+/** The profile's session options, with the configuration's: its cap only lowers the profile's. */
+function sessionOptions(profile: SessionOptions = {}, configured: RuntimeConfig['sessions'] = {}): SessionOptions {
+  const cap = Math.min(profile.maxSessions ?? Infinity, configured.maxSessions ?? Infinity);
+  return { ...profile, ...configured, maxSessions: cap };
 }
 
 /**

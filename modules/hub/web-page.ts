@@ -5,9 +5,11 @@
  */
 import type { Host, Logger } from '../host.js';
 import { createWebRouter, type WebRouter } from '../web/router.js';
+import type { SettingsFacade } from '../web/facade/settings.js';
 import type { WebAssets } from '../web/static.js';
 import type { Hub } from './hub.js';
-import { auditAuthEvent, createHubFacade } from './web-facade.js';
+import { auditAuthEvent } from './facade/auth-audit.js';
+import { createHubFacade } from './facade/hub-facade.js';
 
 export interface HubWebPage {
   facade: ReturnType<typeof createHubFacade>;
@@ -17,6 +19,8 @@ export interface HubWebPage {
 export interface HubWebPageOptions {
   /** PBKDF2 iterations for new password hashes: a per-host figure (modules/web/auth.ts DEFAULT_PBKDF2_ITERATIONS is the board's). */
   pbkdf2Iterations?: number;
+  /** The settings area (facade/settings.ts); without it the page's settings answer 503. */
+  settings?: SettingsFacade;
 }
 
 export function createHubWebPage(
@@ -26,7 +30,7 @@ export function createHubWebPage(
   assets: WebAssets,
   options: HubWebPageOptions = {},
 ): HubWebPage {
-  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers });
+  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, ...(options.settings ? { settings: options.settings } : {}) });
   const router = createWebRouter({
     clock: host.clock,
     random: host.random,

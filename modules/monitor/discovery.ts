@@ -43,6 +43,7 @@ const HUB_METRICS: readonly Metric[] = [
   { key: 'uplink', name: 'uplink', kind: 'text', icon: 'mdi:wan' },
   { key: 'readings_received', name: 'readings received', kind: 'counter', unit: 'readings', icon: 'mdi:access-point' },
   { key: 'malformed_inputs', name: 'malformed inputs', kind: 'counter', unit: 'messages', icon: 'mdi:alert' },
+  { key: 'devices_refused', name: 'devices refused', kind: 'counter', unit: 'messages', icon: 'mdi:devices' },
   { key: 'uptime_s', name: 'uptime', kind: 'gauge', unit: 's', deviceClass: 'duration' },
   { key: 'boot_count', name: 'boots', kind: 'counter', unit: 'boots', icon: 'mdi:restart' },
   { key: 'audit_head_seq', name: 'audit log entries', kind: 'counter', unit: 'entries', icon: 'mdi:book-lock' },

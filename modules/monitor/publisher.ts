@@ -44,6 +44,7 @@ export class Monitor {
   readonly #powers: MonitorPowers;
   readonly #options: MonitorOptions;
   readonly #minInterval: number;
+  /** Topic → last payload sent: availability, the hub's state and one per current integration (ended ones are forgotten). */
   readonly #lastSent = new Map<string, string>();
   #lastPublishAt = -Infinity;
   #pending: TimerHandle | undefined;
@@ -107,8 +108,20 @@ export class Monitor {
   #publishDiscovery(snapshot: MonitorSnapshot): void {
     const { topic, payload } = discoveryDocument(this.#options, snapshot);
     this.#integrationIds = snapshot.integrations.map((i) => i.id).join('\n');
+    this.#forgetEnded(snapshot);
     this.#powers.publish(topic, JSON.stringify(payload), { retain: true, qos: 1 });
     this.published++;
+  }
+
+  /** Drops what was sent for integrations no longer in the snapshot, so the map stays within the integrations. */
+  #forgetEnded(snapshot: MonitorSnapshot): void {
+    const keep = [this.topics.status, this.topics.hubState, ...snapshot.integrations.map((i) => this.topics.integrationState(i.id))];
+    for (const topic of [...this.#lastSent.keys()]) if (!keep.includes(topic)) this.#lastSent.delete(topic);
+  }
+
+  /** Topics remembered (for the bounded-state tests). */
+  get remembered(): number {
+    return this.#lastSent.size;
   }
 
   #publishState(): void {

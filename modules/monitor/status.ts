@@ -39,6 +39,15 @@ export interface IntegrationStatus {
   /** Vendor commands acted on, and refused (forged, replayed, malformed, out of contract...). */
   commandsAccepted: number;
   commandsRefused: number;
+  /**
+   * The delivery connection when it opens on demand (modules/forward/sessions.ts):
+   * `open`, `opening`, `closed` (idle, or nothing to send) or `waiting_for_session`
+   * (the board's cap of open sessions is reached; records stay buffered). Null
+   * when the transport keeps its own connection.
+   */
+  session: 'open' | 'opening' | 'closed' | 'waiting_for_session' | null;
+  /** Times the integration waited for a session slot. */
+  sessionWaits: number;
 }
 
 export interface HubStatus {
@@ -51,6 +60,10 @@ export interface HubStatus {
   wallClockKnown: boolean;
   readingsReceived: number;
   malformedInputs: number;
+  /** Of those, messages from a new device the hub had no room for (its device limit, docs/esp32.md "Bounded state"). */
+  devicesRefused: number;
+  /** Aggregation windows closed before their end because too many were open. */
+  windowsClosedEarly: number;
   integrations: number;
   auditHeadSeq: number | null;
   auditHeadHash: string | null;
@@ -84,6 +97,8 @@ export function integrationStateJson(status: IntegrationStatus): Record<string, 
     open_incidents: status.openIncidents,
     commands_accepted: status.commandsAccepted,
     commands_refused: status.commandsRefused,
+    session: status.session,
+    session_waits: status.sessionWaits,
   };
   for (const reason of DROP_REASONS) flat[`dropped_${reason}`] = status.dropped[reason];
   flat.dropped_total = DROP_REASONS.reduce((sum, reason) => sum + status.dropped[reason], 0);
@@ -99,6 +114,8 @@ export function hubStateJson(hub: HubStatus): Record<string, string | number | b
     wall_clock_known: hub.wallClockKnown,
     readings_received: hub.readingsReceived,
     malformed_inputs: hub.malformedInputs,
+    devices_refused: hub.devicesRefused,
+    windows_closed_early: hub.windowsClosedEarly,
     integrations: hub.integrations,
     audit_head_seq: hub.auditHeadSeq,
     audit_head_hash: hub.auditHeadHash,

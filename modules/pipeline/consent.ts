@@ -10,6 +10,8 @@ import type { Clock, Crypto, KeyValueStore, Logger } from '../host.js';
 import type { Stamp } from '../reading.js';
 
 const DOMAIN = 'consent';
+/** Changes kept in memory; older ones are in the audit log only. */
+export const CONSENT_HISTORY = 32;
 
 export interface ConsentEvent {
   integration: string;
@@ -71,7 +73,7 @@ export class ConsentBook {
     this.#set(integration, purpose, false, actor);
   }
 
-  /** Changes made since boot, oldest first (the audit log keeps them for good). */
+  /** The last CONSENT_HISTORY changes made since boot, oldest first (the audit log keeps them all, for good). */
   get history(): readonly ConsentEvent[] {
     return this.#history;
   }
@@ -101,6 +103,7 @@ export class ConsentBook {
     if (wall !== undefined) time.wall = wall;
     const event: ConsentEvent = { integration, purpose, given, actor, time };
     this.#history.push(event);
+    if (this.#history.length > CONSENT_HISTORY) this.#history.shift();
     // A failing listener must not undo the decision nor silence the others.
     for (const listener of [...this.#changeListeners]) this.#notify(listener, event);
     if (!given) for (const listener of [...this.#withdrawListeners]) this.#notify(listener, event);

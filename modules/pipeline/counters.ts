@@ -18,12 +18,16 @@ export interface CountersSnapshot {
   malformed: Record<string, number>;
   /** Errors inside the pipeline or a listener; counted so a bug cannot hide behind "never throws". */
   internalErrors: number;
+  /** Aggregation windows closed before their end because MAX_OPEN_WINDOWS were open (pipeline/windows.ts). */
+  windowsClosedEarly: number;
   integrations: Record<string, IntegrationCounts>;
 }
 
 export class Counters {
   readingsReceived = 0;
   internalErrors = 0;
+  windowsClosedEarly = 0;
+  /** Keyed by reason: the fixed set checkReading returns. */
   readonly #malformed = new Map<string, number>();
   readonly #integrations = new Map<string, IntegrationCounts>();
 
@@ -52,6 +56,6 @@ export class Counters {
     for (const [id, counts] of this.#integrations) {
       Object.defineProperty(integrations, id, { value: { ...counts }, enumerable: true, writable: true, configurable: true });
     }
-    return { readingsReceived: this.readingsReceived, malformed, internalErrors: this.internalErrors, integrations };
+    return { readingsReceived: this.readingsReceived, malformed, internalErrors: this.internalErrors, windowsClosedEarly: this.windowsClosedEarly, integrations };
   }
 }

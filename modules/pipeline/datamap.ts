@@ -1,35 +1,55 @@
 /**
- * The data map: which device's which field goes to which company, changed
- * how, for what, kept how long, stored where and shared with whom. Derived
- * only from the contracts, the consent book and the known devices, so what the
- * homeowner reads is exactly what the pipeline enforces.
+ * The data map: which company receives which kind of data, for what purpose,
+ * changed how, from which devices, kept how long, stored where and shared
+ * with whom. Derived only from the contracts, the consent book and the known
+ * devices, so what the homeowner reads is exactly what the pipeline enforces.
+ *
+ * Grouped company → purpose → kind of data, with the devices of each kind
+ * as indexes into one device list: a home of 50 devices and 5 companies is
+ * some dozens of kinds, not a row per device and field (what a company keeps
+ * and shares is said once per company, not once per device).
  */
 import { describeDuration, describeTransform } from '../contract/transforms.js';
 import type { Contract } from '../contract/types.js';
 import type { DeviceInfo } from '../reading.js';
 import type { ConsentBook } from './consent.js';
 
-export interface DataMapRow {
-  /** Device name when known, else its id. */
-  device: string;
-  deviceId: string;
-  /** The field name, or "(device identity)" for the pseudonym every record carries. */
+export const DEVICE_IDENTITY = '(device identity)';
+
+/** One kind of data a company receives for one purpose. */
+export interface DataMapKind {
+  /** The field name, or DEVICE_IDENTITY for the pseudonym every record carries. */
   field: string;
-  integration: string;
-  vendor: string;
   /** Plain language, e.g. "rounded to the nearest 0.5". */
   transform: string;
+  /** The devices that send it: indexes into `DataMap.devices`, ascending. */
+  devices: number[];
+}
+
+export interface DataMapPurpose {
   purpose: string;
-  purposeDescription: string;
+  description: string;
   consentRequired: boolean;
-  /** Whether the field flows now: consent given, or the purpose needs none. */
+  /** Whether data flows for it now: consent given, or the purpose needs none. */
   consentGiven: boolean;
+  /** Empty when none of the home's devices sends what the purpose asks for. */
+  kinds: DataMapKind[];
+}
+
+export interface DataMapCompany {
+  integration: string;
+  vendor: string;
   retention: string;
   vendorStorage: string;
   onwardSharing: string;
+  purposes: DataMapPurpose[];
 }
 
-export const DEVICE_IDENTITY = '(device identity)';
+export interface DataMap {
+  /** Every known device, sending or not. */
+  devices: DeviceInfo[];
+  companies: DataMapCompany[];
+}
 
 function retention(contract: Contract): string {
   return `up to ${describeDuration(contract.hubBuffer.maxAgeSeconds)} on the hub while waiting to be sent; ${contract.vendorStorage.retentionDays} days at ${contract.vendor.name}`;
@@ -45,49 +65,54 @@ export function buildDataMap(
   contracts: readonly Contract[],
   consent: Pick<ConsentBook, 'isGiven'>,
   devices: readonly DeviceInfo[],
-): DataMapRow[] {
-  const rows: DataMapRow[] = [];
-  for (const device of devices) {
-    for (const contract of contracts) {
-      const purposes = new Map(contract.purposes.map((p) => [p.id, p]));
-      const flows = (purpose: string) => purposes.get(purpose)?.requiresConsent === false || consent.isGiven(contract.integration, purpose);
+): DataMap {
+  // Device indexes per stream, once: each stream is looked up per field of every contract.
+  const byStream = new Map<string, number[]>();
+  devices.forEach((device, index) => {
+    for (const stream of device.streams) {
+      const list = byStream.get(stream);
+      if (list) list.push(index);
+      else byStream.set(stream, [index]);
+    }
+  });
+  const companies = contracts.map((contract): DataMapCompany => ({
+    integration: contract.integration,
+    vendor: contract.vendor.name,
+    retention: retention(contract),
+    vendorStorage: contract.vendorStorage.location,
+    onwardSharing: sharing(contract),
+    purposes: contract.purposes.map((purpose): DataMapPurpose => {
+      const kinds: DataMapKind[] = [];
+      // Every record names its device by pseudonym: list that too, so nothing leaves unmentioned.
+      const identified = new Uint8Array(devices.length);
       for (const stream of contract.streams) {
-        if (!device.streams.includes(stream.stream)) continue;
-        const base = {
-          device: device.name ?? device.id,
-          deviceId: device.id,
-          integration: contract.integration,
-          vendor: contract.vendor.name,
-          retention: retention(contract),
-          vendorStorage: contract.vendorStorage.location,
-          onwardSharing: sharing(contract),
-        };
-        const fieldPurposes = [...new Set(Object.values(stream.fields).map((f) => f.purpose))];
+        const senders = byStream.get(stream.stream);
+        if (!senders) continue;
         const timeNote = stream.time ? `; ${describeTransform(stream.time)}` : '';
         for (const [field, rule] of Object.entries(stream.fields)) {
-          const purpose = purposes.get(rule.purpose);
-          rows.push({
-            ...base,
-            field,
-            transform: describeTransform(rule.transform) + timeNote,
-            purpose: rule.purpose,
-            purposeDescription: purpose?.description ?? '',
-            consentRequired: purpose?.requiresConsent !== false,
-            consentGiven: flows(rule.purpose),
-          });
+          if (rule.purpose !== purpose.id) continue;
+          const transform = describeTransform(rule.transform) + timeNote;
+          const same = kinds.find((k) => k.field === field && k.transform === transform);
+          if (same) same.devices = union(same.devices, senders);
+          else kinds.push({ field, transform, devices: [...senders] });
+          for (const index of senders) identified[index] = 1;
         }
-        // Every record names its device by pseudonym: list that too, so nothing leaves unmentioned.
-        rows.push({
-          ...base,
-          field: DEVICE_IDENTITY,
-          transform: describeTransform({ kind: 'pseudonymize' }),
-          purpose: fieldPurposes.join(', '),
-          purposeDescription: 'identifies which of your devices a record comes from, without revealing it',
-          consentRequired: fieldPurposes.some((p) => purposes.get(p)?.requiresConsent !== false),
-          consentGiven: fieldPurposes.some(flows),
-        });
       }
-    }
-  }
-  return rows;
+      const identity: number[] = [];
+      identified.forEach((flag, index) => flag && identity.push(index));
+      if (identity.length > 0) kinds.push({ field: DEVICE_IDENTITY, transform: describeTransform({ kind: 'pseudonymize' }), devices: identity });
+      return {
+        purpose: purpose.id,
+        description: purpose.description,
+        consentRequired: purpose.requiresConsent !== false,
+        consentGiven: purpose.requiresConsent === false || consent.isGiven(contract.integration, purpose.id),
+        kinds,
+      };
+    }),
+  }));
+  return { devices: [...devices], companies };
+}
+
+function union(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }

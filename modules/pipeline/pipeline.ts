@@ -139,13 +139,16 @@ export function createPipeline(powers: PipelinePowers): Pipeline {
     emit(route, { i: route.integration, s: route.stream, d: pseudonyms.pseudonym(route.integration, window.device), t, f, p: purposes.sort(), w: window.windowMs / 1000 });
   }
 
-  const windows = new Windows<Route>((window, closed) => {
-    try {
-      emitWindow(window, closed);
-    } catch {
-      counters.internalErrors++;
-    }
-  });
+  const windows = new Windows<Route>(
+    (window, closed) => {
+      try {
+        emitWindow(window, closed);
+      } catch {
+        counters.internalErrors++;
+      }
+    },
+    { onClosedEarly: () => void counters.windowsClosedEarly++ },
+  );
 
   function minimize(route: Route, reading: Reading, names: string[]): void {
     const { counts } = route;

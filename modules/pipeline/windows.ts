@@ -40,15 +40,29 @@ export interface ClosedField {
   value: number;
 }
 
-/** Open windows are bounded: past this many, the oldest is closed early rather than memory growing. */
-const MAX_OPEN_WINDOWS = 256;
+/**
+ * Open windows are bounded: past this many, the oldest is closed early (its
+ * aggregate leaves, over a shorter span) rather than memory growing. The hub's
+ * device limit (256) with one aggregated stream each.
+ */
+export const MAX_OPEN_WINDOWS = 256;
+
+export interface WindowsOptions {
+  maxOpen?: number;
+  /** Called for each window closed early to make room (the pipeline counts it). */
+  onClosedEarly?: () => void;
+}
 
 export class Windows<Owner> {
   readonly #open = new Map<string, Window<Owner>>();
   readonly #emit: (window: Window<Owner>, fields: ClosedField[]) => void;
+  readonly #maxOpen: number;
+  readonly #onClosedEarly: (() => void) | undefined;
 
-  constructor(emit: (window: Window<Owner>, fields: ClosedField[]) => void) {
+  constructor(emit: (window: Window<Owner>, fields: ClosedField[]) => void, options: WindowsOptions = {}) {
     this.#emit = emit;
+    this.#maxOpen = options.maxOpen ?? MAX_OPEN_WINDOWS;
+    this.#onClosedEarly = options.onClosedEarly;
   }
 
   get size(): number {
@@ -71,9 +85,10 @@ export class Windows<Owner> {
       window = undefined;
     }
     if (!window) {
-      if (this.#open.size >= MAX_OPEN_WINDOWS) {
+      if (this.#open.size >= this.#maxOpen) {
         const [oldestId, oldest] = this.#open.entries().next().value as [string, Window<Owner>];
         this.#close(oldestId, oldest);
+        this.#onClosedEarly?.();
       }
       const start = floorTo(now, field.windowMs);
       window = { owner, integration: at.integration, device: at.device, windowMs: field.windowMs, domain, start, end: start + field.windowMs, fields: new Map() };

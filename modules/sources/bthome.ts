@@ -65,6 +65,8 @@ export interface BthomeDecoder {
   encryptionCounter(mac: string): number | undefined;
   /** Forgets a device's counter (after a battery change restarted it, by the household's decision). */
   resetEncryptionCounter(mac: string): void;
+  /** Devices held per table; each at most the context's `maxDevices` (docs/esp32.md, "Bounded state"). */
+  held(): { keys: number; counters: number; packets: number };
 }
 
 interface PacketState {
@@ -95,8 +97,9 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
   const packetWindow = config.packetIdWindowMs ?? 4000;
   const keys = new Map<string, Uint8Array>();
   const lastCounters = new Map<string, number>();
+  /** Last packet id per device, least recently heard first; at most `limits.maxDevices` (see rememberPacket). */
   const packets = new Map<string, PacketState>();
-  const { counters, gate, clock } = context;
+  const { counters, gate, clock, limits } = context;
 
   const requireMac = (mac: string) => {
     const address = normalizeMac(mac);
@@ -108,6 +111,9 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
     if (key === undefined) return void keys.delete(address);
     const bytes = typeof key === 'string' ? fromHex(key) : key;
     if (bytes.length !== 16) throw new RangeError(`bthome: the key of ${address} must be 16 bytes (32 hex digits), got ${bytes.length}`);
+    if (!keys.has(address) && keys.size >= limits.maxDevices) {
+      throw new RangeError(`bthome: ${limits.maxDevices} devices already have a key (the hub's device limit); remove the key of a device you no longer use before adding ${address}`);
+    }
     keys.set(address, bytes.slice());
   };
   for (const [mac, key] of Object.entries(config.keys ?? {})) setKey(mac, key);
@@ -117,10 +123,42 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
     }
     lastCounters.set(requireMac(mac), counter);
   }
+  if (lastCounters.size > limits.maxDevices) {
+    throw new RangeError(`bthome: ${lastCounters.size} encryption counters given, more than the hub's ${limits.maxDevices} devices`);
+  }
 
   function drop(reason: DropReason): Reading[] {
     counters.dropped(SOURCE, reason);
     return [];
+  }
+
+  /**
+   * Remembers a device's packet id. The table holds at most `maxDevices`: a
+   * new device finds room by forgetting the least recently heard one if its
+   * id is older than the duplicate window (no check is lost), else it is
+   * refused ("too-many-devices"), as the registry refuses it.
+   */
+  function rememberPacket(address: string, id: number): boolean {
+    const now = clock.monotonic();
+    if (!packets.delete(address) && packets.size >= limits.maxDevices) {
+      const [oldest, state] = packets.entries().next().value as [string, PacketState];
+      if (now - state.at <= packetWindow && now >= state.at) return false;
+      packets.delete(oldest);
+    }
+    packets.set(address, { id, at: now });
+    return true;
+  }
+
+  /** Keeps `address`'s counter; at `maxDevices`, forgets one of a device whose key was removed (it protects nothing). */
+  function rememberCounter(address: string, counter: number): void {
+    if (!lastCounters.has(address) && lastCounters.size >= limits.maxDevices) {
+      for (const known of lastCounters.keys()) {
+        if (keys.has(known)) continue;
+        lastCounters.delete(known);
+        break;
+      }
+    }
+    lastCounters.set(address, counter);
   }
 
   function isDuplicate(address: string, id: number): boolean {
@@ -142,7 +180,7 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
     const sealed = concat(body.subarray(0, counterAt), body.subarray(counterAt + COUNTER_BYTES));
     const opened = crypto.aesCcmOpen(key, nonce, sealed, new Uint8Array(0), MIC_BYTES);
     if (!opened) return 'bad-mic';
-    lastCounters.set(address, counter);
+    rememberCounter(address, counter);
     config.onCounter?.(address, counter);
     return opened;
   }
@@ -152,6 +190,7 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
     setKey,
     encryptionCounter: (mac) => lastCounters.get(requireMac(mac)),
     resetEncryptionCounter: (mac) => void lastCounters.delete(requireMac(mac)),
+    held: () => ({ keys: keys.size, counters: lastCounters.size, packets: packets.size }),
     handleAdvertisement(mac: string, serviceData: Uint8Array, rssi?: number): Reading[] {
       counters.received(SOURCE);
       let address = normalizeMac(mac);
@@ -248,7 +287,7 @@ export function createBthome(config: BthomeConfig, context: SourceContext, crypt
       if (problem) counters.dropped(SOURCE, problem);
       if (packetId !== undefined) {
         if (isDuplicate(address, packetId)) return drop('duplicate');
-        packets.set(address, { id: packetId, at: clock.monotonic() });
+        if (!rememberPacket(address, packetId)) return drop('too-many-devices');
       }
 
       const fields: FieldList = [];

@@ -64,12 +64,23 @@ export class FloodGate {
   readonly #burst: number;
   readonly #maxTracked: number;
   readonly #buckets = new Map<string, Bucket>();
+  #evicted = 0;
 
   constructor(clock: Clock, options: { ratePerSecond: number; burst: number; maxTracked?: number }) {
     this.#clock = clock;
     this.#rate = options.ratePerSecond;
     this.#burst = options.burst;
     this.#maxTracked = options.maxTracked ?? 1024;
+  }
+
+  /** Devices held now (at most `maxTracked`). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Buckets forgotten to make room: many means more devices (or spoofed addresses) than `maxTracked`. */
+  get evicted(): number {
+    return this.#evicted;
   }
 
   /** True when `key` may send one more message now. */
@@ -87,6 +98,7 @@ export class FloodGate {
       if (this.#buckets.size >= this.#maxTracked) {
         const oldest = this.#buckets.keys().next();
         if (!oldest.done) this.#buckets.delete(oldest.value);
+        this.#evicted++;
       }
     }
     this.#buckets.set(key, bucket);

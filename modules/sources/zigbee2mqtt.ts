@@ -30,6 +30,8 @@ export interface Zigbee2MqttConfig {
 export interface Zigbee2MqttDecoder extends MqttDecoder {
   /** The bridge's last announced state, if any. */
   bridgeState(): 'online' | 'offline' | undefined;
+  /** Friendly names known from `bridge/devices` (at most the context's `maxDevices`). */
+  knownDevices(): number;
 }
 
 interface KnownDevice {
@@ -71,6 +73,11 @@ export function createZigbee2Mqtt(config: Zigbee2MqttConfig, context: SourceCont
       if (typeof entry !== 'object' || entry === null) continue;
       const { ieee_address: ieee, friendly_name: name, type, definition } = entry as Record<string, unknown>;
       if (typeof ieee !== 'string' || typeof name !== 'string' || ieee === '' || name === '' || type === 'Coordinator') continue;
+      // The names known are bounded like the registry: a device beyond is refused (and counted) below.
+      if (!next.has(name) && next.size >= limits.maxDevices) {
+        refused = true;
+        continue;
+      }
       next.set(name, { ieee });
       const def = typeof definition === 'object' && definition !== null ? (definition as Record<string, unknown>) : {};
       // A device first heard of by name now has its stable id: drop the name-keyed entry.
@@ -127,6 +134,7 @@ export function createZigbee2Mqtt(config: Zigbee2MqttConfig, context: SourceCont
     subscriptions: [`${base}/#`],
     accepts: (topic) => topic.startsWith(prefix),
     bridgeState: () => bridge,
+    knownDevices: () => known.size,
     handleMessage(topic: string, payload: Uint8Array): Reading[] {
       if (!topic.startsWith(prefix)) return [];
       counters.received(SOURCE);

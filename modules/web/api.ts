@@ -9,10 +9,12 @@
  *   back a consent they withdrew themselves; giving anything else, contract
  *   decisions, incidents, exit and accounts stay with the owner.
  * - installer (time-limited): sees how integrations run and configures them
- *   (endpoint, pause); never consent, audit log, exit or accounts.
+ *   (endpoint, pause) and the hub settings, names devices; never consent, audit log, exit or accounts.
  */
+import { parseDeviceNameRequest } from '../sources/device-names.js';
 import type { WebAuth } from './auth.js';
-import { FacadeError, type Actor, type HubFacade, type IntegrationSettings, type Role } from './facade.js';
+import { FacadeError, type Actor, type HubFacade, type Role } from './facade.js';
+import type { IntegrationSettings } from './facade/integration-settings.js';
 import { HttpError, jsonResponse, type WebResponse } from './http.js';
 import type { Session } from './sessions.js';
 
@@ -39,7 +41,8 @@ export interface ApiRoute {
   access: 'public' | readonly Role[];
   /** What the route does, for the "cannot do this" message. */
   what: string;
-  handler(context: ApiContext): ApiResult;
+  /** A promise only where the hub must wait on something outside it (a broker's test connection); hosts serve with `handle`. */
+  handler(context: ApiContext): ApiResult | Promise<ApiResult>;
 }
 
 const ANY: readonly Role[] = Object.freeze(['owner', 'member', 'installer'] as const);
@@ -169,7 +172,18 @@ export function buildApiRoutes(): ApiRoute[] {
 
     // ----- what the hub does -----
     { method: 'GET', path: '/api/overview', access: ANY, what: 'see the overview', handler: (c) => json(c.facade.overview()) },
-    { method: 'GET', path: '/api/datamap', access: ANY, what: 'see the data map', handler: (c) => json({ rows: c.facade.dataMap() }) },
+    { method: 'GET', path: '/api/datamap', access: ANY, what: 'see the data map', handler: (c) => json(c.facade.dataMap()) },
+    {
+      method: 'POST',
+      path: '/api/devices/name',
+      access: CONFIGURERS,
+      what: 'name a device',
+      handler: (c) => {
+        const request = parseDeviceNameRequest(c.body);
+        if (!request.ok) throw new HttpError(400, 'bad-device-name', `${request.reason}. Nothing was changed.`);
+        return json(c.facade.nameDevice(request.value.device, request.value.name, actor(c)));
+      },
+    },
     { method: 'GET', path: '/api/counters', access: ANY, what: 'see the counters', handler: (c) => json(c.facade.counterHistory()) },
 
     // ----- consent -----
@@ -238,6 +252,38 @@ export function buildApiRoutes(): ApiRoute[] {
       access: OWNER,
       what: "show the vendor's command key",
       handler: (c) => json(c.facade.commandKey(c.params.integration!, actor(c))),
+    },
+
+    // ----- hub settings -----
+    { method: 'GET', path: '/api/settings', access: ANY, what: 'see the hub settings', handler: (c) => json(c.facade.settings()) },
+    {
+      method: 'POST',
+      path: '/api/settings',
+      access: CONFIGURERS,
+      what: 'change the hub settings',
+      handler: async (c) => json(await c.facade.changeSettings(c.body, actor(c))),
+    },
+    {
+      method: 'POST',
+      path: '/api/settings/bthome-key',
+      access: CONFIGURERS,
+      what: 'set a BTHome bindkey',
+      handler: (c) => {
+        const key = c.body.key;
+        if (key !== null && typeof key !== 'string') throw new HttpError(400, 'bad-field', '"key" must be the bindkey (32 hex digits), or null to remove it.');
+        return json(c.facade.setBthomeKey(text(c.body, 'mac', 40), key, actor(c)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/settings/wifi',
+      access: CONFIGURERS,
+      what: 'change the Wi-Fi network',
+      handler: (c) => {
+        const password = c.body.password;
+        if (password !== undefined && typeof password !== 'string') throw new HttpError(400, 'bad-field', '"password" must be a string ("" for an open network).');
+        return json(c.facade.setWifi({ ssid: text(c.body, 'ssid', 64), ...(password !== undefined ? { password } : {}) }, actor(c)));
+      },
     },
 
     // ----- incidents -----
@@ -315,3 +361,18 @@ export function buildApiRoutes(): ApiRoute[] {
     },
   ];
 }
+
+/** A route with its path split once, for matching. */
+export interface CompiledRoute extends ApiRoute {
+  readonly parts: readonly string[];
+}
+
+/**
+ * The table, built once at module load and frozen: Moddable's preload keeps it
+ * in flash with the code, so neither the boot nor a request copies some sixty
+ * routes, their closures and split paths into RAM (issue #19, "Preload what is
+ * constant"; `test/node/preload-safety.test.ts` checks it stays frozen).
+ */
+export const API_ROUTES: readonly CompiledRoute[] = Object.freeze(
+  buildApiRoutes().map((route) => Object.freeze({ ...route, parts: Object.freeze(route.path.split('/')) })),
+);

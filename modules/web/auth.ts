@@ -65,6 +65,8 @@ export interface AuthOptions {
  * next successful login or password change.
  */
 export const DEFAULT_PBKDF2_ITERATIONS = 10_000;
+/** Enrolments started and not finished, held at once; the oldest is forgotten beyond (its person starts again). */
+export const MAX_PENDING_ENROLMENTS = 8;
 /** How long an invitation code works. */
 const INVITATION_HOURS = 72;
 const MAX_INSTALLER_HOURS = 7 * 24;
@@ -99,6 +101,7 @@ export class WebAuth {
   readonly #issuer: string;
   /** Invitation id → TOTP secret offered at the start of enrolment (memory only, until used). */
   readonly #pendingSecrets = new Map<string, Uint8Array>();
+  #enrolmentsForgotten = 0;
 
   constructor(options: AuthOptions) {
     this.#clock = options.clock;
@@ -127,6 +130,20 @@ export class WebAuth {
     return code;
   }
 
+  /**
+   * What the bounded tables dropped to stay within their size: sessions ended
+   * early (`maxSessions`), login failure records forgotten (`maxKeys`, real
+   * accounts and unknown names apart), enrolments forgotten.
+   */
+  counters(): { sessionsEvicted: number; failuresForgotten: number; strangerFailuresForgotten: number; enrolmentsForgotten: number } {
+    return {
+      sessionsEvicted: this.sessions.evicted,
+      failuresForgotten: this.#throttle.forgotten,
+      strangerFailuresForgotten: this.#strangers.forgotten,
+      enrolmentsForgotten: this.#enrolmentsForgotten,
+    };
+  }
+
   get setupRequired(): boolean {
     return !this.accounts.hasOwner();
   }
@@ -138,7 +155,10 @@ export class WebAuth {
     const invitation = this.#checkCode(code, remote);
     const secret = this.#random.bytes(20);
     this.#pendingSecrets.set(invitation.id, secret);
-    while (this.#pendingSecrets.size > 8) this.#pendingSecrets.delete(this.#pendingSecrets.keys().next().value as string);
+    while (this.#pendingSecrets.size > MAX_PENDING_ENROLMENTS) {
+      this.#pendingSecrets.delete(this.#pendingSecrets.keys().next().value as string);
+      this.#enrolmentsForgotten++;
+    }
     const label = invitation.name || 'owner';
     const uri = otpauthUri(this.#issuer, label, secret);
     return {
@@ -278,8 +298,13 @@ export class WebAuth {
 
   // ----- accounts (owner only; the router checks the role) -----
 
-  users(): { accounts: { name: string; role: Role; expiresAt: string | null }[]; invitations: { name: string; role: Role; expiresAt: string | null }[] } {
+  users(): {
+    accounts: { name: string; role: Role; expiresAt: string | null }[];
+    invitations: { name: string; role: Role; expiresAt: string | null }[];
+    limits: ReturnType<WebAuth['counters']>;
+  } {
     return {
+      limits: this.counters(),
       accounts: this.accounts.list().map((a) => ({ name: a.name, role: a.role, expiresAt: isoOrNull(a.expiresAt) })),
       invitations: this.accounts
         .invitations()

@@ -9,7 +9,7 @@
  * to do.
  */
 import { fromUtf8 } from '../bytes.js';
-import { buildApiRoutes, type ApiContext, type ApiRoute } from './api.js';
+import { API_ROUTES, type ApiContext, type ApiResult } from './api.js';
 import { WebAuth, type AuthOptions } from './auth.js';
 import { FacadeError, type HubFacade } from './facade.js';
 import {
@@ -38,25 +38,28 @@ export interface WebRouter {
   /** The request → response function host adapters call. */
   handle(request: WebRequest): Promise<WebResponse>;
   /**
-   * The same, answered synchronously: Moddable's HTTP server wants the
-   * response inside the callback that delivered the request.
+   * The same, answered synchronously, for routes that do not wait (every one
+   * but a settings change, which waits for the broker's test connection).
    */
   respond(request: WebRequest): WebResponse;
   readonly auth: WebAuth;
 }
 
-interface CompiledRoute extends ApiRoute {
-  parts: string[];
-}
-
 export function createWebRouter(options: WebRouterOptions): WebRouter {
   const auth = new WebAuth(options);
-  const routes: CompiledRoute[] = buildApiRoutes().map((route) => ({ ...route, parts: route.path.split('/') }));
+  const routes = API_ROUTES;
   const cookieFlags = `Path=/; HttpOnly; SameSite=Strict${options.secureCookies ? '; Secure' : ''}`;
   const setCookie = (token: string): [string, string] => ['Set-Cookie', `${SESSION_COOKIE}=${token}; ${cookieFlags}; Max-Age=${auth.sessions.maxAgeSeconds}`];
   const clearCookie: [string, string] = ['Set-Cookie', `${SESSION_COOKIE}=; ${cookieFlags}; Max-Age=0`];
 
-  function respond(request: WebRequest): WebResponse {
+  function refusal(error: unknown, request: WebRequest): WebResponse {
+    if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.headers);
+    if (error instanceof FacadeError) return errorResponse(error.status, error.code, error.message);
+    options.log.error('web: handler failed', { path: request.path, error: String(error) });
+    return errorResponse(500, 'internal', 'The hub could not complete this request; nothing was changed that it did not report. Details are in the hub log.');
+  }
+
+  function answer(request: WebRequest): WebResponse | Promise<WebResponse> {
     try {
       if (request.body && request.body.length > MAX_BODY_BYTES) {
         return errorResponse(413, 'body-too-large', `The request body is ${request.body.length} bytes; the hub accepts at most ${MAX_BODY_BYTES}.`);
@@ -66,16 +69,23 @@ export function createWebRouter(options: WebRouterOptions): WebRouter {
         if (asset) return asset;
         return errorResponse(404, 'not-found', `There is no page at ${request.path.slice(0, 80)}. Open / for the hub's page.`);
       }
-      return respondApi(request);
+      const response = respondApi(request);
+      return response instanceof Promise ? response.catch((error: unknown) => refusal(error, request)) : response;
     } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.headers);
-      if (error instanceof FacadeError) return errorResponse(error.status, error.code, error.message);
-      options.log.error('web: handler failed', { path: request.path, error: String(error) });
-      return errorResponse(500, 'internal', 'The hub could not complete this request; nothing was changed that it did not report. Details are in the hub log.');
+      return refusal(error, request);
     }
   }
 
-  function respondApi(request: WebRequest): WebResponse {
+  function respond(request: WebRequest): WebResponse {
+    const response = answer(request);
+    if (response instanceof Promise) {
+      void response.catch(() => undefined);
+      return errorResponse(500, 'internal', `${request.method} ${request.path.slice(0, 80)} answers later; the host must serve it with handle().`);
+    }
+    return response;
+  }
+
+  function respondApi(request: WebRequest): WebResponse | Promise<WebResponse> {
     const segments = request.path.split('/');
     const candidates = routes.filter((route) => matches(route.parts, segments));
     if (candidates.length === 0) {
@@ -132,29 +142,32 @@ export function createWebRouter(options: WebRouterOptions): WebRouter {
       token,
       sessionExpired: found.state === 'expired',
     };
+    const finish = (result: ApiResult): WebResponse => {
+      if (result.kind === 'json') {
+        const headers: [string, string][] = [...(result.headers ?? [])];
+        if (result.newSession) headers.push(setCookie(result.newSession));
+        if (result.endSession || (found.state === 'expired' && !result.newSession)) headers.push(clearCookie);
+        return jsonResponse(result.status ?? 200, result.value, headers);
+      }
+      return result.response;
+    };
     const result = route.handler(context);
-    if (result.kind === 'json') {
-      const headers: [string, string][] = [...(result.headers ?? [])];
-      if (result.newSession) headers.push(setCookie(result.newSession));
-      if (result.endSession || (found.state === 'expired' && !result.newSession)) headers.push(clearCookie);
-      return jsonResponse(result.status ?? 200, result.value, headers);
-    }
-    return result.response;
+    return result instanceof Promise ? result.then(finish) : finish(result);
   }
 
   return Object.freeze({
     respond,
-    handle: (request: WebRequest) => Promise.resolve().then(() => respond(request)),
+    handle: (request: WebRequest) => Promise.resolve().then(() => answer(request)),
     auth,
   });
 }
 
-function matches(parts: string[], segments: string[]): boolean {
+function matches(parts: readonly string[], segments: readonly string[]): boolean {
   if (parts.length !== segments.length) return false;
   return parts.every((part, i) => part.startsWith(':') || part === segments[i]);
 }
 
-function extractParams(parts: string[], segments: string[]): Record<string, string> {
+function extractParams(parts: readonly string[], segments: readonly string[]): Record<string, string> {
   const params: Record<string, string> = {};
   parts.forEach((part, i) => {
     if (!part.startsWith(':')) return;

@@ -43,6 +43,7 @@ export class SessionTable {
   readonly #crypto: Crypto;
   readonly #policy: SessionPolicy;
   readonly #byHash = new Map<string, Session>();
+  #evicted = 0;
 
   constructor(powers: { clock: Clock; random: Random; crypto: Crypto }, policy: SessionPolicy = DEFAULT_SESSIONS) {
     this.#clock = powers.clock;
@@ -66,6 +67,7 @@ export class SessionTable {
     this.#byHash.set(this.#hash(token), session);
     while (this.#byHash.size > this.#policy.maxSessions) {
       this.#byHash.delete(this.#byHash.keys().next().value as string);
+      this.#evicted++;
     }
     return { token, session };
   }
@@ -101,6 +103,16 @@ export class SessionTable {
       ended++;
     }
     return ended;
+  }
+
+  /** Sessions open now (at most `maxSessions`). */
+  get size(): number {
+    return this.#byHash.size;
+  }
+
+  /** Sessions ended early because `maxSessions` were open (the oldest logged in goes first). */
+  get evicted(): number {
+    return this.#evicted;
   }
 
   get maxAgeSeconds(): number {

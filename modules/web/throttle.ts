@@ -42,6 +42,7 @@ export class LoginThrottle {
   readonly #clock: Clock;
   readonly #policy: ThrottlePolicy;
   readonly #failures = new Map<string, Failures>();
+  #forgotten = 0;
 
   constructor(clock: Clock, policy: ThrottlePolicy = DEFAULT_THROTTLE) {
     this.#clock = clock;
@@ -79,8 +80,19 @@ export class LoginThrottle {
     while (this.#failures.size > this.#policy.maxKeys) {
       const oldest = this.#failures.keys().next().value as string;
       this.#failures.delete(oldest);
+      this.#forgotten++;
     }
     return { count: entry.count, locked: entry.locked, retryAfterMs: entry.notBefore - now };
+  }
+
+  /** Keys remembered now (at most `maxKeys`). */
+  get size(): number {
+    return this.#failures.size;
+  }
+
+  /** Failure records dropped to stay within `maxKeys` (the least recently failed first): many hints at a guessing run. */
+  get forgotten(): number {
+    return this.#forgotten;
   }
 
   succeed(key: string): void {

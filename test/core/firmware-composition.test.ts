@@ -7,6 +7,7 @@ import { BootSupervisor, checkKeyStore, listKeysAtBoot, logHeldRecords } from '.
 import { fromUtf8, toBase64, utf8 } from '../../modules/bytes.js';
 import type { Contract } from '../../modules/contract/types.js';
 import { parseEndpoint } from '../../modules/forward/endpoint-url.js';
+import { checkProfile } from '../../modules/hub/board-profile.js';
 import { BOARD_DEFAULTS, boardSettings } from '../../modules/hub/board-settings.js';
 import { bootProblem, checkConfigContents } from '../../modules/hub/runtime-check.js';
 import { parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
@@ -53,6 +54,34 @@ test('configuration problems become boot problems, one per path, and a wrong sha
   for (const problem of shape.problems) supervisor.problem(bootProblem(problem));
   t.deepEqual(supervisor.report().problems.filter((p) => p.code === 'config-invalid').map((p) => p.path), ['hubId', 'web.port']);
   t.false(supervisor.report().capabilities.sealing, 'without a valid configuration there is no hub');
+});
+
+test('a configuration beyond the board profile is refused at boot, one problem per limit, and no hub is composed', (t) => {
+  const profile = { name: 'esp32', maxIntegrations: 2, ramWindow: { records: 16, bytes: 1024 }, maxSessions: 2, maxBthomeKeys: 1, maxDevices: 64 };
+  const raw = {
+    hubId: 'h',
+    profile,
+    integrations: [{ contract: 'a.json' }, { contract: 'b.json' }, { contract: 'c.json' }],
+    sources: { bthome: { keys: { 'a4:c1:38:00:00:01': { secret: 'k1' }, 'a4:c1:38:00:00:02': { secret: 'k2' } } } },
+  };
+  const parsed = parseRuntimeConfig(raw);
+  t.deepEqual(parsed.problems, [], 'the profile is part of the configuration model');
+  t.deepEqual(boardSettings(raw).profile, profile, 'and a board key, read even when the rest is wrong');
+  const beyond = checkProfile(profile, parsed.config!);
+  t.deepEqual(beyond.map((p) => [p.path, p.code]), [['integrations', 'profile-exceeded'], ['sources.bthome.keys', 'profile-exceeded']]);
+  t.regex(beyond[0]!.message, /3 integrations; the esp32 profile holds at most 2/);
+
+  const supervisor = supervisorFor(makeTestHost());
+  for (const problem of beyond) supervisor.problem(bootProblem(problem));
+  const report = supervisor.report();
+  t.is(report.mode, 'degraded');
+  t.true(report.problems.every((p) => p.component === 'config' && /esp32s3|fewer/.test(p.action)), 'the action says what to do');
+  t.false(report.capabilities.sealing, 'refused whole: nothing is composed that could run into "memory full" later');
+
+  t.deepEqual(checkProfile(profile, { hubId: 'h', integrations: [{ contract: 'a.json' }, { contract: 'b.json' }] }), [], 'at the limit is fine');
+  t.deepEqual(checkProfile(profile, { hubId: 'h', sessions: { maxSessions: 3 } }).map((p) => [p.path, p.code]), [['sessions.maxSessions', 'profile-exceeded']], 'more sessions than the profile has RAM for');
+  t.deepEqual(checkProfile(profile, { hubId: 'h', sessions: { maxSessions: 1 } }), [], 'fewer is fine');
+  t.is(boardSettings({ hubId: 'h' }).profile, undefined, 'no profile (the desktop, an old lab build): nothing is checked');
 });
 
 test('the board keys are read with their defaults even when the rest of the configuration is wrong', (t) => {

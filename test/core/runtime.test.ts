@@ -12,6 +12,7 @@ import type { WebAssets } from '../../modules/web/static.js';
 import { makeContract } from '../support/contracts.js';
 import { fakeBrokers } from '../support/fake-brokers.js';
 import { FakeTransport, settle } from '../support/fake-transport.js';
+import type { SessionPool } from '../../modules/forward/sessions.js';
 import { makeTestHost, type TestHost } from '../support/test-host.js';
 
 const STATUS = 'airlock/home-1/status';
@@ -37,15 +38,17 @@ function start(host: TestHost, extra: Partial<RuntimeOptions> = {}, config: Reco
   if (!checked.config) throw new Error(JSON.stringify(checked.problems));
   const brokers = fakeBrokers();
   const transports: FakeTransport[] = [];
+  const pools: SessionPool[] = [];
   const runtime: Runtime = startRuntime(
     { config: checked.config, integrations: checked.integrations, version: '1.2.3', model: 'test', ...extra },
     {
       host,
       auditFlash: new MemoryFlash(8 * 4096, 4096),
       archive: memoryContractArchive(),
-      transport: (_, endpoint) => {
+      transport: (_, endpoint, _contract, sessions) => {
         const transport = new FakeTransport(endpoint);
         transports.push(transport);
+        pools.push(sessions);
         return transport;
       },
       connect: brokers.connect,
@@ -53,8 +56,20 @@ function start(host: TestHost, extra: Partial<RuntimeOptions> = {}, config: Reco
       ...(webAssets ? { webAssets } : {}),
     },
   );
-  return { runtime, brokers, transports, monitor: brokers.role('monitor') };
+  return { runtime, brokers, transports, pools, monitor: brokers.role('monitor') };
 }
+
+test('the transports get the session pool: the profile sets the cap, the configuration may only lower it', (t) => {
+  const unlimited = start(makeTestHost());
+  t.is(unlimited.pools[0]!.maxSessions, Infinity, 'no profile, no configuration: no cap');
+  t.is(start(makeTestHost(), { sessions: { maxSessions: 2 } }).pools[0]!.maxSessions, 2);
+  t.is(start(makeTestHost(), { sessions: { maxSessions: 2 } }, { ...goodConfig, sessions: { maxSessions: 5 } }).pools[0]!.maxSessions, 2, 'not raised above the profile');
+  const lowered = start(makeTestHost(), { sessions: { maxSessions: 2 } }, { ...goodConfig, sessions: { maxSessions: 1, idleMs: 500 } }).pools[0]!;
+  t.is(lowered.maxSessions, 1);
+  t.is(lowered.idleMs, 500);
+  const bad = parseRuntimeConfig({ ...goodConfig, sessions: { maxSessions: 0, idleMs: -1 } });
+  t.deepEqual(bad.problems.map((p) => p.path).sort(), ['sessions.idleMs', 'sessions.maxSessions']);
+});
 
 test('the monitoring connection has the offline will and listens for Home Assistant', (t) => {
   const { monitor } = start(makeTestHost());
@@ -118,6 +133,17 @@ test('device messages from the home broker reach the hub; consent from the confi
   t.deepEqual(fields, [['power', 'voltage']], 'energy-advice was consented by the configuration, so its fields went out');
   await runtime.stop();
   t.true(home.closed);
+});
+
+test('the board profile bounds the devices the hub keeps state for; one beyond is refused and counted', async (t) => {
+  const { runtime, brokers } = start(makeTestHost(), { maxDevices: 2 });
+  const home = brokers.role('home');
+  home.connect();
+  for (const name of ['plug_a', 'plug_b', 'plug_c']) home.deliver(`zigbee2mqtt/${name}`, JSON.stringify({ power: 120 }));
+  const hub = runtime.snapshot().hub;
+  t.is(hub.devicesRefused, 1, 'the third plug is refused');
+  t.is(hub.readingsReceived, 2, 'its reading is not taken in');
+  await runtime.stop();
 });
 
 test('a graceful stop says offline and closes both connections', async (t) => {

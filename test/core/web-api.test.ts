@@ -1,7 +1,9 @@
 import test from 'ava';
 import { utf8 } from '../../modules/bytes.js';
+import type { DataMapView } from '../../modules/web/facade/data-map.js';
 import { MAX_BODY_BYTES } from '../../modules/web/http.js';
-import { enrol, makeWebFixture, OWNER_PASSWORD } from '../support/web-fixture.js';
+import { OWNER_PASSWORD } from '../support/web-client.js';
+import { enrol, makeWebFixture } from '../support/web-fixture.js';
 
 const consentOf = (f: ReturnType<typeof makeWebFixture>, purpose: string) => f.facade.consent().find((c) => c.purpose === purpose)!;
 
@@ -132,7 +134,8 @@ test('withdrawing says beforehand what will be purged, purges it, and giving bac
   t.is(withdrawn.status, 200, withdrawn.text);
   t.is(withdrawn.json.purgedRecords, preview.json.bufferedRecords);
   t.false(consentOf(f, 'energy-advice').given);
-  t.false((await owner.get('/api/datamap')).json.rows.find((r: { field: string }) => r.field === 'power').flowing);
+  const greenwatt = ((await owner.get('/api/datamap')).json as DataMapView).companies.find((c) => c.integration === 'greenwatt')!;
+  t.false(greenwatt.purposes.find((p) => p.purpose === 'energy-advice')!.flowing);
   const given = await owner.post('/api/consent/give', { integration: 'greenwatt', purpose: 'energy-advice' });
   t.is(given.status, 200);
   t.true(given.json.given);
@@ -171,9 +174,12 @@ test('role matrix: who may see and do what', async (t) => {
   t.is((await kim.post('/api/exit/greenwatt/export')).status, 403);
   t.is((await fitter.post('/api/exit/greenwatt/delete', { confirm: 'greenwatt' })).status, 403);
   t.is((await kim.post('/api/integrations/greenwatt/settings', { paused: true })).status, 403);
-  const configured = await fitter.post('/api/integrations/greenwatt/settings', { endpoint: 'mqtts://ingest2.greenwatt.example:8883' });
-  t.is(configured.status, 200, configured.text);
-  t.is(configured.json.endpoint, 'mqtts://ingest2.greenwatt.example:8883');
+  const paused = await fitter.post('/api/integrations/greenwatt/settings', { paused: true });
+  t.is(paused.status, 200, paused.text);
+  t.true(paused.json.paused);
+  const moved = await fitter.post('/api/integrations/greenwatt/settings', { endpoint: 'mqtts://ingest2.greenwatt.example:8883' });
+  t.is(moved.status, 409, 'where data goes is part of the contract');
+  t.is(moved.json.error, 'endpoint-needs-contract');
   t.is((await fitter.post('/api/integrations/greenwatt/settings', { endpoint: 'ftp://x' })).status, 400);
   t.is((await fitter.post('/api/incidents', { integration: 'greenwatt', title: 'x' })).status, 403);
   t.true(f.facade.pendingChange('aquaguard') !== null);
@@ -229,10 +235,10 @@ test('audit log view shows the chain head and its verification state', async (t)
   t.is(view.json.entries.length, 3);
   t.is(view.json.verification.state, 'verified');
   t.is(view.json.head.seq, view.json.entries[0].seq, 'newest first; the head is the newest');
-  f.facade.tamperAt = 2;
+  f.decayAuditEntry(2);
   const broken = await owner.get('/api/audit');
   t.is(broken.json.verification.state, 'broken');
-  t.is(broken.json.verification.brokenAt, 2);
+  t.is(broken.json.verification.brokenAt, 3, 'the chain breaks where entry 2 is missing');
 });
 
 test('exit: export is a download, delete needs the typed confirmation and returns a receipt', async (t) => {
@@ -242,7 +248,7 @@ test('exit: export is a download, delete needs the typed confirmation and return
   t.is(exported.status, 200);
   t.regex(exported.header('content-disposition')!, /^attachment; filename="airlock-greenwatt-\d{4}-\d{2}-\d{2}\.json"$/);
   t.is(exported.json.integration, 'greenwatt');
-  t.true(Array.isArray(exported.json.bufferedRecords));
+  t.is(exported.json.undelivered.length, 4, 'the four readings waiting for GreenWatt, decrypted');
   const unconfirmed = await owner.post('/api/exit/greenwatt/delete', { confirm: 'GreenWatt' });
   t.is(unconfirmed.status, 400);
   t.is(unconfirmed.json.error, 'confirmation-mismatch');

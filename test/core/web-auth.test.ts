@@ -1,6 +1,7 @@
 import test from 'ava';
 import { describeAuthEvent } from '../../modules/web/auth.js';
-import { enrol, makeWebFixture, OWNER_PASSWORD } from '../support/web-fixture.js';
+import { OWNER_PASSWORD } from '../support/web-client.js';
+import { enrol, makeWebFixture } from '../support/web-fixture.js';
 
 test('first boot prints a one-time setup code on the console and keeps only its hash', (t) => {
   const f = makeWebFixture();

@@ -1,32 +1,14 @@
-// The hub's page API over the real composed Hub (modules/hub/web-facade.ts):
+// The hub's page API over the real composed Hub (modules/hub/facade/):
 // setup and login, overview and data map, consent with purge, contract
 // approval, incidents, the audit view, pause, and exit with a receipt, all
 // through the router as a browser would call it.
 import test from 'ava';
 import type { Contract } from '../../modules/contract/types.js';
-import { personOf } from '../../modules/hub/web-facade.js';
-import { makeContract } from '../support/contracts.js';
+import { personOf } from '../../modules/hub/facade/context.js';
+import { energyAdvisor, makeContract } from '../support/contracts.js';
+import type { DataMapView } from '../../modules/web/facade/data-map.js';
 import { makeHubWebRig, PLUG } from '../support/hub-web-rig.js';
-import { OWNER_PASSWORD } from '../support/web-fixture.js';
-
-/** Two consent purposes and nothing that flows without consent, so the last withdrawal purges. */
-function energySaver(): Contract {
-  return makeContract({
-    purposes: [
-      { id: 'energy-advice', description: 'Advice on lowering electricity use.', requiresConsent: true },
-      { id: 'tariff-matching', description: 'Matching you to cheaper tariffs.', requiresConsent: true },
-    ],
-    streams: [
-      {
-        stream: 'power',
-        fields: {
-          power: { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } },
-          energy: { purpose: 'tariff-matching', transform: { kind: 'keep' } },
-        },
-      },
-    ],
-  });
-}
+import { OWNER_PASSWORD } from '../support/web-client.js';
 
 function leakInsurer(version = '1.0.0'): Contract {
   const c = makeContract({ integration: 'leak-insurer' });
@@ -42,7 +24,7 @@ function widerLeakInsurer(version: string, ...extra: string[]): Contract {
 }
 
 test('the owner sets up the hub, logs in, and reads the overview and data map of the real hub', async (t) => {
-  const r = makeHubWebRig([energySaver(), leakInsurer()]);
+  const r = makeHubWebRig([energyAdvisor(), leakInsurer()]);
   const { owner, secret } = await r.setUpOwner();
   const overview = await owner.get('/api/overview');
   t.is(overview.status, 200);
@@ -56,14 +38,16 @@ test('the owner sets up the hub, logs in, and reads the overview and data map of
   t.is(saver.serviceLevels[3].promised, 'within 72 hours');
 
   r.plug(1234);
-  let map = (await owner.get('/api/datamap')).json.rows as { deviceTitle: string; field: string; integration: string; flowing: boolean; transform: string }[];
-  const powerRow = () => map.find((row) => row.integration === 'energy-saver' && row.field === 'power')!;
-  t.is(powerRow().deviceTitle, PLUG);
-  t.is(powerRow().transform, 'rounded to the nearest 10');
-  t.false(powerRow().flowing, 'no consent yet: the plug\'s power does not flow');
+  let map = (await owner.get('/api/datamap')).json as DataMapView;
+  const advice = () => map.companies.find((c) => c.integration === 'energy-saver')!.purposes.find((p) => p.purpose === 'energy-advice')!;
+  const power = advice().kinds.find((k) => k.field === 'power')!;
+  t.deepEqual(power.devices.map((i) => map.devices[i]!.title), [PLUG], 'the plug is named by its zigbee2mqtt friendly_name');
+  t.like(map.devices[power.devices[0]!], { named: 'gateway', nameable: false, source: 'zigbee2mqtt' });
+  t.is(power.transform, 'rounded to the nearest 10');
+  t.false(advice().flowing, 'no consent yet: the plug\'s power does not flow');
   t.is((await owner.post('/api/consent/give', { integration: 'energy-saver', purpose: 'energy-advice' })).status, 200);
-  map = (await owner.get('/api/datamap')).json.rows;
-  t.true(powerRow().flowing);
+  map = (await owner.get('/api/datamap')).json;
+  t.true(advice().flowing);
 
   // A second login and a failed one reach the audit log through the hub's login monitor.
   const bad = await r.browser().post('/api/login', { name: 'owner', password: 'wrong password here', totp: r.code(secret) });
@@ -79,7 +63,7 @@ test('the owner sets up the hub, logs in, and reads the overview and data map of
 });
 
 test('consent: withdrawing one purpose skips its records; withdrawing the last purges what waits', async (t) => {
-  const r = makeHubWebRig([energySaver()]);
+  const r = makeHubWebRig([energyAdvisor()]);
   const { owner } = await r.setUpOwner();
   r.transports.get('energy-saver')!.fallback = 'unreachable';
   const given = await owner.post('/api/consent/give', { integration: 'energy-saver', purpose: 'energy-advice' });
@@ -228,7 +212,9 @@ test('pausing delivery buffers records and resuming sends them; the endpoint can
   t.is(wire.received.length, 0, 'nothing leaves while paused');
   t.is(r.hub.buffer.stats('leak-insurer').records, 2);
   t.like((await owner.get('/api/overview')).json.integrations[0], { health: 'attention', bufferedRecords: 2 });
-  t.false(((await owner.get('/api/datamap')).json.rows as { flowing: boolean }[]).some((row) => row.flowing));
+  const held = ((await owner.get('/api/datamap')).json as DataMapView).companies.find((c) => c.integration === 'leak-insurer')!;
+  t.true(held.paused);
+  t.false(held.purposes.some((p) => p.flowing), 'nothing flows while paused');
   const moved = await owner.post('/api/integrations/leak-insurer/settings', { endpoint: 'mqtts://elsewhere.example:8883' });
   t.is(moved.status, 409);
   t.is(moved.json.error, 'endpoint-needs-contract');
@@ -242,7 +228,7 @@ test('pausing delivery buffers records and resuming sends them; the endpoint can
 });
 
 test('exit: export everything, then delete with a receipt that matches the audit log', async (t) => {
-  const r = makeHubWebRig([energySaver(), leakInsurer()]);
+  const r = makeHubWebRig([energyAdvisor(), leakInsurer()]);
   const { owner } = await r.setUpOwner();
   await owner.post('/api/consent/give', { integration: 'energy-saver', purpose: 'energy-advice' });
   r.transports.get('energy-saver')!.fallback = 'unreachable';

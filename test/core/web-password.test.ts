@@ -6,7 +6,8 @@ import test from 'ava';
 import { createWebRouter } from '../../modules/web/router.js';
 import { makeContract } from '../support/contracts.js';
 import { makeHubWebRig } from '../support/hub-web-rig.js';
-import { Browser, makeWebFixture, OWNER_PASSWORD, tinyAssets, TEST_ITERATIONS } from '../support/web-fixture.js';
+import { Browser, OWNER_PASSWORD, tinyAssets, TEST_ITERATIONS } from '../support/web-client.js';
+import { makeWebFixture } from '../support/web-fixture.js';
 
 const NEW_PASSWORD = 'a much longer passphrase';
 

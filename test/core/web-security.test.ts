@@ -2,7 +2,7 @@
 // - lockout with growing delays: web-auth.test.ts "failed logins grow the delay, then lock the account"
 // - setup-code guessing: web-auth.test.ts "setup-code guessing is throttled too"
 // - CSRF missing or forged: web-api.test.ts "a state change without the CSRF token is refused and reported"
-// - role matrix on the demo facade: web-api.test.ts "role matrix: who may see and do what"
+// - role matrix on the household fixture: web-api.test.ts "role matrix: who may see and do what"
 // - static path traversal: web-api.test.ts "path traversal on static files is refused with 400"
 // - oversized and malformed bodies: web-api.test.ts "malformed JSON, non-object bodies, wrong content type and oversized bodies"
 // - random requests of every kind: web-fuzz.test.ts
@@ -15,7 +15,7 @@ import { buildApiRoutes } from '../../modules/web/api.js';
 import { SESSION_COOKIE } from '../../modules/web/router.js';
 import { makeContract } from '../support/contracts.js';
 import { makeHubWebRig, type HubWebRig } from '../support/hub-web-rig.js';
-import { Browser, OWNER_PASSWORD } from '../support/web-fixture.js';
+import { Browser, OWNER_PASSWORD } from '../support/web-client.js';
 
 function contracts(): Contract[] {
   const leak = makeContract({ integration: 'leak-insurer' });

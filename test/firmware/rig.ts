@@ -59,7 +59,24 @@ export interface LabBuild extends FirmwareBuild {
  * `ports`: the brokers' and the web server's loopback ports the build bakes in (the firmware
  * suite's by default; a bench running beside it uses others).
  */
-export async function buildLab(moddable: string, name: string, integrations: number, ports: Readonly<LabPorts> = PORTS): Promise<LabBuild> {
+/** Merged over the profile's creation: its initial sizes stay, growth is allowed. */
+const GROWABLE = Object.freeze({ chunk: { incremental: 4096 }, heap: { incremental: 256 } });
+
+export interface LabOptions {
+  /** The board profile (hosts/moddable/profiles/<name>): its creation sizes and limits; mcconfig's default (esp32) without it. */
+  profile?: string;
+  /** Keys of `config.airlock` to add or replace (a probe that switches the page off, say). */
+  airlock?: Record<string, unknown>;
+  /**
+   * Collect garbage this often (ms) from a lab entry point around main(): the instruments then show
+   * the live set rather than garbage XS had no reason to collect yet (a growable heap collects late).
+   */
+  collectEveryMs?: number;
+  /** XS creation sizes merged over the profile's; by default only growth is allowed (GROWABLE). `{}`: the profile's fixed sizes, as on the board. */
+  creation?: Record<string, unknown>;
+}
+
+export async function buildLab(moddable: string, name: string, integrations: number, ports: Readonly<LabPorts> = PORTS, options: LabOptions = {}): Promise<LabBuild> {
   const dir = join(repoRoot, 'build', 'firmware-lab', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'contracts'), { recursive: true });
@@ -78,12 +95,37 @@ export async function buildLab(moddable: string, name: string, integrations: num
         secrets: Object.fromEntries(contracts.map((c) => [c.secretName, `token-${c.integration}`])),
         web: { port: ports.web },
         confirmAfterMs: 600000,
+        ...options.airlock,
       },
     },
+    // The profile's sizes to start with, but a heap that may grow: the lab measures what the hub needs
+    // (bench/moddable.ts) rather than stopping at the profile's fixed budget (docs/esp32.md, "Board profiles").
+    creation: options.creation ?? GROWABLE,
     data: { '*': ['./contracts/*'] },
   };
+  if (options.collectEveryMs) {
+    // Not the product's main: a lab entry that boots it and then collects on a timer.
+    writeFileSync(
+      join(dir, 'lab-main.js'),
+      [
+        'import main from "main";',
+        'import Debug from "debug";',
+        'import Timer from "timer";',
+        'export default function labMain() {',
+        '  main();',
+        `  Timer.repeat(() => Debug.gc(), ${options.collectEveryMs});`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    Object.assign(manifest, {
+      include: [...manifest.include, '$(MODDABLE)/modules/base/debug/manifest.json'],
+      modules: { 'lab-main': './lab-main' },
+      creation: { ...manifest.creation, main: 'lab-main' },
+    });
+  }
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  const built = await buildFirmware({ moddable, platform: 'lin', manifest: join(dir, 'manifest.json'), output: join(dir, 'mc') });
+  const built = await buildFirmware({ moddable, platform: 'lin', manifest: join(dir, 'manifest.json'), output: join(dir, 'mc'), ...(options.profile ? { profile: options.profile } : {}) });
   return { ...built, fileRoot, integrations: contracts.map((c) => c.integration), topics: contracts.map((c) => c.topic) };
 }
 

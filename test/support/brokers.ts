@@ -109,7 +109,7 @@ export function mosquittoPath(): string | undefined {
  * on and stop() sends SIGTERM (Mosquitto saves its state), so messages it
  * acknowledged survive the restart, as a vendor's broker should guarantee.
  */
-export async function startMosquitto(): Promise<TestBroker | undefined> {
+export async function startMosquitto(options: { users?: Record<string, string> } = {}): Promise<TestBroker | undefined> {
   const binary = mosquittoPath();
   if (!binary) return undefined;
   const port = await freePort();
@@ -117,9 +117,19 @@ export async function startMosquitto(): Promise<TestBroker | undefined> {
   // Started as root, Mosquitto drops to its own user: it must be able to write its persistence file here.
   chmodSync(dir, 0o777);
   const config = join(dir, 'mosquitto.conf');
+  // With users: only they may connect (a password file hashed by mosquitto_passwd, as an installer makes one).
+  const access = ['allow_anonymous true'];
+  if (options.users) {
+    const passwords = join(dir, 'passwords');
+    writeFileSync(passwords, Object.entries(options.users).map(([user, password]) => `${user}:${password}\n`).join(''));
+    const hashed = spawnSync('mosquitto_passwd', ['-U', passwords], { encoding: 'utf8' });
+    if (hashed.status !== 0) throw new Error(`mosquitto_passwd -U failed: ${hashed.stderr || hashed.error}`);
+    chmodSync(passwords, 0o644); // read by the mosquitto user it drops to
+    access.splice(0, 1, 'allow_anonymous false', `password_file ${passwords}`);
+  }
   writeFileSync(
     config,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'log_dest none', 'max_queued_messages 100000', ''].join('\n'),
+    [`listener ${port} 127.0.0.1`, ...access, 'persistence true', `persistence_location ${dir}/`, 'log_dest none', 'max_queued_messages 100000', ''].join('\n'),
   );
   let child: ChildProcess | undefined;
   const start = async () => {

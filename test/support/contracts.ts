@@ -49,6 +49,26 @@ export function makeContract(options: FixtureOptions = {}): Contract {
   };
 }
 
+/** Power for energy advice and energy for tariff matching, both on consent and nothing without it, so the last withdrawal purges. */
+export function energyAdvisor(integration = 'energy-saver'): Contract {
+  return makeContract({
+    integration,
+    purposes: [
+      { id: 'energy-advice', description: 'Advice on lowering electricity use.', requiresConsent: true },
+      { id: 'tariff-matching', description: 'Matching you to cheaper tariffs.', requiresConsent: true },
+    ],
+    streams: [
+      {
+        stream: 'power',
+        fields: {
+          power: { purpose: 'energy-advice', transform: { kind: 'round', step: 10 } },
+          energy: { purpose: 'tariff-matching', transform: { kind: 'keep' } },
+        },
+      },
+    ],
+  });
+}
+
 /** A deep copy as plain JSON, for tests that break a contract on purpose. */
 export function asJson(contract: Contract): Record<string, any> {
   return JSON.parse(JSON.stringify(contract)) as Record<string, any>;

@@ -36,6 +36,11 @@ export class FakeBrokerConnection implements BrokerConnection {
     this.#handlers.connected();
   }
 
+  /** The broker refused the connection (bad credentials): the host says why and, like a real one, retries. */
+  refuse(reason: string): void {
+    this.#handlers.failed?.(reason);
+  }
+
   drop(): void {
     this.connected = false;
   }

@@ -21,6 +21,8 @@ export function integrationStatus(id: string, overrides: Partial<IntegrationStat
     openIncidents: 0,
     commandsAccepted: 0,
     commandsRefused: 0,
+    session: null,
+    sessionWaits: 0,
     ...overrides,
   };
 }
@@ -36,6 +38,8 @@ export function snapshot(integrations: IntegrationStatus[]): MonitorSnapshot {
       wallClockKnown: true,
       readingsReceived: 0,
       malformedInputs: 0,
+      devicesRefused: 0,
+      windowsClosedEarly: 0,
       integrations: integrations.length,
       auditHeadSeq: null,
       auditHeadHash: null,

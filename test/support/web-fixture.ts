@@ -1,170 +1,80 @@
 /**
- * A web router over DemoFacade and a test host, with helpers to talk to it
- * the way a browser does (cookie jar, CSRF header, JSON bodies). Core suites
- * use it on Node and inside XS.
+ * A household on the real hub behind the page (test/support/hub-web-rig.ts),
+ * for the web suites: GreenWatt gets the kitchen plug's power for energy
+ * advice (consent given, tariff matching not), with readings waiting in the
+ * hub (its cloud does not answer); AquaGuard watches a leak sensor and has proposed a contract change that
+ * widens data use; SafeHome watches the same sensor and has an incident whose
+ * notification is overdue.
+ * All of it is set up through the hub's own calls, so the page shows only
+ * what the hub does. Core suites use it on Node and inside XS.
  */
-import { fromUtf8, utf8 } from '../../modules/bytes.js';
-import type { AuthEvent } from '../../modules/web/auth.js';
-import type { WebRequest, WebResponse } from '../../modules/web/http.js';
-import { createWebRouter, SESSION_COOKIE, type WebRouter } from '../../modules/web/router.js';
-import type { WebAssets } from '../../modules/web/static.js';
-import { base32Decode, totp } from '../../modules/web/totp.js';
-import { DemoFacade } from './demo-facade.js';
-import { makeTestHost, type TestHost } from './test-host.js';
+import { utf8 } from '../../modules/bytes.js';
+import type { Contract } from '../../modules/contract/types.js';
+import { energyAdvisor, makeContract } from './contracts.js';
+import { makeHubWebRig, type HubWebRig, type HubWebRigOptions } from './hub-web-rig.js';
+import type { Browser } from './web-client.js';
 
-/** Small on purpose: the suites check the mechanism, the bench sizes the real count. */
-export const TEST_ITERATIONS = 50;
+export type WebFixture = HubWebRig;
 
-/** Two stand-in assets: the router only passes bytes through, so the bytes are labels, not real gzip. */
-export function tinyAssets(): WebAssets {
-  return new Map([
-    ['/index.html', { contentType: 'text/html; charset=utf-8', etag: 'abc123', gzip: utf8('[gzip of index.html]'), identity: utf8('<!doctype html>') }],
-    ['/app.js', { contentType: 'text/javascript; charset=utf-8', etag: 'def456', gzip: utf8('[gzip of app.js]') }],
-  ]);
+export const LEAK_SENSOR = 'bathroom leak sensor';
+const HOUR = 3_600_000;
+
+function vendor(contract: Contract, name: string, domain: string): Contract {
+  contract.vendor = { name, contact: { email: `privacy@${domain}` } };
+  contract.delivery.endpoint = `mqtts://ingest.${domain}:8883`;
+  return contract;
 }
 
-export interface Reply {
-  status: number;
-  headers: [string, string][];
-  json: any;
-  text: string;
-  header(name: string): string | undefined;
+export function greenWatt(): Contract {
+  return vendor(energyAdvisor('greenwatt'), 'GreenWatt', 'greenwatt.example');
 }
 
-export function reply(response: WebResponse): Reply {
-  const text = typeof response.body === 'string' ? response.body : safeText(response.body);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return {
-    status: response.status,
-    headers: response.headers,
-    json,
-    text,
-    header: (name) => response.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1],
-  };
-}
-
-function safeText(bytes: Uint8Array): string {
-  try {
-    return fromUtf8(bytes);
-  } catch {
-    return '';
-  }
-}
-
-export class Browser {
-  cookie: string | undefined;
-  csrf: string | undefined;
-  readonly #router: WebRouter;
-
-  constructor(router: WebRouter) {
-    this.#router = router;
-  }
-
-  async request(method: string, path: string, options: { body?: unknown; rawBody?: Uint8Array; headers?: Record<string, string>; csrf?: boolean } = {}): Promise<Reply> {
-    const [bare, queryString] = path.split('?');
-    const query: Record<string, string> = {};
-    for (const pair of (queryString ?? '').split('&').filter(Boolean)) {
-      const [k, v] = pair.split('=');
-      query[decodeURIComponent(k!)] = decodeURIComponent(v ?? '');
-    }
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (this.cookie) headers.cookie = `${SESSION_COOKIE}=${this.cookie}`;
-    if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-    if (method !== 'GET' && this.csrf && options.csrf !== false) headers['x-csrf-token'] = this.csrf;
-    const request: WebRequest = {
-      method,
-      path: bare!,
-      query,
-      headers,
-      body: options.rawBody ?? (options.body === undefined ? undefined : utf8(JSON.stringify(options.body))),
-      remote: '192.168.1.50',
-    };
-    const r = reply(await this.#router.handle(request));
-    const setCookie = r.header('set-cookie');
-    if (setCookie) {
-      const value = setCookie.split(';')[0]!.split('=')[1]!;
-      this.cookie = value === '' ? undefined : value;
-    }
-    if (r.json && typeof r.json === 'object' && 'csrf' in r.json) this.csrf = r.json.csrf ?? undefined;
-    return r;
-  }
-
-  get(path: string): Promise<Reply> {
-    return this.request('GET', path);
-  }
-
-  post(path: string, body: unknown = {}): Promise<Reply> {
-    return this.request('POST', path, { body });
-  }
-}
-
-export interface WebFixture {
-  host: TestHost;
-  facade: DemoFacade;
-  router: WebRouter;
-  events: AuthEvent[];
-  setupCode: string;
-  browser(): Browser;
-  /** The current TOTP code for a base32 secret, at the host's wall time (plus an offset in steps). */
-  code(secret: string, stepOffset?: number): string;
-  /** Logs in an existing account with its current TOTP code. */
-  login(name: string, password: string, secret: string): Promise<Browser>;
-  /** Runs first-boot setup; returns a logged-in owner browser and the TOTP secret. */
-  setUpOwner(password?: string): Promise<{ owner: Browser; secret: string }>;
-}
-
-export const OWNER_PASSWORD = 'correct horse battery';
-
-export function makeWebFixture(options: { seed?: number } = {}): WebFixture {
-  const host = makeTestHost({ seed: options.seed ?? 7 });
-  const facade = new DemoFacade({ clock: host.clock, crypto: host.crypto });
-  const events: AuthEvent[] = [];
-  const router = createWebRouter({
-    clock: host.clock,
-    random: host.random,
-    crypto: host.crypto,
-    store: host.store,
-    log: host.log,
-    facade,
-    assets: tinyAssets(),
-    pbkdf2Iterations: TEST_ITERATIONS,
-    onAuthEvent: (event) => events.push(event),
+/** Version 2.1.0 widens (battery levels for risk pricing) and narrows (shorter vendor retention): the owner decides. */
+export function aquaGuard(version = '2.0.0'): Contract {
+  const c = makeContract({
+    integration: 'aquaguard',
+    purposes: [
+      { id: 'leak-alerts', description: 'Telling you at once when water leaks.', requiresConsent: false },
+      { id: 'risk-pricing', description: 'Pricing your home insurance by leak risk.', requiresConsent: true },
+    ],
+    streams: [{ stream: 'leak', fields: { water_leak: { purpose: 'leak-alerts', transform: { kind: 'keep' } } } }],
   });
-  const setupCode = router.auth.boot()!;
-  const code = (secret: string, stepOffset = 0) => totp(host.crypto, base32Decode(secret), host.clock.wallTime()! + stepOffset * 30_000);
-  const fixture: WebFixture = {
-    host,
-    facade,
-    router,
-    events,
-    setupCode,
-    browser: () => new Browser(router),
-    code,
-    async login(name, password, secret) {
-      const b = new Browser(router);
-      const r = await b.post('/api/login', { name, password, totp: code(secret) });
-      if (r.status !== 200) throw new Error(`login: ${r.status} ${r.text}`);
-      host.clock.advance(30_000);
-      return b;
-    },
-    async setUpOwner(password = OWNER_PASSWORD) {
-      const owner = new Browser(router);
-      const started = await owner.post('/api/setup/start', { code: setupCode });
-      if (started.status !== 200) throw new Error(`setup/start: ${started.status} ${started.text}`);
-      const secret = started.json.secret as string;
-      const finished = await owner.post('/api/setup/finish', { code: setupCode, name: 'owner', password, totp: code(secret) });
-      if (finished.status !== 200) throw new Error(`setup/finish: ${finished.status} ${finished.text}`);
-      // The next login must use a later step (replay guard): move past this one.
-      host.clock.advance(30_000);
-      return { owner, secret };
-    },
-  };
-  return fixture;
+  c.version = version;
+  if (version !== '2.0.0') {
+    c.streams.push({ stream: 'battery', fields: { battery: { purpose: 'risk-pricing', transform: { kind: 'bucket', edges: [20, 50] } } } });
+    c.vendorStorage.retentionDays = 90;
+  }
+  return vendor(c, 'AquaGuard', 'aquaguard.example');
+}
+
+export function safeHome(): Contract {
+  const c = makeContract({
+    integration: 'safehome',
+    purposes: [{ id: 'alarm-monitoring', description: 'Calling you when the alarm centre sees a leak.', requiresConsent: false }],
+    streams: [{ stream: 'leak', fields: { water_leak: { purpose: 'alarm-monitoring', transform: { kind: 'keep' } } } }],
+  });
+  return vendor(c, 'SafeHome', 'safehome.example');
+}
+
+export function makeWebFixture(options: HubWebRigOptions = {}): WebFixture {
+  const f = makeHubWebRig([greenWatt(), aquaGuard(), safeHome()], {}, { devices: [{ ieee_address: '0x00158d00045a1b2c', friendly_name: LEAK_SENSOR }], ...options });
+  const { hub } = f;
+  hub.giveConsent('greenwatt', 'energy-advice', 'owner:owner');
+  // GreenWatt's cloud does not answer: its four readings wait in the hub, whenever its forwarder runs.
+  f.transports.get('greenwatt')!.fallback = 'unreachable';
+  for (let i = 0; i < 4; i++) {
+    f.plug(120 + i * 15);
+    hub.acceptMqtt(`zigbee2mqtt/${LEAK_SENSOR}`, utf8(JSON.stringify({ water_leak: false, battery: 87 })));
+    f.host.clock.advance(60_000);
+  }
+  hub.installContract(aquaGuard('2.1.0'), 'vendor:aquaguard');
+  hub.incidents.report({
+    integration: 'safehome',
+    reportedBy: 'owner',
+    title: 'SafeHome reported unauthorised access to its alarm-event database',
+    discoveredAt: f.host.clock.wallTime()! - 80 * HOUR,
+  });
+  return f;
 }
 
 /** Invites and enrols another account; returns its logged-in browser and secret. */

@@ -33,6 +33,8 @@ export interface FirmwareBuildOptions {
   debug?: boolean;
   /** mcconfig `name=value` config overrides (ssid=, password=). */
   config?: string[];
+  /** The board profile (hosts/moddable/profiles/<name>/manifest.json: creation sizes and limits); the manifest's default (esp32) without it. */
+  profile?: string;
   /** Prints mcconfig's output as it goes. */
   verbose?: boolean;
 }
@@ -93,7 +95,7 @@ export async function buildFirmware(options: FirmwareBuildOptions): Promise<Firm
   const log = await new Promise<string>((resolveLog, reject) => {
     const child = spawn(join(tools, 'mcconfig'), args, {
       cwd: dirname(manifest),
-      env: { ...process.env, MODDABLE: options.moddable, PATH: `${tools}:${process.env.PATH ?? ''}` },
+      env: { ...process.env, MODDABLE: options.moddable, ...(options.profile ? { AIRLOCK_PROFILE: options.profile } : {}), PATH: `${tools}:${process.env.PATH ?? ''}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';

@@ -1,5 +1,5 @@
 /**
- * npm run firmware -- build [-p lin | -p esp32/<board>] [--release] [name=value ...]
+ * npm run firmware -- build [-p lin | -p esp32/<board>] [--profile esp32|esp32s3] [--release] [name=value ...]
  * npm run firmware -- sim [--app <mc.so>]      run the last simulator build, traces on stdout
  * npm run test:firmware                        the firmware suite on Moddable's runtime
  *
@@ -8,16 +8,19 @@
  * Without it, `test` says plainly that it skipped the suite, and fails in CI (CI=true).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFirmware, compileFirmwareSources, repoRoot } from './build.js';
 import { startSimulator } from './simulator.js';
 
-const USAGE = `usage: npm run firmware -- build [-p <platform>] [--release] [name=value ...]
+const USAGE = `usage: npm run firmware -- build [-p <platform>] [--profile <profile>] [--release] [name=value ...]
        npm run firmware -- sim [--app <mc.so>]
        npm run test:firmware
 
   -p, --platform   lin (Moddable's Linux simulator, the default) or esp32/<board>
+  --profile        the board profile (hosts/moddable/profiles/): esp32 (no PSRAM, the default) or
+                   esp32s3 (8 MB PSRAM; the default for -p esp32/esp32s3): XS's sizes and the hub's limits
   --release        a release build (no debugger, no instruments)
   --app            the simulator build to run (default build/mc's newest)
   name=value       mcconfig config overrides, e.g. ssid="Home Wi-Fi" password=...`;
@@ -60,13 +63,22 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     strict: true,
     allowPositionals: true,
-    options: { platform: { type: 'string', short: 'p', default: 'lin' }, release: { type: 'boolean', default: false }, app: { type: 'string' } },
+    options: {
+      platform: { type: 'string', short: 'p', default: 'lin' },
+      profile: { type: 'string' },
+      release: { type: 'boolean', default: false },
+      app: { type: 'string' },
+    },
   });
   if (command === 'build') {
     const config = positionals.filter((p) => p.includes('='));
     const stray = positionals.filter((p) => !p.includes('='));
     if (stray.length > 0) throw new Error(`firmware build: unexpected ${stray.join(' ')} (config overrides are name=value)`);
-    const built = await buildFirmware({ moddable, platform: values.platform!, debug: !values.release, config, verbose: true });
+    const profile = values.profile ?? defaultProfile(values.platform!);
+    if (!existsSync(join(repoRoot, 'hosts', 'moddable', 'profiles', profile, 'manifest.json'))) {
+      throw new Error(`firmware build: no board profile "${profile}" (hosts/moddable/profiles/ has esp32 and esp32s3)`);
+    }
+    const built = await buildFirmware({ moddable, platform: values.platform!, profile, debug: !values.release, config, verbose: true });
     console.log(`firmware: built ${built.app} in ${built.seconds.toFixed(0)} s; ${built.warnings.total} preload warnings (${join(built.output, 'preload-report.json')})`);
     return 0;
   }
@@ -81,6 +93,11 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(`firmware: unknown command "${command}"\n${USAGE}`);
   return 2;
+}
+
+/** An ESP32-S3 board gets the PSRAM profile unless told otherwise; everything else the no-PSRAM one. */
+function defaultProfile(platform: string): string {
+  return /^esp32\/.*s3/.test(platform) ? 'esp32s3' : 'esp32';
 }
 
 async function buildFirmwareAppPath(): Promise<string> {
