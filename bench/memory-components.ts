@@ -67,6 +67,8 @@ const STEPS: [string, string][] = [
   ['forwarder terms (deliveryTerms)', `K.terms = M.deliveryTerms(K.contracts[0], 'mqtts://x');`],
   ['keyring: data + pseudonym keys of 1 integration', `K.keyring.key('data', 'vendor-01', K.keyring.currentEpoch('vendor-01')); K.keyring.key('pseudonym', 'vendor-01');`],
   ['record log: 1 integration configured, 1 record acked', `K.log.configure('vendor-01', { maxBytes: 65536 }); K.log.append('vendor-01', new Uint8Array(60), { boot: 1, mono: 5 }); K.log.acknowledge('vendor-01', 1);`],
+  ['record log: 120 records of 60 B on flash (the index)', `for (let i = 0; i < 120; i++) K.log.append('vendor-01', new Uint8Array(60), { boot: 1, mono: 10 + i }, { purposes: 1 });`],
+  ['a batch of 50 of them read (pending), kept', `K.batch = K.log.pending('vendor-01', 50);`],
   ['consent book + counters', `K.consent = new M.ConsentBook({ store: K.host.store, crypto: K.host.crypto, clock: K.host.clock }); K.counters = new M.Counters();`],
   ['pipeline for 1 contract', `K.pipe = M.createPipeline({ crypto: K.host.crypto, keyring: K.keyring, clock: K.host.clock, contracts: K.contracts, consent: K.consent, counters: K.counters, onRecord: () => undefined });`],
   ['pipeline for 2 contracts', `K.pipe2 = M.createPipeline({ crypto: K.host.crypto, keyring: K.keyring, clock: K.host.clock, contracts: M.benchContracts(['a', 'b']), consent: K.consent, counters: K.counters, onRecord: () => undefined, encoder: { encode: () => new Uint8Array(1) } });`],

@@ -102,6 +102,13 @@ export async function measureHeapBytes(): Promise<Record<number, number>> {
   return heap;
 }
 
+/** 8 integrations with a backlog on flash, and with every lane's first batch of it in flight (the drain peak). */
+export async function measureBacklogBytes(): Promise<{ backlog8: number; drainPeak8: number }> {
+  const script = await bundleForXs(ENTRY, 'memory.ts');
+  const baseline = await liveSlots(script, undefined, 'memory-baseline');
+  return { backlog8: await figures(script, baseline, 8, 'backlog'), drainPeak8: await figures(script, baseline, 8, 'draining') };
+}
+
 export async function measureMemory(): Promise<MemoryFigures> {
   const script = await bundleForXs(ENTRY, 'memory.ts');
   const baseline = await liveSlots(script, undefined, 'memory-baseline');

@@ -60,7 +60,7 @@ const BURST_DOORS = 150;
 /** Readings published ahead of the slowest integration's deliveries. */
 const WINDOW = 100;
 /** No new record at the vendor for this long: the run has stalled. */
-const STALL_MS = 120_000;
+const STALL_MS = Number(process.env.AIRLOCK_BENCH_MODDABLE_STALL_MS ?? 120_000);
 /** sizeof(txSlot): 32 bytes on the 64-bit simulator, 16 on the ESP32. */
 const LIN_SLOT_BYTES = 32;
 const ESP32_SLOT_BYTES = 16;
@@ -242,7 +242,10 @@ async function runOne(moddable: string, lab: LabBuild, profile: string, READINGS
     let afterWarm: Instruments | undefined;
     for (let i = 0; i < READINGS; i++) {
       if (i === warmAt) {
-        while (slowest() < i) await sleep(20);
+        while (slowest() < i) {
+          if (Date.now() - lastDeliveryAt > STALL_MS) throw new Error(`stalled at ${slowest()} of ${i} records per integration in the warm-up; the slowest lane's state: ${laneState()}; last traces:\n${running.traces.slice(-30).join('\n')}`);
+          await sleep(20);
+        }
         afterWarm = await settled(running);
       }
       while (i - slowest() >= WINDOW) {

@@ -45,6 +45,7 @@ import { stampNow } from '../sources/fields.js';
 import { createTasmota, type TasmotaConfig } from '../sources/tasmota.js';
 import { createZigbee2Mqtt, type Zigbee2MqttConfig } from '../sources/zigbee2mqtt.js';
 import { ConsentFilteredQueue } from './consent-queue.js';
+import { DeliveryBudget } from './delivery-budget.js';
 import { bufferLimits, deliveryTerms } from './contract-settings.js';
 
 export interface HubIntegration {
@@ -71,6 +72,11 @@ export interface HubOptions {
   monitorIntervalMs?: number;
   /** Each integration's RAM window (size, spill delay); a board profile sets it, the defaults suit a small board. */
   buffer?: WindowOptions;
+  /**
+   * Records the forwarders hold decoded at once, all integrations together (default 128, see
+   * delivery-budget.ts): bounds the drain peak when many vendors come back at once.
+   */
+  deliveryRecords?: number;
   /** The sources' limits (modules/sources/limits.ts); a board profile sets `maxDevices` (docs/esp32.md, "Bounded state"). */
   sourceLimits?: Partial<SourceLimits>;
 }
@@ -159,6 +165,8 @@ export class Hub {
   readonly #alerts: AlertEvent[] = [];
   /** One CBOR codec for records, the consent filter and every forwarder's envelopes: an instance is ~4.7 KB on XS. */
   readonly #cbor: PlainCbor = createPlainCbor();
+  /** What the forwarders read: the consent-filtered queue within the budget of records decoded at once. */
+  readonly #delivery: DeliveryBudget;
   #pipeline: Pipeline | undefined;
   #started = false;
   #startedAt = 0;
@@ -209,6 +217,7 @@ export class Hub {
       // Deliveries change forwarded/buffered: without this the last state document before a quiet spell stayed stale.
       onAcknowledged: () => this.monitor.changed(),
     }, this.#cbor);
+    this.#delivery = new DeliveryBudget(this.queue, options.deliveryRecords);
 
     this.sources = createSourceContext(host.clock, options.sourceLimits);
     this.deviceNames = new DeviceNames({ store: host.store });
@@ -559,7 +568,10 @@ export class Hub {
     if (lane && lane.endpoint === endpoint) {
       lane.contract = contract;
     } else {
-      if (lane) void lane.forwarder.stop().then(() => lane.transport.close());
+      if (lane) {
+        void lane.forwarder.stop().then(() => lane.transport.close());
+        this.#delivery.release(id);
+      }
       const transport = this.#powers.transport(id, endpoint, contract);
       transport.onCommand?.((payload, source) => this.acceptCommand(id, payload, source));
       this.#lanes.set(id, { contract, endpoint, transport, forwarder: this.#forwarder(contract, transport) });
@@ -578,7 +590,7 @@ export class Hub {
     return new Forwarder({
       hub: this.hubId,
       terms: deliveryTerms(contract, endpoint),
-      queue: this.queue,
+      queue: this.#delivery,
       transport,
       clock: host.clock,
       timers: host.timers,
@@ -606,6 +618,7 @@ export class Hub {
     const lane = this.#lanes.get(id);
     if (!lane) return;
     void lane.forwarder.stop().then(() => lane.transport.close());
+    this.#delivery.release(id);
     this.#lanes.delete(id);
     this.#rebuildPipeline();
   }
@@ -789,6 +802,7 @@ export class Hub {
     this.#paused.add(integration);
     this.#saveList('paused', [...this.#paused]);
     void lane.forwarder.stop();
+    this.#delivery.release(integration);
     this.audit.record(actor, 'config.changed', integration, { event: 'delivery.paused', buffered: this.buffer.stats(integration).records });
     this.monitor.changed();
     return true;

@@ -32,7 +32,12 @@ export type SectorFinding =
   /** Needs erasing before use: half-erased, torn header, another key's log, or not a log at all. */
   | { state: 'unusable'; why: 'not-a-log' | 'damaged' | 'version' | 'foreign' };
 
-export function scanSector(bytes: Uint8Array, base: number, fingerprint: number): SectorFinding {
+/**
+ * With `visit`, each entry goes to it as found and `entries` stays empty: the
+ * boot scan then holds one entry at a time, not every entry of the partition
+ * (an object each: thousands on a full log).
+ */
+export function scanSector(bytes: Uint8Array, base: number, fingerprint: number, visit?: (entry: ScannedEntry) => void): SectorFinding {
   let lastData = bytes.length - 1;
   while (lastData >= 0 && bytes[lastData] === 0xff) lastData--;
   if (lastData < 0) return { state: 'blank' };
@@ -60,7 +65,9 @@ export function scanSector(bytes: Uint8Array, base: number, fingerprint: number)
     inDamage = false;
     const size = ENTRY_HEADER_BYTES + h.bodyLength;
     const high = h.kind === KIND_MARK ? view.getUint32(p + ENTRY_HEADER_BYTES) : h.seq;
-    entries.push({ header: h, at: base + p, size, high });
+    const entry = { header: h, at: base + p, size, high };
+    if (visit) visit(entry);
+    else entries.push(entry);
     p += size;
   }
   return { state: 'log', generation: header.header.generation, entries, used: Math.max(p, SECTOR_HEADER_BYTES), damagedRegions, tailDamageAt: inDamage ? damageAt : -1 };

@@ -23,6 +23,7 @@ import type { IntegrationQueue, PendingRecord, QueueStats } from '../queue.js';
 import type { Stamp } from '../reading.js';
 import {
   decodeEntryHeader,
+  decodeSectorHeader,
   decodeStamp,
   encodeEntry,
   encodeStamp,
@@ -45,6 +46,7 @@ import {
   WALL_EPOCH,
   MAX_TIME,
 } from './format.js';
+import { RecordIndex } from './record-index.js';
 import { scanSector, type ScannedEntry } from './scan.js';
 
 export type WhenFull = 'drop-oldest' | 'drop-newest';
@@ -135,31 +137,10 @@ export class LogError extends Error {
 }
 
 /**
- * The RAM index entry of one live record (its stream's tag is the stream's).
- * Kept lean: there is one per buffered record, so each property costs RAM in
- * proportion to the backlog.
+ * In the index's stamp flags only (never on flash): found by recovery, stamp not read yet (it is
+ * sealed inside the record; read when the record is first opened).
  */
-interface RecordRef {
-  seq: number;
-  epoch: number;
-  /** FLAG_WALL, or STAMP_UNKNOWN until the record is first opened (its stamp is sealed inside it). */
-  flags: number;
-  boot: number;
-  time: number;
-  size: number;
-  /** Absolute offset of the copy in use. */
-  at: number;
-  /** Older copies left by an interrupted compaction, tried if the newest does not open; almost always NO_COPIES. */
-  older: readonly number[];
-  /** Purpose bitmask given at append (0: unknown, e.g. found by a recovery scan): lets delivery check consent without opening. */
-  purposes: number;
-}
-
-/** In RecordRef.flags only (never on flash): found by recovery, stamp not read yet. */
 const STAMP_UNKNOWN = 0x80;
-
-/** Shared by every record without older copies, so the common case allocates no array per record. */
-const NO_COPIES: readonly number[] = Object.freeze([]);
 
 interface Stream {
   tag: number;
@@ -179,7 +160,12 @@ interface Stream {
   /** Seqs the last recovery found unaccounted for (0, 0: none), until `settle()`. */
   gapFrom: number;
   gapTo: number;
-  queue: RecordRef[];
+  /**
+   * Its live records, by seq: packed rows (record-index.ts), not an object per record. The log's
+   * shared empty index while it has none (most integrations, most of the time: records go from the
+   * RAM window to the vendor); `#rowsOf` gives it its own before a row is added.
+   */
+  index: RecordIndex;
   payloadBytes: number;
   limits: QueueLimits;
   /** This integration's drops since boot, by reason (the monitoring counters are per integration). */
@@ -192,7 +178,7 @@ interface Stream {
  * cost ~250 B of XS heap per 4 KB sector (22 KB for the board's partition);
  * these arrays are a few chunks. Which records live in a sector is not kept:
  * compaction and erase (once per sector filled) find them in the streams'
- * queues, and the counts answer "anything live here?" at once.
+ * indexes, and the counts answer "anything live here?" at once.
  */
 class SectorTable {
   /** STATUS_FREE, STATUS_UNUSABLE or STATUS_LOG. */
@@ -249,7 +235,7 @@ const HEADROOM = 2 * MARK_ENTRY_BYTES;
 /** Front records of one integration a full log will drop (a plan, applied only if it makes room). */
 interface Eviction {
   stream: Stream;
-  /** Records taken from the front of its queue, quota drops of the appending integration included. */
+  /** Records taken from the front of its index, quota drops of the appending integration included. */
   count: number;
   payload: number;
 }
@@ -266,6 +252,8 @@ export class RecordLog implements IntegrationQueue {
   readonly #sectorCount: number;
   readonly #blockSize: number;
   readonly #streams = new Map<number, Stream>();
+  /** The index of every stream without records (never given a row). */
+  readonly #noRecords = new RecordIndex();
   readonly #sectors: SectorTable;
   /** Keys the integration tags in entry headers (format.ts integrationTag). */
   readonly #tagKey: Uint8Array;
@@ -352,34 +340,36 @@ export class RecordLog implements IntegrationQueue {
       unusableSectors: 0,
       seqGaps: 0,
     };
-    const found: { index: number; generation: number; entries: ScannedEntry[] }[] = [];
-    const tailDamage = new Map<number, number>();
+    // Pass 1, sector headers: which sectors are ours and their generations. Only the others are read whole here
+    // (blank, or what else they hold).
+    const logSectors: number[] = [];
     let otherData = 0;
+    const sectors = this.#sectors;
     for (let s = 0; s < this.#sectorCount; s++) {
-      const bytes = asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize));
-      const finding = scanSector(bytes, s * this.#blockSize, this.#fingerprint);
-      const sectors = this.#sectors;
+      sectors.reset(s, false);
+      const header = decodeSectorHeader(asBytes(this.#flash.read(s * this.#blockSize, SECTOR_HEADER_BYTES)));
+      if (header.ok && header.header.fingerprint === this.#fingerprint) {
+        sectors.status[s] = STATUS_LOG;
+        sectors.generation[s] = header.header.generation;
+        logSectors.push(s);
+        continue;
+      }
+      const finding = scanSector(asBytes(this.#flash.read(s * this.#blockSize, this.#blockSize)), s * this.#blockSize, this.#fingerprint);
       sectors.reset(s, finding.state === 'blank');
       if (finding.state === 'unusable') {
         sectors.status[s] = STATUS_UNUSABLE;
         report.unusableSectors++;
         if (finding.why === 'foreign') report.foreignSectors++;
         else if (finding.why === 'not-a-log' || finding.why === 'version') otherData++;
-      } else if (finding.state === 'log') {
-        sectors.status[s] = STATUS_LOG;
-        sectors.generation[s] = finding.generation;
-        sectors.used[s] = finding.used;
-        if (finding.tailDamageAt >= 0) tailDamage.set(s, finding.tailDamageAt);
-        report.damagedRegions += finding.damagedRegions;
-        found.push({ index: s, generation: finding.generation, entries: finding.entries });
       }
     }
-    found.sort((a, b) => a.generation - b.generation);
-    const refs = new Map<number, Map<number, RecordRef>>();
+    // Pass 2, the log's sectors oldest first, each entry indexed as the scan finds it (no list of every entry).
+    logSectors.sort((a, b) => sectors.generation[a]! - sectors.generation[b]!);
+    const tailDamage = new Map<number, number>();
     /** Per tag, the highest committed record seq: a torn record's seq is sealed but its record is lost (inside the gap). */
     const committed = new Map<number, number>();
-    for (const { index, entries } of found) {
-      for (const e of entries) {
+    for (const index of logSectors) {
+      const visit = (e: ScannedEntry): void => {
         const h = e.header;
         const stream = this.#streamByTag(h.tag);
         if (!h.committed) {
@@ -389,7 +379,7 @@ export class RecordLog implements IntegrationQueue {
             this.#proveHigh(stream, h.seq, index);
             if (h.seq > stream.sealed) stream.sealed = h.seq;
           }
-          continue;
+          return;
         }
         if (h.kind === KIND_MARK) {
           this.#proveHigh(stream, e.high, index);
@@ -399,47 +389,50 @@ export class RecordLog implements IntegrationQueue {
               stream.settled = h.seq;
               stream.settledSector = index;
             }
-            continue;
+            return;
           }
           if (h.seq >= stream.floor) {
             stream.floor = h.seq;
             stream.floorSector = index;
           }
-          continue;
+          return;
         }
         this.#proveHigh(stream, h.seq, index);
         if (h.seq > stream.sealed) stream.sealed = h.seq;
         if (h.seq > (committed.get(h.tag) ?? 0)) committed.set(h.tag, h.seq);
-        let bySeq = refs.get(h.tag);
-        if (!bySeq) refs.set(h.tag, (bySeq = new Map()));
-        const existing = bySeq.get(h.seq);
-        if (existing) {
-          // Copied by a compaction whose erase never finished: the newer sector's copy is used.
-          existing.older = [existing.at, ...existing.older];
-          existing.at = e.at;
-        } else {
-          // The stamp is sealed: it is read when the record is first opened (pending, stats, expire).
-          bySeq.set(h.seq, { seq: h.seq, epoch: h.epoch, flags: STAMP_UNKNOWN, boot: 0, time: 0, size: e.size, at: e.at, older: NO_COPIES, purposes: 0 });
-        }
+        // In the order found; settle() below sorts by seq and merges the copies a compaction whose erase never
+        // finished left (the newer sector's is used). The stamp is sealed: read when the record is first opened.
+        this.#rowsOf(stream).push(h.seq, h.epoch, STAMP_UNKNOWN, 0, 0, e.size, e.at, 0);
+      };
+      const finding = scanSector(asBytes(this.#flash.read(index * this.#blockSize, this.#blockSize)), index * this.#blockSize, this.#fingerprint, visit);
+      if (finding.state !== 'log') {
+        // Not possible with a flash that reads the same twice; counted rather than thrown (recovery never throws).
+        sectors.status[index] = STATUS_UNUSABLE;
+        report.unusableSectors++;
+        continue;
       }
+      sectors.used[index] = finding.used;
+      if (finding.tailDamageAt >= 0) tailDamage.set(index, finding.tailDamageAt);
+      report.damagedRegions += finding.damagedRegions;
       report.logSectors++;
       if (this.#sectors.generation[index]! >= this.#generation) {
         this.#generation = this.#sectors.generation[index]!;
         this.#head = index;
       }
     }
-    for (const [tag, bySeq] of refs) {
-      const stream = this.#streamByTag(tag);
-      const live = [...bySeq.values()].filter((r) => r.seq > stream.floor).sort((a, b) => a.seq - b.seq);
-      for (const ref of live) {
-        stream.queue.push(ref);
-        stream.payloadBytes += this.#payloadOf(ref);
-        this.#liveBytes += ref.size;
-        this.#sectors.records[this.#sectorOf(ref.at)]!++;
-        this.#sectors.live[this.#sectorOf(ref.at)]! += ref.size;
-        for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!++;
+    for (const stream of this.#streams.values()) {
+      const index = stream.index;
+      index.settle(stream.floor);
+      if (index.length === 0) stream.index = this.#noRecords;
+      for (let k = 0; k < index.length; k++) {
+        const size = index.size(k);
+        stream.payloadBytes += size - RECORD_OVERHEAD;
+        this.#liveBytes += size;
+        this.#sectors.records[this.#sectorOf(index.at(k))]!++;
+        this.#sectors.live[this.#sectorOf(index.at(k))]! += size;
+        for (const old of index.older(k)) this.#sectors.copies[this.#sectorOf(old)]!++;
       }
-      report.records += live.length;
+      report.records += index.length;
     }
     for (const stream of this.#streams.values()) {
       // Reserved seqs above everything accounted for: a RAM window's records that the power cut took
@@ -492,7 +485,8 @@ export class RecordLog implements IntegrationQueue {
     let need = 0;
     if (compacting >= 0) {
       for (const stream of this.#streams.values()) {
-        for (const ref of stream.queue) if (this.#sectorOf(ref.at) === compacting) need += ref.size;
+        const index = stream.index;
+        for (let k = 0; k < index.length; k++) if (this.#sectorOf(index.at(k)) === compacting) need += index.size(k);
         if (stream.highSector === compacting || stream.floorSector === compacting || stream.settledSector === compacting) need += 2 * (ENTRY_HEADER_BYTES + MARK_BODY_BYTES);
       }
     }
@@ -554,15 +548,15 @@ export class RecordLog implements IntegrationQueue {
     let drop = 0;
     let dropBytes = 0;
     const fitsQuota = () =>
-      (limits.maxRecords === undefined || stream.queue.length - drop + 1 <= limits.maxRecords) &&
+      (limits.maxRecords === undefined || stream.index.length - drop + 1 <= limits.maxRecords) &&
       (limits.maxBytes === undefined || stream.payloadBytes - dropBytes + payload.length <= limits.maxBytes);
     while (!fitsQuota()) {
-      if (!dropOldest || drop >= stream.queue.length) {
+      if (!dropOldest || drop >= stream.index.length) {
         this.#dropped.quota++;
         stream.dropped.quota++;
         return { ok: false, reason: 'quota', message: `flash log: ${integration} is at its buffer quota (policy ${limits.whenFull ?? 'drop-newest'})` };
       }
-      dropBytes += this.#payloadOf(stream.queue[drop]!);
+      dropBytes += this.#payloadOf(stream, drop);
       drop++;
     }
     // The partition: room is planned where compaction will actually make it (see #planRoom), so a full log drops by
@@ -599,8 +593,7 @@ export class RecordLog implements IntegrationQueue {
       stream.high = seq;
       stream.highSector = this.#head;
     }
-    const ref: RecordRef = { seq, epoch, flags, boot, time, size: entry.length, at, older: NO_COPIES, purposes: options?.purposes ?? 0 };
-    stream.queue.push(ref);
+    this.#rowsOf(stream).push(seq, epoch, flags, boot, time, entry.length, at, options?.purposes ?? 0);
     stream.payloadBytes += payload.length;
     this.#liveBytes += entry.length;
     this.#sectors.records[this.#head]!++;
@@ -621,8 +614,7 @@ export class RecordLog implements IntegrationQueue {
     if (!stream) return;
     const through = Math.min(seq, stream.high);
     if (through <= stream.floor) return;
-    let n = 0;
-    while (n < stream.queue.length && stream.queue[n]!.seq <= through) n++;
+    const n = stream.index.indexAfter(through);
     this.#removeFront(stream, n);
     this.#counters.acknowledged += n;
     stream.floor = through;
@@ -640,7 +632,7 @@ export class RecordLog implements IntegrationQueue {
     this.#requireRecovered();
     const stream = this.#validName(integration) && Number.isInteger(seq) ? this.#streams.get(this.#tagOf(integration)) : undefined;
     if (!stream) return;
-    if (stream.queue.length > 0 && stream.queue[0]!.seq <= seq) return this.acknowledge(integration, seq);
+    if (stream.index.length > 0 && stream.index.seq(0) <= seq) return this.acknowledge(integration, seq);
     const through = Math.min(seq, stream.high);
     if (through > stream.floor) stream.floor = through;
   }
@@ -699,7 +691,7 @@ export class RecordLog implements IntegrationQueue {
     this.#keyring.shred(integration);
     const stream = this.#streams.get(this.#tagOf(integration));
     if (!stream) return 0;
-    const n = stream.queue.length;
+    const n = stream.index.length;
     this.#dropFront(stream, n, 'purged');
     if (stream.floor < stream.high) {
       stream.floor = stream.high;
@@ -724,22 +716,22 @@ export class RecordLog implements IntegrationQueue {
     let total = 0;
     for (const stream of this.#streams.values()) {
       const maxAge = stream.limits.maxAgeMs;
-      if (maxAge === undefined || stream.queue.length === 0) continue;
+      const q = stream.index;
+      if (maxAge === undefined || q.length === 0) continue;
       // Records found at boot are aged by their sealed stamps: open each once (configure() named the stream).
-      for (const ref of [...stream.queue]) if (ref.flags & STAMP_UNKNOWN) this.#open(stream.name!, stream, ref);
-      const q = stream.queue;
+      // One that does not open is dropped: the next one moves to index k.
+      for (let k = 0; k < q.length; ) if (!(q.flags(k) & STAMP_UNKNOWN) || this.#open(stream.name!, stream, k)) k++;
       if (q.length === 0) continue;
-      const notAfter: number[] = new Array<number>(q.length);
-      let bound = bootStart;
-      for (let i = q.length - 1; i >= 0; i--) {
-        notAfter[i] = bound;
-        if (q[i]!.flags & FLAG_WALL) bound = Math.min(bound, q[i]!.time);
-      }
+      // A record without wall time from an earlier boot happened before this boot and before every later record with
+      // wall time: it is old enough when this boot started long enough ago, or when a later record with wall time is.
+      const tooOld = (happened: number) => nowWall - happened > maxAge;
+      let lastOldWall = -1;
+      for (let i = q.length - 1; i >= 0 && lastOldWall < 0; i--) if (q.flags(i) & FLAG_WALL && tooOld(q.time(i))) lastOldWall = i;
       let n = 0;
       while (n < q.length) {
-        const r = q[n]!;
-        const happened = r.flags & FLAG_WALL ? r.time : r.boot === thisBoot ? bootStart + r.time : notAfter[n]!;
-        if (nowWall - happened <= maxAge) break;
+        const flags = q.flags(n);
+        const expired = flags & FLAG_WALL ? tooOld(q.time(n)) : q.boot(n) === thisBoot ? tooOld(bootStart + q.time(n)) : tooOld(bootStart) || n < lastOldWall;
+        if (!expired) break;
         n++;
       }
       if (n > 0) {
@@ -772,23 +764,16 @@ export class RecordLog implements IntegrationQueue {
     if (!stream) return [];
     const out: PendingRecord[] = [];
     const after = afterSeq ?? -1;
-    const q = stream.queue;
-    // Seqs increase along the queue: find the first after `after` by bisection, not by copying a long backlog.
-    let lo = 0;
-    for (let hi = q.length; lo < hi; ) {
-      const mid = (lo + hi) >>> 1;
-      if (q[mid]!.seq <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < q.length && out.length < max; ) {
-      const ref = q[i]!;
-      const payload = this.#open(integration, stream, ref);
-      // A record that does not open is dropped from the queue: the next one moved to index i.
-      if (q[i] === ref) i++;
+    const q = stream.index;
+    // Seqs increase along the index: the first after `after` by bisection.
+    for (let k = q.indexAfter(after); k < q.length && out.length < max; ) {
+      const payload = this.#open(integration, stream, k);
+      // A record that does not open is dropped from the index: the next one moved to index k.
       if (!payload) continue;
-      const record: PendingRecord = { integration, seq: ref.seq, payload, stamp: this.#stampOf(ref) };
-      if (ref.purposes !== 0) record.purposes = ref.purposes;
+      const record: PendingRecord = { integration, seq: q.seq(k), payload, stamp: this.#stampOf(q, k) };
+      if (q.purposes(k) !== 0) record.purposes = q.purposes(k);
       out.push(record);
+      k++;
     }
     return out;
   }
@@ -796,10 +781,10 @@ export class RecordLog implements IntegrationQueue {
   stats(integration: string): QueueStats {
     const stream = this.#validName(integration) ? this.#streams.get(this.#tagOf(integration)) : undefined;
     // The oldest record's stamp is sealed: open it once (one that does not open is dropped and counted).
-    while (stream && stream.queue.length > 0 && stream.queue[0]!.flags & STAMP_UNKNOWN) this.#open(integration, stream, stream.queue[0]!);
-    if (!stream || stream.queue.length === 0) return { records: 0, bytes: 0 };
-    const oldest = stream.queue[0]!;
-    return { records: stream.queue.length, bytes: stream.payloadBytes, oldestSeq: oldest.seq, oldestStamp: this.#stampOf(oldest) };
+    while (stream && stream.index.length > 0 && stream.index.flags(0) & STAMP_UNKNOWN) this.#open(integration, stream, 0);
+    if (!stream || stream.index.length === 0) return { records: 0, bytes: 0 };
+    const q = stream.index;
+    return { records: q.length, bytes: stream.payloadBytes, oldestSeq: q.seq(0), oldestStamp: this.#stampOf(q, 0) };
   }
 
   /** A JSON-safe snapshot of the counters. */
@@ -811,7 +796,7 @@ export class RecordLog implements IntegrationQueue {
 
   counters(): LogCounters {
     let liveRecords = 0;
-    for (const s of this.#streams.values()) liveRecords += s.queue.length;
+    for (const s of this.#streams.values()) liveRecords += s.index.length;
     return {
       ...this.#counters,
       dropped: { ...this.#dropped },
@@ -823,51 +808,55 @@ export class RecordLog implements IntegrationQueue {
 
   // ---------------------------------------------------------------- internals
 
-  #open(integration: string, stream: Stream, ref: RecordRef): Uint8Array | undefined {
-    const key = ref.epoch === this.#keyring.currentEpoch(integration) || this.#keyring.hasEpoch(integration, ref.epoch)
-      ? this.#keyring.key('data', integration, ref.epoch)
+  /** Opens the k-th record of the stream; one that does not open is dropped (and counted). */
+  #open(integration: string, stream: Stream, k: number): Uint8Array | undefined {
+    const q = stream.index;
+    const seq = q.seq(k);
+    const epoch = q.epoch(k);
+    const size = q.size(k);
+    const key = epoch === this.#keyring.currentEpoch(integration) || this.#keyring.hasEpoch(integration, epoch)
+      ? this.#keyring.key('data', integration, epoch)
       : undefined;
     if (!key) {
-      this.#dropOne(stream, ref, 'purged');
+      this.#dropAt(stream, k, 'purged');
       return undefined;
     }
-    for (const at of [ref.at, ...ref.older]) {
-      const entry = asBytes(this.#flash.read(at, ref.size));
+    const older = q.older(k);
+    for (let c = -1; c < older.length; c++) {
+      const entry = asBytes(this.#flash.read(c < 0 ? q.at(k) : older[c]!, size));
       const h = decodeEntryHeader(entry, 0, entry.length);
-      if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== stream.tag || h.seq !== ref.seq || h.epoch !== ref.epoch) continue;
-      const plain = this.#crypto.aesGcmOpen(key, recordNonce(ref.epoch, ref.seq), entry.subarray(ENTRY_HEADER_BYTES), recordAad(entry, 0, integration));
+      if (!h || !h.committed || h.kind !== KIND_RECORD || h.tag !== stream.tag || h.seq !== seq || h.epoch !== epoch) continue;
+      const plain = this.#crypto.aesGcmOpen(key, recordNonce(epoch, seq), entry.subarray(ENTRY_HEADER_BYTES), recordAad(entry, 0, integration));
       if (!plain || plain.length < STAMP_BYTES) continue;
-      if (ref.flags & STAMP_UNKNOWN) {
+      if (q.flags(k) & STAMP_UNKNOWN) {
         const stamp = decodeStamp(plain);
-        ref.flags = stamp.flags;
-        ref.boot = stamp.boot;
-        ref.time = stamp.flags & FLAG_WALL ? stamp.time + WALL_EPOCH : stamp.time;
+        q.setStamp(k, stamp.flags, stamp.boot, stamp.flags & FLAG_WALL ? stamp.time + WALL_EPOCH : stamp.time);
       }
       // A copy, not a view: a transport that sends `payload.buffer` must not send the stamp with it.
       return plain.slice(STAMP_BYTES);
     }
-    this.#dropOne(stream, ref, 'corrupt');
-    this.#log?.warn('flash log: a record failed authentication and was dropped', { integration, seq: ref.seq });
+    this.#dropAt(stream, k, 'corrupt');
+    this.#log?.warn('flash log: a record failed authentication and was dropped', { integration, seq });
     return undefined;
   }
 
-  #stampOf(ref: RecordRef): Stamp {
+  #stampOf(q: RecordIndex, k: number): Stamp {
     const now = this.#clock.bootCount;
-    let boot = now - (now & 0xffff) + ref.boot;
+    let boot = now - (now & 0xffff) + q.boot(k);
     if (boot > now) boot -= 0x10000;
     boot = Math.max(0, boot);
     // With wall time known only wall time is kept (monotonic time is then 0): it is what ages and reports use.
-    return ref.flags & FLAG_WALL ? { wall: ref.time, boot, mono: 0 } : { boot, mono: ref.time };
+    return q.flags(k) & FLAG_WALL ? { wall: q.time(k), boot, mono: 0 } : { boot, mono: q.time(k) };
   }
 
-  #payloadOf(ref: RecordRef): number {
-    return ref.size - RECORD_OVERHEAD;
+  /** Payload bytes of the stream's k-th record. */
+  #payloadOf(stream: Stream, k: number): number {
+    return stream.index.size(k) - RECORD_OVERHEAD;
   }
-
 
   #dropFront(stream: Stream, n: number, reason: DropReason): void {
     if (n <= 0) return;
-    const last = stream.queue[n - 1]!.seq;
+    const last = stream.index.seq(n - 1);
     this.#removeFront(stream, n);
     this.#dropped[reason] += n;
     stream.dropped[reason] += n;
@@ -875,24 +864,29 @@ export class RecordLog implements IntegrationQueue {
   }
 
   #removeFront(stream: Stream, n: number): void {
-    for (const ref of stream.queue.splice(0, n)) this.#forget(stream, ref);
+    for (let k = 0; k < n; k++) this.#forget(stream, k);
+    stream.index.shift(n);
+    if (stream.index.length === 0) stream.index = this.#noRecords;
   }
 
-  #dropOne(stream: Stream, ref: RecordRef, reason: DropReason): void {
-    const i = stream.queue.indexOf(ref);
-    if (i < 0) return;
-    stream.queue.splice(i, 1);
-    this.#forget(stream, ref);
+  #dropAt(stream: Stream, k: number, reason: DropReason): void {
+    this.#forget(stream, k);
+    stream.index.removeAt(k);
+    if (stream.index.length === 0) stream.index = this.#noRecords;
     this.#dropped[reason]++;
     stream.dropped[reason]++;
   }
 
-  #forget(stream: Stream, ref: RecordRef): void {
-    stream.payloadBytes -= this.#payloadOf(ref);
-    this.#liveBytes -= ref.size;
-    this.#sectors.records[this.#sectorOf(ref.at)]!--;
-    this.#sectors.live[this.#sectorOf(ref.at)]! -= ref.size;
-    for (const old of ref.older) this.#sectors.copies[this.#sectorOf(old)]!--;
+  /** Takes the k-th record out of the counts (the caller then removes its row). */
+  #forget(stream: Stream, k: number): void {
+    const q = stream.index;
+    const size = q.size(k);
+    const sector = this.#sectorOf(q.at(k));
+    stream.payloadBytes -= size - RECORD_OVERHEAD;
+    this.#liveBytes -= size;
+    this.#sectors.records[sector]!--;
+    this.#sectors.live[sector]! -= size;
+    for (const old of q.older(k)) this.#sectors.copies[this.#sectorOf(old)]!--;
   }
 
   /**
@@ -932,14 +926,19 @@ export class RecordLog implements IntegrationQueue {
     const plan: Eviction[] = [];
     let live = this.#liveBytes;
     const entryOf = (stream: Stream) => plan.find((p) => p.stream === stream);
-    const front = (stream: Stream) => stream.queue[entryOf(stream)?.count ?? 0];
+    /** The sector of the stream's oldest record the plan leaves, or -1 when it leaves none. */
+    const frontSector = (stream: Stream) => {
+      const k = entryOf(stream)?.count ?? 0;
+      return k < stream.index.length ? this.#sectorOf(stream.index.at(k)) : -1;
+    };
     const take = (victim: Stream) => {
       let e = entryOf(victim);
       if (!e) plan.push((e = { stream: victim, count: 0, payload: 0 }));
-      const ref = victim.queue[e.count++]!;
-      e.payload += this.#payloadOf(ref);
-      live -= ref.size;
-      freed[this.#sectorOf(ref.at)]! += ref.size;
+      const k = e.count++;
+      const size = victim.index.size(k);
+      e.payload += size - RECORD_OVERHEAD;
+      live -= size;
+      freed[this.#sectorOf(victim.index.at(k))]! += size;
     };
     for (let i = 0; i < quotaDrop; i++) take(requester);
     const fitsLive = () => live + entryBytes <= this.capacityBytes;
@@ -951,16 +950,16 @@ export class RecordLog implements IntegrationQueue {
     if (k < 0 && !dropOldest) return undefined;
     // Dropping a record in the head makes no room now (a lap compacts it last).
     const outsideHead = (stream: Stream) => {
-      const ref = front(stream);
-      return ref !== undefined && this.#sectorOf(ref.at) !== head;
+      const sector = frontSector(stream);
+      return sector >= 0 && sector !== head;
     };
     // Room within a sector of copying: the requester's oldest records first, then those of others whose going makes it.
     while (k < 0) {
       const reach = fitsLive() ? this.#reach(freed, cheap) : n;
       const helps = (stream: Stream) => {
-        const ref = front(stream);
-        if (!ref) return false;
-        const d = (this.#sectorOf(ref.at) - head - 1 + 2 * n) % n;
+        const sector = frontSector(stream);
+        if (sector < 0) return false;
+        const d = (sector - head - 1 + 2 * n) % n;
         return reach === n || (d >= 1 && d <= reach);
       };
       const victim = outsideHead(requester) ? requester : this.#victim(requester, plan, helps);
@@ -978,8 +977,8 @@ export class RecordLog implements IntegrationQueue {
     }
     // Sector at a time: a victim's next oldest records in the sectors about to be compacted would only be copied ahead.
     for (const e of plan) {
-      while (k > 0 && e.count < e.stream.queue.length) {
-        const d = (this.#sectorOf(e.stream.queue[e.count]!.at) - head - 1 + 2 * n) % n;
+      while (k > 0 && e.count < e.stream.index.length) {
+        const d = (this.#sectorOf(e.stream.index.at(e.count)) - head - 1 + 2 * n) % n;
         if (d < 1 || d > k) break;
         take(e.stream);
         k = advances(Infinity);
@@ -1137,21 +1136,26 @@ export class RecordLog implements IntegrationQueue {
 
   /** Copies live records out of sector `s` into the head, rewrites marks it alone proves, erases it. */
   #compact(s: number): void {
-    const moving: [RecordRef, Stream][] = [];
+    // The records to move, in the order they lie in the sector: [offset, stream, index] (one sector's worth at most).
+    const moving: [number, Stream, number][] = [];
     if (this.#sectors.records[s]! > 0) {
-      for (const stream of this.#streams.values()) for (const ref of stream.queue) if (this.#sectorOf(ref.at) === s) moving.push([ref, stream]);
-      moving.sort((a, b) => a[0].at - b[0].at);
+      for (const stream of this.#streams.values()) {
+        const q = stream.index;
+        for (let k = 0; k < q.length; k++) if (this.#sectorOf(q.at(k)) === s) moving.push([q.at(k), stream, k]);
+      }
+      moving.sort((a, b) => a[0] - b[0]);
     }
-    for (const [ref, stream] of moving) {
-      const entry = asBytes(this.#flash.read(ref.at, ref.size)).slice();
+    for (const [from, stream, k] of moving) {
+      const size = stream.index.size(k);
+      const entry = asBytes(this.#flash.read(from, size)).slice();
       const at = this.#program(entry, KIND_RECORD);
       this.#sectors.records[s]!--;
-      this.#sectors.live[s]! -= ref.size;
-      ref.at = at;
+      this.#sectors.live[s]! -= size;
+      stream.index.setAt(k, at);
       this.#sectors.records[this.#head]!++;
-      this.#sectors.live[this.#head]! += ref.size;
-      this.#counters.movedBytes += ref.size;
-      if (stream.high === ref.seq) stream.highSector = this.#head;
+      this.#sectors.live[this.#head]! += size;
+      this.#counters.movedBytes += size;
+      if (stream.high === stream.index.seq(k)) stream.highSector = this.#head;
     }
     for (const stream of this.#streams.values()) {
       if (stream.highSector === s || stream.floorSector === s) this.#programMark(stream);
@@ -1185,10 +1189,11 @@ export class RecordLog implements IntegrationQueue {
     if (this.#sectors.copies[s]! > 0) {
       const here = (at: number) => this.#sectorOf(at) === s;
       for (const stream of this.#streams.values()) {
-        for (const ref of stream.queue) {
-          if (!ref.older.some(here)) continue;
-          const kept = ref.older.filter((at) => !here(at));
-          ref.older = kept.length > 0 ? kept : NO_COPIES;
+        const q = stream.index;
+        if (!q.hasOlder) continue;
+        for (let k = 0; k < q.length; k++) {
+          const older = q.older(k);
+          if (older.some(here)) q.setOlder(k, older.filter((at) => !here(at)));
         }
       }
     }
@@ -1215,6 +1220,12 @@ export class RecordLog implements IntegrationQueue {
     }
   }
 
+  /** The stream's own index, to add a row to (never the shared empty one). */
+  #rowsOf(stream: Stream): RecordIndex {
+    if (stream.index === this.#noRecords) stream.index = new RecordIndex();
+    return stream.index;
+  }
+
   #streamByTag(tag: number): Stream {
     let stream = this.#streams.get(tag);
     if (!stream) {
@@ -1230,7 +1241,7 @@ export class RecordLog implements IntegrationQueue {
         settledSector: -1,
         gapFrom: 0,
         gapTo: 0,
-        queue: [],
+        index: this.#noRecords,
         payloadBytes: 0,
         limits: {},
         dropped: { quota: 0, full: 0, retention: 0, corrupt: 0, purged: 0 },
