@@ -772,6 +772,7 @@ export class Hub {
     transport.onCommand?.((payload, source) => this.acceptCommand(integration, payload, source));
     this.#lanes.set(integration, { contract: lane.contract, endpoint: lane.endpoint, transport, forwarder: this.#forwarder(lane.contract, transport) });
     void old.forwarder.stop().then(() => old.transport.close());
+    this.#delivery.release(integration); // the old forwarder's batch no longer counts against the budget
     if (this.#started && !this.#paused.has(integration)) this.#lanes.get(integration)!.forwarder.start();
     this.monitor.changed();
   }
