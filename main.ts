@@ -44,6 +44,7 @@ import { secretStore } from './hosts/moddable/secrets.js';
 import { startTimeSync } from './hosts/moddable/sntp.js';
 import { preferenceStore } from './hosts/moddable/store.js';
 import { makeTransport } from './hosts/moddable/transports.js';
+import { fetchContract } from './hosts/moddable/fetch-contract.js';
 import { otaFirmwareSlot } from './hosts/moddable/update-slot.js';
 import { updateUploads } from './hosts/moddable/update-upload.js';
 import { startWifi, type WifiController } from './hosts/moddable/wifi.js';
@@ -127,15 +128,25 @@ export default function main(): void {
           version: versions().running,
           model: 'ESP32',
           versions,
-          // The profile's RAM window, and its cap of vendor sessions (TLS) open at once.
-          ...(board.profile ? { buffer: board.profile.ramWindow, sessions: { maxSessions: board.profile.maxSessions }, maxDevices: board.profile.maxDevices } : {}),
+          // The profile's RAM window, its cap of vendor sessions (TLS) open at once, of devices the hub keeps
+          // state for, and of integrations (the page cannot add one beyond it).
+          ...(board.profile
+            ? {
+                buffer: board.profile.ramWindow,
+                sessions: { maxSessions: board.profile.maxSessions },
+                maxDevices: board.profile.maxDevices,
+                maxIntegrations: board.profile.maxIntegrations,
+              }
+            : {}),
         },
         {
           host,
           auditFlash,
           archive,
-          transport: (integration, endpoint, contract, sessions) =>
-            makeTransport(integration, endpoint, contract, { hubId, secret, timers: host.timers, log, connections, online: () => online, sessions }),
+          // `lookup` is the runtime's one secret lookup: what the owner entered on the page (the same NVS domain) first.
+          transport: (integration, endpoint, contract, { secret: lookup, sessions }) =>
+            makeTransport(integration, endpoint, contract, { hubId, secret: lookup, timers: host.timers, log, connections, online: () => online, sessions }),
+          fetch: fetchContract({ timers: host.timers }),
           connect: boardBrokers({ timers: host.timers, log, supervisor, secret, connections, online: () => online }),
           secret,
           settings: saved,

@@ -613,7 +613,99 @@ async function contractsView() {
     if (c.pendingVersion) card.append(await pendingBlock(c));
     cards.push(card);
   }
-  return page('Contracts', 'What each service has agreed to, in plain words. Changes that widen what a service gets wait for your decision.', cards);
+  const configures = app.user.role === 'owner' || app.user.role === 'installer';
+  if (configures) for (const [i, c] of data.contracts.entries()) cards[i].append(secretForm(c));
+  return page('Contracts', 'What each service has agreed to, in plain words. Changes that widen what a service gets wait for your decision.', configures ? addIntegrationBlock() : null, cards);
+}
+
+// ---------- adding a service (POST /api/integrations/preview, /install, /fetch) ----------
+
+function addIntegrationBlock() {
+  const text = h('textarea', { id: 'contract-text', rows: 6, spellcheck: 'false', 'aria-describedby': 'contract-text-hint' });
+  const file = h('input', { id: 'contract-file', type: 'file', accept: '.json,application/json' });
+  file.addEventListener('change', async () => {
+    if (file.files[0]) text.value = await file.files[0].text();
+  });
+  const preview = h('div', { id: 'add-preview', 'aria-live': 'polite' });
+  return h(
+    'section',
+    { class: 'card', id: 'add-integration', 'aria-label': 'Add a service' },
+    h('h2', {}, 'Add a service'),
+    h('p', {}, 'Paste or upload the contract the company gave you, or give its https:// address. The hub checks it and shows what would be shared before anything is installed.'),
+    h('label', { for: 'contract-file' }, 'Upload the contract file'), file,
+    field('contract-url', 'Or the contract\'s https:// address', { type: 'url', placeholder: 'https://' }),
+    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => fetchContract(text) }, 'Fetch')),
+    h('label', { for: 'contract-text' }, 'Contract (JSON)'), text,
+    h('p', { class: 'hint', id: 'contract-text-hint' }, 'At most 12 KB.'),
+    field('contract-endpoint', 'Send to another address (optional: an installer\'s relay)', { type: 'url', autocomplete: 'off' }),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => previewContract(text.value, value('contract-endpoint'), preview) }, 'Check and preview')),
+    preview,
+  );
+}
+
+async function fetchContract(text) {
+  let result = await attempt(() => api('POST', '/api/integrations/fetch', { url: value('contract-url') }));
+  while (result && result.data.state === 'fetching') {
+    say('Fetching the contract…');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    result = await attempt(() => api('GET', '/api/integrations/fetch'));
+  }
+  if (!result) return;
+  if (result.data.state === 'failed') say(`Not fetched: ${result.data.error}`, 'bad');
+  else if (result.data.state === 'done') {
+    text.value = result.data.contract;
+    say('Fetched. Check and preview it below.', 'ok');
+  }
+}
+
+async function previewContract(contract, endpoint, target) {
+  const result = await attempt(() => api('POST', '/api/integrations/preview', { contract, endpoint }));
+  if (!result) return;
+  const p = result.data;
+  if (!p.valid) {
+    target.replaceChildren(h('div', { role: 'alert', class: 'msg msg-bad' }, h('p', {}, `The contract has ${p.errors.length} problem(s); nothing was installed:`), h('ul', { id: 'contract-errors' }, p.errors.map((e) => h('li', {}, h('span', { class: 'code' }, e.path || '(document)'), `: ${e.message}`)))));
+    return;
+  }
+  const secret = p.credential ? `secret-${p.credential.name}` : null;
+  target.replaceChildren(
+    h('h3', {}, `${p.vendor} (${p.integration}) ${p.version}`, p.replaces ? ` replaces ${p.replaces}` : ''),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Your devices it would get data from'), h('dd', { id: 'preview-devices' }, p.devices.length ? p.devices.map((d) => d.title).join(', ') : 'none of your devices yet'),
+      h('dt', {}, 'Sent to'), h('dd', {}, p.endpoint),
+      h('dt', {}, 'Purposes'), h('dd', {}, p.purposes.map((x) => `${x.description}${x.requiresConsent ? ' (needs your consent)' : ' (without asking)'}`).join(' ')),
+      h('dt', {}, 'Kept'), h('dd', {}, `${p.retention}; ${p.vendorStorage}`),
+      h('dt', {}, 'Shared with'), h('dd', {}, p.onwardSharing.join(', ')),
+      h('dt', {}, 'Promises'), h('dd', {}, p.serviceLevels.join('; ')),
+    ),
+    p.kinds.length === 0 ? '' : h('table', { id: 'preview-kinds' }, h('thead', {}, h('tr', {}, ['Purpose', 'Data', 'Changed how', 'From'].map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, p.kinds.map((k) => h('tr', {}, h('td', {}, k.purposeText), h('td', {}, k.field), h('td', {}, k.transform), h('td', {}, k.devices.join(', ')))))),
+    h('div', {}, p.warnings.map((w) => h('p', { class: 'msg msg-info' }, `Note: ${w.path}: ${w.message}`))),
+    h('div', {}, secret ? field(secret, `Credential “${p.credential.name}” (${p.credential.type})`, { type: 'password', autocomplete: 'off' }, p.credential.stored ? 'The hub has a value; leave empty to keep it. It is never shown again.' : 'Kept in the hub\'s secret store and never shown again.') : null),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'install-integration', onclick: () => installContract(contract, endpoint, secret && p.credential.name, secret) }, p.replaces ? 'Load this version' : 'Install')),
+  );
+}
+
+async function installContract(contract, endpoint, name, inputId) {
+  const secrets = name && value(inputId) ? { [name]: value(inputId) } : {};
+  const result = await attempt(() => api('POST', '/api/integrations/install', { contract, secrets, endpoint }));
+  if (!result) return;
+  const r = result.data;
+  app.notice = r.status === 'added'
+    ? `Installed ${r.integration} ${r.version}.${r.awaitingConsent.length ? ' Nothing is sent until consent is given on the Consent page.' : ''}`
+    : r.status === 'pending' ? `Version ${r.version} widens what ${r.integration} gets: it waits for the owner's approval below.` : `${r.integration}: version ${r.version} ${r.status}.`;
+  await render();
+}
+
+function secretForm(c) {
+  const id = `replace-secret-${c.integration}`;
+  const replace = async () => {
+    const doc = await attempt(() => api('GET', `/api/contracts/${encodeURIComponent(c.integration)}`));
+    const credentials = doc && doc.data.document.delivery.credentials;
+    if (!credentials) return say(doc ? `${c.integrationTitle}'s contract names no credential.` : '', 'bad');
+    if (await attempt(() => api('POST', `/api/integrations/${encodeURIComponent(c.integration)}/secret`, { name: credentials.secret, value: value(id) }))) say(`Credential of ${c.integrationTitle} replaced.`, 'ok');
+  };
+  return h('details', {}, h('summary', {}, 'Replace its credential'),
+    field(id, `New credential for ${c.integrationTitle}`, { type: 'password', autocomplete: 'off' }, 'The old value is never shown.'),
+    h('div', { class: 'actions' }, h('button', { type: 'button', id: `${id}-button`, onclick: replace }, 'Replace')));
 }
 
 async function loadContract(integration, target) {

@@ -5,7 +5,9 @@
  * else under "s" + the first 14 hex digits of the name's SHA-256. An
  * installer may also put values in `config.airlock.secrets` for a lab
  * build; they are copied into NVS on the first boot and should then be
- * removed from the manifest (a firmware image is not a secret store).
+ * removed from the manifest (a firmware image is not a secret store). A
+ * value already in NVS (one the owner entered on the page) is never
+ * overwritten by the build's copy. Keys: modules/hub/secret-store.ts.
  */
 import type { Crypto, KeyValueStore, Logger } from '../../modules/host.js';
 import { secretStore as namedSecrets } from '../../modules/hub/secret-store.js';

@@ -1,5 +1,5 @@
-/** Earlier contract versions on the desktop: one JSON file per version in <dataDir>/contracts/. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+/** Contract versions on the desktop: one JSON file per version in <dataDir>/contracts/. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contract } from '../../modules/contract/types.js';
 import { parseContract } from '../../modules/contract/validate.js';
@@ -19,9 +19,19 @@ export function fileContractArchive(dir: string): ContractArchive {
     },
     save(contract: Contract) {
       const path = pathOf(contract.integration, contract.version);
-      if (existsSync(path)) return;
-      writeFileSync(`${path}.tmp`, JSON.stringify(contract, null, 2));
-      renameSync(`${path}.tmp`, path);
+      if (existsSync(path)) return true;
+      try {
+        // Written beside and renamed: a crash leaves the old file set or the new one, never half a document.
+        writeFileSync(`${path}.tmp`, JSON.stringify(contract, null, 2));
+        renameSync(`${path}.tmp`, path);
+        return true;
+      } catch {
+        return false; // a full disk: adding the integration is refused
+      }
+    },
+    remove(integration) {
+      const prefix = `${safe(integration)}@`;
+      for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(join(dir, name), { force: true });
     },
   };
 }

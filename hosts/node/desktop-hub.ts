@@ -16,6 +16,7 @@ import { FileFlash } from './file-flash.js';
 import { consoleLogger, makeNodeHost } from './host.js';
 import { brokerUrl, nodeBrokers } from './mqtt-brokers.js';
 import { makeTransport } from './transports.js';
+import { fetchContract } from './fetch-contract.js';
 import { startWebServer, type WebServer } from './http-server.js';
 import { loadWebAssets } from './web-assets.js';
 import { readReplayFile } from './ble-replay.js';
@@ -101,8 +102,10 @@ export async function runHub(config: LoadedConfig, options: RunOptions = {}): Pr
       auditFlash,
       archive: fileContractArchive(join(config.dataDir, 'contracts')),
       // Connections open on demand, shared per endpoint; a desktop has no cap unless the configuration sets one.
-      transport: (integration, endpoint, contract, sessions) =>
-        makeTransport(endpoint, contract, { hubId, secret: (name) => settings.secret(name) ?? '', caFile: caFor.get(integration), sessions }),
+      // `secret` is the runtime's one lookup: what the owner entered on the page first, then the secrets file.
+      transport: (integration, endpoint, contract, { secret, sessions }) =>
+        makeTransport(endpoint, contract, { hubId, secret: (name) => secret(name) ?? '', caFile: caFor.get(integration), sessions }),
+      fetch: fetchContract(),
       connect: nodeBrokers({ log, secret: settings.secret, ...(embedded ? { embeddedUrl: embedded.url } : {}), path: (p) => resolve(dirname(resolve(config.path)), p) }),
       secret: config.secret,
       settings,

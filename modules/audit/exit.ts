@@ -109,10 +109,12 @@ export interface DeletionPowers {
   stopDelivery: (integration: string) => void;
   /** Frees the integration's records on flash; returns what was reclaimed. */
   reclaimFlash: (integration: string) => { records: number; bytes: number };
+  /** Forgets the contract, its archived versions, consent and credentials; returns what went. */
+  forgetConfiguration?: (integration: string) => JsonValue;
 }
 
 export interface DeletionStep {
-  step: 'stop-delivery' | 'shred-keys' | 'reclaim-flash';
+  step: 'stop-delivery' | 'shred-keys' | 'reclaim-flash' | 'forget-configuration';
   ok: boolean;
   at: Stamp;
   result?: JsonValue;
@@ -151,6 +153,8 @@ export function deleteIntegration(p: DeletionPowers, integration: string, actor 
     return { epochsDestroyed: epochs, keys: 'data and pseudonym keys of every epoch' };
   });
   run('reclaim-flash', () => p.reclaimFlash(integration));
+  const forget = p.forgetConfiguration;
+  if (forget) run('forget-configuration', () => forget(integration));
   const completed = steps.every((s) => s.ok);
   const entry = p.audit.record(actor, 'integration.deleted', integration, {
     completed,

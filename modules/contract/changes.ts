@@ -101,6 +101,15 @@ export class ChangeManager {
     this.#onEnforce?.(contract.integration, contract);
   }
 
+  /**
+   * Forgets an integration that was removed (after its exit was exported):
+   * a later re-add starts as a fresh installation, not as a change of the
+   * removed contract. The audit log keeps what happened.
+   */
+  forget(integration: string): void {
+    this.#states.delete(integration);
+  }
+
   /** Installs a contract version for `contract.integration`. */
   install(contract: Contract, actor = 'installer'): ChangeOutcome {
     const integration = contract.integration;

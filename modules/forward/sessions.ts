@@ -90,6 +90,8 @@ class Session {
   readonly holders = new Set<Claim>();
   /** Claims attached (lanes whose transport uses this session); the session goes when the last detaches. */
   attached = 0;
+  /** The lanes attached, for `renew`: bounded by the integrations of this endpoint. */
+  readonly lanes = new Set<string>();
   turnStart = 0;
   idleTimer: TimerHandle | undefined;
   /** The endpoint's health for Transport.state(): `connected` until an open fails or a session drops. */
@@ -196,6 +198,8 @@ export class SessionPool {
   readonly #timers: Timers;
   /** One per endpoint key: bounded by the integrations configured. */
   readonly #sessions = new Map<string, Session>();
+  /** Sessions `renew` took out of `#sessions`, until their last lane detaches. */
+  readonly #retired = new Set<Session>();
   /** First come, first served; at most one entry per lane. */
   readonly #queue: Claim[] = [];
   #open = 0;
@@ -225,7 +229,22 @@ export class SessionPool {
       this.#sessions.set(key, session);
     }
     session.attached++;
+    session.lanes.add(lane);
     return new Claim<L>(this, session, lane);
+  }
+
+  /**
+   * The lane's transport is being built again (the owner replaced its
+   * credential): its next claim gets a new link, built with what the host
+   * reads now, instead of the session that opened with the old credential.
+   * That one closes once its last lane detaches. A lane with no session yet: nothing to do.
+   */
+  renew(lane: string): void {
+    for (const [key, session] of this.#sessions) {
+      if (!session.lanes.has(lane)) continue;
+      this.#sessions.delete(key);
+      this.#retired.add(session);
+    }
   }
 
   stats(): SessionPoolStats {
@@ -236,7 +255,7 @@ export class SessionPool {
   async close(): Promise<void> {
     this.#closed = true;
     for (const claim of this.#queue.splice(0)) this.#stopWaiting(claim, new DeliveryError('closed', 'the hub is stopping'));
-    await Promise.all([...this.#sessions.values()].map((s) => (s.phase === 'open' || s.phase === 'opening' ? this.#close(s, 'shutdown') : Promise.resolve())));
+    await Promise.all([...this.#sessions.values(), ...this.#retired].map((s) => (s.phase === 'open' || s.phase === 'opening' ? this.#close(s, 'shutdown') : Promise.resolve())));
   }
 
   // acquire, release, shouldYield, visit, detach: what a Claim asks of its pool (lanes use the Claim).
@@ -295,8 +314,10 @@ export class SessionPool {
   async detach(claim: Claim): Promise<void> {
     this.release(claim);
     const s = claim.session;
+    s.lanes.delete(claim.lane);
     if (--s.attached > 0) return;
-    this.#sessions.delete(s.key);
+    if (this.#sessions.get(s.key) === s) this.#sessions.delete(s.key);
+    this.#retired.delete(s);
     if (s.phase === 'open' || s.phase === 'opening') await this.#close(s, 'shutdown');
   }
 
@@ -378,7 +399,7 @@ export class SessionPool {
 
   /** The cap is reached and a lane waits: close an idle session, if there is one. */
   #freeASlot(): void {
-    for (const s of this.#sessions.values()) {
+    for (const s of [...this.#retired, ...this.#sessions.values()]) {
       if (s.phase === 'open' && s.holders.size === 0) {
         this.#stats.handedOver++;
         void this.#close(s, 'handover');

@@ -17,6 +17,12 @@
  * leaves the old bank in charge. Reading stops at the first blank or damaged
  * frame; a damaged one makes the next save compact.
  *
+ * Removing an integration is a compaction that leaves it out.
+ *
+ * When it is full even after compaction, `save` returns false and logs why:
+ * adding an integration on the page is then refused with that reason, and a
+ * new version of an installed one is enforced from RAM until a restart.
+ *
  * What is kept: the newest saved document per integration (the Hub saves
  * every version it starts enforcing, and loads the one its store names as
  * enforced), plus older ones until the bank fills; a compaction made for a
@@ -87,11 +93,11 @@ export class FlashContractArchive implements ContractArchive {
     return undefined;
   }
 
-  save(contract: Contract): void {
+  save(contract: Contract): boolean {
     const key = `${contract.integration}@${contract.version}`;
     if (this.#index.has(key)) {
       this.#newest.set(contract.integration, key);
-      return; // a version's document does not change; the hub saves on every enforcement
+      return true; // a version's document does not change; the hub saves on every enforcement
     }
     try {
       const id = utf8(key);
@@ -111,8 +117,25 @@ export class FlashContractArchive implements ContractArchive {
       const offset = this.#append(KIND_CONTRACT, payload);
       this.#index.set(key, { offset, length: payload.length });
       this.#newest.set(contract.integration, key);
+      return true;
     } catch (error) {
       this.#log.error(`contract archive: ${key} not kept (${(error as Error).message}); after a restart the hub enforces the bundled version until the owner approves again`);
+      return false;
+    }
+  }
+
+  /**
+   * Drops every version of a removed integration: the others are copied into
+   * the other bank, whose header is programmed last, so a power cut leaves
+   * either the archive with the integration or the archive without it.
+   */
+  remove(integration: string): void {
+    if (!this.#newest.has(integration) && ![...this.#index.keys()].some((k) => k.startsWith(`${integration}@`))) return;
+    try {
+      this.#compact(integration);
+      this.#newest.delete(integration);
+    } catch (error) {
+      this.#log.error(`contract archive: ${integration} could not be removed (${(error as Error).message})`);
     }
   }
 

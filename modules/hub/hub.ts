@@ -84,7 +84,21 @@ export interface HubOptions {
 /** Earlier contract versions, so a restarted hub keeps enforcing the approved one while a widening waits. */
 export interface ContractArchive {
   load(integration: string, version: string): Contract | undefined;
-  save(contract: Contract): void;
+  /** False when the document could not be kept (the archive is full): adding an integration is then refused. */
+  save(contract: Contract): boolean | void;
+  /** Drops every version of a removed integration (the page's "Remove"); an archive without it keeps them. */
+  remove?(integration: string): void;
+}
+
+/** The store key naming the contract version the hub enforces for an integration (domain "hub"; NVS keys are at most 15 characters). */
+export function enforcedVersionKey(crypto: Pick<Host['crypto'], 'sha256'>, integration: string): string {
+  return `v${toHex(crypto.sha256(new TextEncoder().encode(integration))).slice(0, 12)}`;
+}
+
+/** The contract version a hub enforced for an integration before it stopped, from the store. */
+export function enforcedVersion(host: Pick<Host, 'store' | 'crypto'>, integration: string): string | undefined {
+  const version = host.store.get(STORE_DOMAIN, enforcedVersionKey(host.crypto, integration));
+  return typeof version === 'string' ? version : undefined;
 }
 
 export interface HubPowers {
@@ -139,6 +153,7 @@ export class Hub {
   readonly #overrides = new Map<string, string | undefined>();
   readonly #lanes = new Map<string, Lane>();
   readonly #ended = new Set<string>();
+  readonly #removedListeners: ((integration: string, contracts: readonly Contract[]) => string[])[] = [];
   readonly #decoders: MqttDecoder[] = [];
   readonly #bthome: BthomeDecoder | undefined;
   readonly #bthomeCounters: BthomeCounterStore | undefined;
@@ -404,7 +419,11 @@ export class Hub {
     );
   }
 
-  /** Exit, step two: stop delivery, destroy the keys, reclaim the flash, and write the receipt. */
+  /**
+   * Exit, step two: stop delivery, destroy the keys, reclaim the flash, forget
+   * the contract (its archived versions, consent decisions and, through
+   * `onRemoved` listeners, its credential), and write the receipt.
+   */
   deleteIntegration(integration: string, actor = 'owner'): DeletionReceipt {
     const receipt = deleteIntegration(
       {
@@ -417,6 +436,13 @@ export class Hub {
           const records = this.buffer.purge(id);
           return { records, bytes: before.bytes };
         },
+        forgetConfiguration: (id) => {
+          const contracts = this.changes.versions(id);
+          this.forgetIntegration(id);
+          const credentials: string[] = [];
+          for (const listener of this.#removedListeners) credentials.push(...listener(id, contracts));
+          return { contractVersions: contracts.map((c) => c.version), consent: 'forgotten', credentials };
+        },
       },
       integration,
       actor,
@@ -426,6 +452,11 @@ export class Hub {
     this.volume.forget(integration);
     this.monitor.changed();
     return receipt;
+  }
+
+  /** Called during an integration's exit, with every contract version it had; returns the credentials it dropped (the installer's). */
+  onRemoved(listener: (integration: string, contracts: readonly Contract[]) => string[]): void {
+    this.#removedListeners.push(listener);
   }
 
   /** The monitoring state (MQTT, the page, the console). */
@@ -677,7 +708,7 @@ export class Hub {
   }
 
   #versionKey(id: string): string {
-    return `v${toHex(this.#host.crypto.sha256(new TextEncoder().encode(id))).slice(0, 12)}`;
+    return enforcedVersionKey(this.#host.crypto, id);
   }
 
   #storedList(name: string): string[] {
@@ -693,6 +724,57 @@ export class Hub {
 
   #saveList(name: string, list: string[]): void {
     this.#host.store.set(STORE_DOMAIN, name, JSON.stringify(list));
+  }
+
+  // ---- integrations added and removed at runtime (modules/hub/integration-installer.ts) ----
+
+  /**
+   * Installs an integration that is not on this hub, while it runs: a fresh
+   * installation (no earlier version is consulted, an earlier exit's "ended"
+   * mark is cleared: adding it again is the owner's decision). Its records
+   * flow once consent is given for the purposes that need it.
+   */
+  addIntegration(integration: HubIntegration, actor: string): void {
+    const id = integration.contract.integration;
+    if (this.#lanes.has(id)) throw new RangeError(`integration "${id}" is already on this hub; upload a new version of its contract instead`);
+    if (this.#ended.delete(id)) this.#saveList('ended', [...this.#ended]);
+    this.#host.store.delete(STORE_DOMAIN, this.#versionKey(id));
+    this.changes.forget(id);
+    this.#overrides.set(id, integration.endpoint);
+    this.changes.install(integration.contract, actor);
+  }
+
+  /**
+   * After the exit (export, `deleteIntegration`): forgets the contract, its
+   * archived versions, consent decisions and pause, so nothing of it is left
+   * but the audit log. The "ended" mark stays: a configuration file naming it
+   * does not bring it back; only adding it again on the page does.
+   */
+  forgetIntegration(integration: string): void {
+    const contracts = this.changes.versions(integration);
+    const purposes = [...new Set(contracts.flatMap((c) => c.purposes.map((p) => p.id)))];
+    this.consent.forget(integration, purposes);
+    this.changes.forget(integration);
+    this.#powers.archive.remove?.(integration);
+    this.#host.store.delete(STORE_DOMAIN, this.#versionKey(integration));
+    this.#overrides.delete(integration);
+    this.#commandCounts.delete(integration);
+    if (this.#paused.delete(integration)) this.#saveList('paused', [...this.#paused]);
+    this.monitor.changed();
+  }
+
+  /** Builds an integration's transport again, e.g. with a credential the owner replaced. */
+  reconnect(integration: string): void {
+    const lane = this.#lanes.get(integration);
+    if (!lane) return;
+    const old = lane;
+    const transport = this.#powers.transport(integration, lane.endpoint, lane.contract);
+    transport.onCommand?.((payload, source) => this.acceptCommand(integration, payload, source));
+    this.#lanes.set(integration, { contract: lane.contract, endpoint: lane.endpoint, transport, forwarder: this.#forwarder(lane.contract, transport) });
+    void old.forwarder.stop().then(() => old.transport.close());
+    this.#delivery.release(integration); // the old forwarder's batch no longer counts against the budget
+    if (this.#started && !this.#paused.has(integration)) this.#lanes.get(integration)!.forwarder.start();
+    this.monitor.changed();
   }
 
   // ---- delivery state and pause, for the web page (modules/hub/facade/) ----

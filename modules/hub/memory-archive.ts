@@ -18,6 +18,7 @@ export function memoryContractArchive(): ContractArchive & { readonly size: numb
       return contract?.version === version ? contract : undefined;
     },
     save: (contract) => void newest.set(contract.integration, contract),
+    remove: (integration) => void newest.delete(integration),
     get size() {
       return newest.size;
     },

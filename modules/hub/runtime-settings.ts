@@ -13,7 +13,12 @@ export interface StartSettings extends ResolvedSettings {
   /** The configuration file as read: the baseline the page's settings lie on. */
   file: RuntimeConfig;
   store: SettingsStore;
-  /** The host's secrets first (the desktop's secrets file, the board's NVS), then what the page stored. */
+  /**
+   * One lookup for every secret: what the page stored first (settings under
+   * their own `page.` names; a credential the owner entered when adding an
+   * integration, which replaces the host's copy), then the host's secrets
+   * (the desktop's secrets file; on the board the same NVS domain).
+   */
   secret(name: string): string | undefined;
 }
 
@@ -42,5 +47,5 @@ export function startSettings(file: RuntimeConfig, powers: { store: KeyValueStor
       powers.log.warn(`settings: cannot update the saved settings (${(error as Error).message})`);
     }
   }
-  return { ...resolved, file, store, secret: (name) => powers.secret(name) ?? store.secrets.get(name) };
+  return { ...resolved, file, store, secret: (name) => store.secrets.get(name) ?? powers.secret(name) };
 }

@@ -2,9 +2,13 @@
  * One runtime for both roots: the firmware (main.ts) and the desktop
  * (hosts/node/desktop-hub.ts, `airlock run`) call `startRuntime` with a
  * checked configuration (runtime-check.ts) and their platform bindings. It
- * composes the Hub, records the installer's consent from the configuration,
- * connects the home broker (device messages in) and the monitoring broker
- * (runtime-brokers.ts), and builds the local page. What stays in the roots is
+ * lays the page's saved settings over the file (runtime-settings.ts),
+ * composes the Hub with the integrations of the file and those added on the
+ * page (integration-installer.ts), their transports sharing one session pool
+ * (modules/forward/sessions.ts), records the installer's consent from the
+ * configuration, connects the home broker (device messages in) and the
+ * monitoring broker (runtime-brokers.ts), and builds the local page with its
+ * settings and integrations areas. What stays in the roots is
  * what only a platform has: partitions, Wi-Fi, BLE, the boot supervisor and
  * updates on the board; files, an embedded broker and BLE replay on a computer.
  */
@@ -24,6 +28,8 @@ import { hubSources, type RuntimeIntegration } from './runtime-check.js';
 import type { ConfigProblem, RuntimeConfig } from './runtime-config.js';
 import { startSettings, type StartSettings } from './runtime-settings.js';
 import { createHubWebPage } from './web-page.js';
+import type { FetchContract } from './contract-fetch.js';
+import { IntegrationInstaller, restoreInstalled } from './integration-installer.js';
 
 /** How long a new broker has to accept the hub's test connection before the page's change is refused. */
 const PROBE_TIMEOUT_MS = 10_000;
@@ -51,6 +57,16 @@ export interface RuntimeOptions {
    * `sessions` may lower but not raise.
    */
   sessions?: SessionOptions;
+  /** The most integrations the hub runs (the board profile's `maxIntegrations`): adding one on the page beyond it is refused. No limit without it. */
+  maxIntegrations?: number;
+}
+
+/** What an integration's transport is built with. */
+export interface TransportPowers {
+  /** Resolves its credential: what the owner entered on the page first, then the host's own secrets (runtime-settings.ts). */
+  secret(name: string): string | undefined;
+  /** Its connection opens on demand through the pool, shared per endpoint (modules/forward/sessions.ts). */
+  sessions: SessionPool;
 }
 
 export interface RuntimePowers {
@@ -58,11 +74,13 @@ export interface RuntimePowers {
   /** A partition of its own for the audit log. */
   auditFlash: Flash;
   archive: ContractArchive;
-  /** Builds an integration's transport; its connection opens on demand through `sessions`, shared per endpoint. */
-  transport(integration: string, endpoint: string, contract: Contract, sessions: SessionPool): Transport;
+  /** Builds an integration's transport (also for one added on the page, or whose credential the owner replaced). */
+  transport(integration: string, endpoint: string, contract: Contract, powers: TransportPowers): Transport;
+  /** One GET for adding an integration by its contract's https:// address (modules/hub/contract-fetch.ts); without it the page offers upload and paste only. */
+  fetch?: FetchContract;
   /** Without it the hub runs with no broker: BLE only, monitoring computed for the page. */
   connect?: ConnectBroker;
-  /** Secret values by name (broker passwords, BTHome keys). */
+  /** Secret values by name (broker passwords, BTHome keys) from the host: the secrets file, the board's NVS. */
   secret(name: string): string | undefined;
   /** The page's settings over the file, when the root needed them first (its hub id); else the runtime reads them. */
   settings?: StartSettings;
@@ -103,13 +121,18 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
   const versions = options.versions ?? (() => ({ running: options.version }));
   const monitoring = connect ? new BrokerSlot((broker) => connectMonitoring(connect, broker, { hubId, versions }, () => hub?.monitor), config.monitorBroker ?? config.localBroker) : undefined;
 
+  const secret = settings.secret; // the page's first, then the host's
+  // Integrations added or replaced on the page come back from the archive; for those the page wins over the file.
+  const added = restoreInstalled(host, powers.archive);
+  const fromPage = new Set(added.map((i) => i.contract.integration));
+  const fromFile = options.integrations.filter((i) => !fromPage.has(i.contract.integration));
   const composed = new Hub(
     {
       hubId,
       version: options.version,
       model: options.model,
-      integrations: options.integrations.map((i) => ({ contract: i.contract, ...(i.endpoint ? { endpoint: i.endpoint } : {}) })),
-      sources: hubSources(config, settings.secret),
+      integrations: [...fromFile.map((i) => ({ contract: i.contract, ...(i.endpoint ? { endpoint: i.endpoint } : {}) })), ...added],
+      sources: hubSources(config, secret),
       ...(config.monitorIntervalMs ? { monitorIntervalMs: config.monitorIntervalMs } : {}),
       ...(options.buffer ? { buffer: options.buffer } : {}),
       ...(options.maxDevices ? { sourceLimits: { maxDevices: options.maxDevices } } : {}),
@@ -118,7 +141,12 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       host,
       auditFlash: powers.auditFlash,
       archive: powers.archive,
-      transport: (integration, endpoint, contract) => powers.transport(integration, endpoint, contract, sessions),
+      // A lane built again (Hub.reconnect: its credential replaced on the page) gets a new session:
+      // a shared one keeps the credential it opened with. A lane built the first time has none to renew.
+      transport: (integration, endpoint, contract) => {
+        sessions.renew(integration);
+        return powers.transport(integration, endpoint, contract, { secret, sessions });
+      },
       ...(monitoring ? { publish: monitoring.publish } : {}),
     },
   );
@@ -141,7 +169,7 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
       probeKeys: () => composed.keyring.hubKey('boot-check'),
     }) ?? true;
   if (running) {
-    giveConfiguredConsent(composed, options.integrations);
+    giveConfiguredConsent(composed, fromFile);
     composed.start();
   }
   // QoS 1, persistent session, PUBACK once acceptMqtt returned: readings published while the hub is down wait at the broker.
@@ -157,6 +185,17 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
         )
       : undefined;
 
+  const installer = new IntegrationInstaller(
+    composed,
+    {
+      host,
+      archive: powers.archive,
+      secrets: settings.store.secrets,
+      configuredSecret: (name) => powers.secret(name) !== undefined,
+      ...(powers.fetch ? { fetch: powers.fetch } : {}),
+    },
+    options.maxIntegrations !== undefined ? { maxIntegrations: options.maxIntegrations } : {},
+  );
   const settingsFacade = createSettingsFacade({
     hub: composed,
     store: settings.store,
@@ -169,7 +208,14 @@ export function startRuntime(options: RuntimeOptions, powers: RuntimePowers): Ru
     ...(powers.checkSettings ? { check: powers.checkSettings } : {}),
   });
 
-  const page = config.web !== false && powers.webAssets ? createHubWebPage(composed, host, host.log, powers.webAssets, { settings: settingsFacade, ...(options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}) }) : undefined;
+  const page =
+    config.web !== false && powers.webAssets
+      ? createHubWebPage(composed, host, host.log, powers.webAssets, {
+          settings: settingsFacade,
+          installer,
+          ...(options.pbkdf2Iterations !== undefined ? { pbkdf2Iterations: options.pbkdf2Iterations } : {}),
+        })
+      : undefined;
   const setupCode = page?.router.auth.boot(); // also printed on the console: only someone at the hub has it
 
   let stopped = false;

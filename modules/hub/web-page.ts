@@ -10,6 +10,7 @@ import type { WebAssets } from '../web/static.js';
 import type { Hub } from './hub.js';
 import { auditAuthEvent } from './facade/auth-audit.js';
 import { createHubFacade } from './facade/hub-facade.js';
+import type { IntegrationInstaller } from './integration-installer.js';
 
 export interface HubWebPage {
   facade: ReturnType<typeof createHubFacade>;
@@ -19,6 +20,8 @@ export interface HubWebPage {
 export interface HubWebPageOptions {
   /** PBKDF2 iterations for new password hashes: a per-host figure (modules/web/auth.ts DEFAULT_PBKDF2_ITERATIONS is the board's). */
   pbkdf2Iterations?: number;
+  /** Adding and removing integrations from the page; without it those requests are refused. */
+  installer?: IntegrationInstaller;
   /** The settings area (facade/settings.ts); without it the page's settings answer 503. */
   settings?: SettingsFacade;
 }
@@ -30,7 +33,12 @@ export function createHubWebPage(
   assets: WebAssets,
   options: HubWebPageOptions = {},
 ): HubWebPage {
-  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, ...(options.settings ? { settings: options.settings } : {}) });
+  const facade = createHubFacade(hub, {
+    clock: host.clock,
+    timers: host.timers,
+    ...(options.installer ? { installer: options.installer } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
   const router = createWebRouter({
     clock: host.clock,
     random: host.random,

@@ -84,6 +84,18 @@ export class ConsentBook {
     return () => void this.#changeListeners.delete(listener);
   }
 
+  /**
+   * Drops every decision about these purposes of a removed integration, so a
+   * re-added one starts with nothing given (the audit log keeps the history).
+   */
+  forget(integration: string, purposes: readonly string[]): void {
+    for (const purpose of purposes) {
+      const pair = `${integration}\u0000${purpose}`;
+      this.#store.delete(DOMAIN, this.#name(pair));
+      this.#given.delete(pair);
+    }
+  }
+
   /** Calls `listener` when consent is withdrawn: purge what was kept for that purpose. */
   onWithdraw(listener: ConsentListener): () => void {
     this.#withdrawListeners.add(listener);

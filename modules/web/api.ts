@@ -17,6 +17,7 @@ import { FacadeError, type Actor, type HubFacade, type Role } from './facade.js'
 import type { IntegrationSettings } from './facade/integration-settings.js';
 import { HttpError, jsonResponse, type WebResponse } from './http.js';
 import type { Session } from './sessions.js';
+import { integrationRoutes } from './api-integrations.js';
 
 export interface ApiContext {
   facade: HubFacade;
@@ -253,6 +254,7 @@ export function buildApiRoutes(): ApiRoute[] {
       what: "show the vendor's command key",
       handler: (c) => json(c.facade.commandKey(c.params.integration!, actor(c))),
     },
+    ...integrationRoutes(),
 
     // ----- hub settings -----
     { method: 'GET', path: '/api/settings', access: ANY, what: 'see the hub settings', handler: (c) => json(c.facade.settings()) },

@@ -22,6 +22,7 @@ import type { ExitFacade } from './facade/exit.js';
 import type { HistoryFacade } from './facade/history.js';
 import type { IncidentsFacade } from './facade/incidents.js';
 import type { IntegrationSettingsFacade } from './facade/integration-settings.js';
+import type { IntegrationAdmin } from './facade/integrations.js';
 import type { OverviewFacade } from './facade/overview.js';
 import type { SettingsFacade } from './facade/settings.js';
 
@@ -52,6 +53,7 @@ export interface HubFacade
     ConsentFacade,
     ContractsFacade,
     IntegrationSettingsFacade,
+    IntegrationAdmin,
     HistoryFacade,
     IncidentsFacade,
     AuditFacade,

@@ -209,3 +209,34 @@ test('options are checked', (t) => {
   t.throws(() => new SessionPool({ maxSessions: 0 }, host), { message: /maxSessions must be at least 1/ });
   t.throws(() => new SessionPool({ idleMs: -1 }, host), { message: /idleMs/ });
 });
+
+test('a lane built again (its credential replaced) gets a new link; the old one closes with its last lane', async (t) => {
+  const r = rig({ idleMs: 60_000 });
+  const built: FakeLink[] = [];
+  const build = () => {
+    const link = r.link('energy.vendor.example');
+    built.push(link);
+    return link;
+  };
+  const old = r.pool.claim('energy.vendor.example token', 'energy', build);
+  const neighbour = r.pool.claim('energy.vendor.example token', 'heating', build);
+  await old.acquire();
+  old.release();
+  t.is(built.length, 1, 'lanes of one endpoint share a link');
+  t.true(built[0]!.isOpen);
+
+  r.pool.renew('energy');
+  const fresh = r.pool.claim('energy.vendor.example token', 'energy', build);
+  t.is(built.length, 2, 'the rebuilt lane reads its credential again into a new link');
+  await fresh.acquire();
+  t.true(built[1]!.isOpen);
+  await old.detach();
+  t.true(built[0]!.isOpen, 'still attached by the other lane');
+  await neighbour.detach();
+  t.false(built[0]!.isOpen, 'the old link closes with its last lane');
+  t.is(r.pool.stats().open, 1);
+  r.pool.renew('no-such-lane');
+  t.is(r.pool.claim('energy.vendor.example token', 'heating', build).link, built[1], 'a renew of another lane leaves the new link shared');
+  await r.stop();
+  t.false(built[1]!.isOpen);
+});

@@ -45,7 +45,7 @@ function start(host: TestHost, extra: Partial<RuntimeOptions> = {}, config: Reco
       host,
       auditFlash: new MemoryFlash(8 * 4096, 4096),
       archive: memoryContractArchive(),
-      transport: (_, endpoint, _contract, sessions) => {
+      transport: (_, endpoint, _contract, { sessions }) => {
         const transport = new FakeTransport(endpoint);
         transports.push(transport);
         pools.push(sessions);

@@ -11,6 +11,7 @@ import { auditAuthEvent } from '../../modules/hub/facade/auth-audit.js';
 import { createHubFacade, type WebFacadePowers, type WebHubFacade } from '../../modules/hub/facade/hub-facade.js';
 import { createSettingsFacade } from '../../modules/hub/facade/settings.js';
 import { Hub, type ContractArchive } from '../../modules/hub/hub.js';
+import { IntegrationInstaller } from '../../modules/hub/integration-installer.js';
 import { parseRuntimeConfig } from '../../modules/hub/runtime-config.js';
 import { SettingsStore } from '../../modules/hub/settings-store.js';
 import type { AuthEvent } from '../../modules/web/auth.js';
@@ -74,12 +75,13 @@ export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebF
   const host = makeTestHost({ flashBytes: 32 * 4096, ...(options.seed === undefined ? {} : { seed: options.seed }) });
   const transports = new Map<string, FakeTransport>();
   const auditFlash = new MemoryFlash(8 * 4096, 4096);
+  const archive = memoryArchive();
   const hub = new Hub(
     { hubId: 'home-1', version: '0.1.0', model: 'test', integrations: contracts.map((contract) => ({ contract })), sources: { zigbee2mqtt: {} } },
     {
       host,
       auditFlash,
-      archive: memoryArchive(),
+      archive,
       transport: (id, endpoint) => {
         const t = new FakeTransport(endpoint, () => host.clock.monotonic());
         if (options.vendorsAway) t.fallback = 'unreachable';
@@ -92,18 +94,22 @@ export function makeHubWebRig(contracts: Contract[], facadeOptions: Partial<WebF
   hub.acceptMqtt('zigbee2mqtt/bridge/devices', utf8(JSON.stringify(devices.map((d) => ({ ...d, definition: { model: 'X', vendor: 'Y' } })))));
   hub.start();
   if (options.home) feedHome(hub, options.home);
-  // The settings area as the runtime composes it, over a home broker that accepts every test connection.
+  // Both page areas as the runtime composes them: the settings over a home broker that accepts every
+  // test connection, and "Add a service" over the real installer (no credentials come from elsewhere
+  // here), sharing the one secret store.
   const config = parseRuntimeConfig({ hubId: 'home-1', localBroker: { url: 'mqtt://home.lan' }, sources: { zigbee2mqtt: {} } }).config!;
+  const settingsStore = new SettingsStore(host.store, host.crypto, host.log);
   const settings = createSettingsFacade({
     hub,
-    store: new SettingsStore(host.store, host.crypto, host.log),
+    store: settingsStore,
     crypto: host.crypto,
     file: config,
     running: config,
     probe: () => Promise.resolve({ ok: true }),
     reconnect: () => undefined,
   });
-  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, settings, ...facadeOptions });
+  const installer = new IntegrationInstaller(hub, { host, archive, secrets: settingsStore.secrets, configuredSecret: () => false });
+  const facade = createHubFacade(hub, { clock: host.clock, timers: host.timers, settings, installer, ...facadeOptions });
   const events: AuthEvent[] = [];
   const toAudit = auditAuthEvent(hub);
   const router = createWebRouter({

@@ -78,7 +78,7 @@ export function makeWebFixture(options: HubWebRigOptions = {}): WebFixture {
 }
 
 /** Invites and enrols another account; returns its logged-in browser and secret. */
-export async function enrol(fixture: WebFixture, owner: Browser, name: string, role: 'member' | 'installer', accessHours?: number): Promise<{ browser: Browser; secret: string }> {
+export async function enrol(fixture: Pick<WebFixture, 'browser' | 'code' | 'host'>, owner: Browser, name: string, role: 'member' | 'installer', accessHours?: number): Promise<{ browser: Browser; secret: string }> {
   const invited = await owner.post('/api/users/invite', { name, role, ...(accessHours ? { accessHours } : {}) });
   if (invited.status !== 201) throw new Error(`invite: ${invited.status} ${invited.text}`);
   const browser = fixture.browser();

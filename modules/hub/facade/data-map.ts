@@ -23,7 +23,8 @@ function labelOf(device: DeviceInfo): string {
   return `${SOURCE_LABELS[device.source]} ${device.source === 'bthome' ? rest.toUpperCase() : rest}`;
 }
 
-function viewOf(device: DeviceInfo, given: string | undefined): DataMapDevice {
+/** A device as the page shows it (also the integrations area's preview). */
+export function deviceView(device: DeviceInfo, given: string | undefined): DataMapDevice {
   const nameable = NAMEABLE_SOURCES.includes(device.source);
   const title = given ?? device.name;
   return {
@@ -40,7 +41,7 @@ export function createDataMapArea({ hub, titleOf }: FacadeContext): DataMapFacad
     const map = hub.dataMap();
     const given = new Map(hub.deviceNames.list());
     return {
-      devices: map.devices.map((d) => viewOf(d, given.get(d.id))),
+      devices: map.devices.map((d) => deviceView(d, given.get(d.id))),
       companies: map.companies.map((company) => {
         const paused = hub.isPaused(company.integration);
         return {
@@ -68,7 +69,7 @@ export function createDataMapArea({ hub, titleOf }: FacadeContext): DataMapFacad
           : `Device ${id} renamed from "${outcome.previous}" to "${outcome.name}".`;
       hub.audit.record(actorString(actor), 'config.changed', 'hub', { event: 'device.named', device: id, name: outcome.name ?? null, previous: outcome.previous ?? null, text });
     }
-    return viewOf(known ?? { id, source, streams: [] }, outcome.name);
+    return deviceView(known ?? { id, source, streams: [] }, outcome.name);
   }
 
   return { dataMap, nameDevice };

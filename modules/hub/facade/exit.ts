@@ -32,7 +32,8 @@ export function createExitArea({ hub, isoOf, nowIso, contractOf, titleOf }: Faca
         `Delivery to ${title} stopped; this hub sends nothing more to ${vendor}.`,
         `${recordsDeleted} record(s) waiting for ${title} were deleted from the hub's flash.`,
         `The keys of ${keyEpochsDestroyed} key epoch(s) that sealed its records and made its pseudonyms were destroyed: anything left on flash is unreadable and unlinkable.`,
-        `The hub will not connect ${title} again, even if its contract stays in the configuration.`,
+        ...forgotten(step('forget-configuration')?.result, title),
+        `The hub will not connect ${title} again, even if its contract stays in the configuration, unless you add it again on the Contracts page (it then starts with new keys and no consent).`,
         `This receipt is entry ${receipt.auditSeq} of the audit log (hash ${receipt.auditHash.slice(0, 16)}…).`,
       ];
       for (const s of receipt.steps) if (!s.ok) statements.push(`Step "${s.step}" failed: ${s.error ?? 'unknown error'}. Tell your installer.`);
@@ -49,4 +50,12 @@ export function createExitArea({ hub, isoOf, nowIso, contractOf, titleOf }: Faca
       };
     },
   };
+}
+
+/** What the exit's last step removed besides records and keys: the contract, consent choices, credentials. */
+function forgotten(result: unknown, title: string): string[] {
+  const r = result as { contractVersions?: string[]; credentials?: string[] } | undefined;
+  if (!r?.contractVersions) return [];
+  const credentials = r.credentials?.length ? `, and its credential${r.credentials.length === 1 ? '' : 's'} ${r.credentials.map((c) => `"${c}"`).join(', ')}` : '';
+  return [`${title}'s contract (version${r.contractVersions.length === 1 ? '' : 's'} ${r.contractVersions.join(', ')}) and your consent choices for it were removed from the hub${credentials}.`];
 }

@@ -28,6 +28,8 @@ import { createExitArea } from './exit.js';
 import { createHistoryArea } from './history.js';
 import { createIncidentsArea } from './incidents.js';
 import { createIntegrationSettingsArea } from './integration-settings.js';
+import { createIntegrationsArea } from './integrations.js';
+import type { IntegrationInstaller } from '../integration-installer.js';
 import { createOverviewArea } from './overview.js';
 import { noSettings } from './settings.js';
 
@@ -40,6 +42,8 @@ export interface WebFacadePowers {
   historyCapacity?: number;
   /** Buffered records the withdrawal preview decrypts to tell purposes apart (default 64: each is an AES-GCM open, inside a synchronous request). */
   previewScanLimit?: number;
+  /** Adding and removing integrations (./integrations.ts); without it those requests are refused. */
+  installer?: IntegrationInstaller;
   /** The settings area (./settings.ts), built by the runtime that owns the brokers it reconnects. */
   settings?: SettingsFacade;
 }
@@ -61,6 +65,7 @@ export function createHubFacade(hub: Hub, powers: WebFacadePowers): WebHubFacade
     ...consent,
     ...createContractsArea(context),
     ...createIntegrationSettingsArea(context),
+    ...createIntegrationsArea(context, powers.installer),
     ...history,
     ...incidents,
     ...createAuditArea(context),
