@@ -3,7 +3,7 @@
  * built with no integrations boots in the simulator; over plain HTTP to its page the test
  * creates the owner with the first-boot setup code and a TOTP code, adds an integration from a
  * contract it writes (preview, token, install), and a zigbee2mqtt plug's reading then reaches
- * the vendor's Mosquitto. After a restart of the simulator on the same file root (flash
+ * the vendor's Mosquitto, which lets the hub in only with the token given on the page. After a restart of the simulator on the same file root (flash
  * archive, NVS) the integration is still installed and delivering; removed through the exit,
  * it is gone after another restart.
  */
@@ -16,7 +16,7 @@ import { base32Decode, hotp, totpStep } from '../../modules/web/totp.js';
 import { repoRoot } from '../../tools/firmware/build.js';
 import { startSimulator, type Simulator } from '../../tools/firmware/simulator.js';
 import { platformCrypto } from '../support/platform.js';
-import { buildLab, freshFileRoot, labContract, mosquittoOn, type LabBuild } from './rig.js';
+import { buildLab, freshFileRoot, HUB_ID, labContract, mosquittoOn, type LabBuild } from './rig.js';
 
 const moddable = process.env.MODDABLE ?? '';
 /** Ports of their own: the lab bakes them in, and no other lab uses these. */
@@ -24,7 +24,10 @@ const PORTS = Object.freeze({ home: 18870, vendor: 18871, web: 18879 });
 const PAGE = `http://127.0.0.1:${PORTS.web}`;
 const PASSWORD = 'tulip window garden 42';
 const home = mosquittoOn(PORTS.home, false);
-const vendor = mosquittoOn(PORTS.vendor, true);
+/** The token the owner types on the page; the vendor's broker takes the hub only with it. */
+const TOKEN = 'token-from-the-page';
+const VENDOR_RECEIVER = { username: 'page-config-vendor', password: 'vendor-receiver-secret' };
+const vendor = mosquittoOn(PORTS.vendor, true, { [HUB_ID]: TOKEN, [VENDOR_RECEIVER.username]: VENDOR_RECEIVER.password });
 const contract = labContract(1);
 const ENDPOINT = `mqtt://127.0.0.1:${PORTS.vendor}/${contract.topic}`;
 
@@ -122,8 +125,8 @@ async function untilDelivered(): Promise<void> {
   }, 120_000);
 }
 
-async function connect(url: string, clientId: string): Promise<MqttClient> {
-  const client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 200 });
+async function connect(url: string, clientId: string, login: { username?: string; password?: string } = {}): Promise<MqttClient> {
+  const client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 200, ...login });
   client.on('error', () => {});
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
   return client;
@@ -138,7 +141,7 @@ test.before(async () => {
   await home.start();
   await vendor.start();
   homeClient = await connect(home.url, 'page-config-devices');
-  vendorClient = await connect(vendor.url, 'page-config-vendor');
+  vendorClient = await connect(vendor.url, 'page-config-vendor', VENDOR_RECEIVER);
   vendorClient.on('message', (_topic, payload) => {
     const envelope = decodeEnvelope(new Uint8Array(payload), 'application/cbor');
     for (const record of envelope.records as unknown as { data: { i: string; f: Record<string, unknown> } }[]) {
@@ -182,7 +185,7 @@ test.serial('an integration added on the page of a hub built with none delivers,
   t.like(preview.credential, { name: contract.secretName, stored: false });
   const installed = await ok<{ status: string; integration: string; awaitingConsent: string[] }>('POST', '/api/integrations/install', {
     contract: contract.text,
-    secrets: { [contract.secretName]: 'token-from-the-page' },
+    secrets: { [contract.secretName]: TOKEN },
     endpoint: ENDPOINT,
   });
   t.like(installed, { status: 'added', integration: contract.integration });
