@@ -184,8 +184,14 @@ test.serial('an integration added on the page of a hub built with none delivers,
   session.csrf = finished.csrf;
   t.deepEqual((await ok<ContractsView>('GET', '/api/contracts')).contracts, [], 'built with no integrations');
 
-  // 2. Add one: preview, its token, install.
-  const preview = await ok<{ valid: boolean; integration: string; endpoint: string; credential?: { name: string; stored: boolean }; errors?: unknown[] }>('POST', '/api/integrations/preview', { contract: contract.text, endpoint: ENDPOINT });
+  // 2. Add one: the preview names the plug the hub has heard from (it is published until the
+  // hub's subscription is live and the preview shows it), then a token, install.
+  type Preview = { valid: boolean; integration: string; endpoint: string; devices: { title: string }[]; credential?: { name: string; stored: boolean }; errors?: unknown[] };
+  const preview = await until('the plug named in the preview', async () => {
+    await publishPlug();
+    const shown = await ok<Preview>('POST', '/api/integrations/preview', { contract: contract.text, endpoint: ENDPOINT });
+    return shown.devices.some((d) => d.title.includes('washing_machine')) && shown;
+  });
   t.true(preview.valid, JSON.stringify(preview.errors));
   t.is(preview.integration, contract.integration);
   t.is(preview.endpoint, ENDPOINT);
