@@ -90,6 +90,11 @@ export class MqttConnection {
   onFailed: (reason: string) => void = () => {};
   onMessage: (topic: string, payload: Uint8Array) => void = () => {};
 
+  /** The broker's host, for messages. */
+  get host(): string {
+    return this.#endpoint.host;
+  }
+
   constructor(endpoint: MqttEndpoint, powers: { timers: Timers; log: Logger }) {
     this.#endpoint = endpoint;
     this.#timers = powers.timers;
@@ -336,7 +341,8 @@ export class MqttSessionLink implements SessionLink {
           resolve();
         } else if (state === 'disconnected') {
           stop();
-          if (!opened) reject(new DeliveryError('unreachable', 'mqtt: the session did not open'));
+          // The SDK's client reports a refused CONNACK as a bare error, like a connection that failed.
+          if (!opened) reject(new DeliveryError('unreachable', `mqtt: ${this.connection.host} did not accept the connection: it refused the credentials or no broker answers there; check the integration's token and endpoint`));
           else if (!this.#closing) lost('connection lost');
         }
       });

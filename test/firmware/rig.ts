@@ -5,7 +5,7 @@
  * the simulator runner. Nothing here stands in for the firmware: it is built by mcconfig
  * and runs on Moddable's runtime.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileStore } from '../../hosts/node/file-store.js';
@@ -146,7 +146,7 @@ export interface FixedBroker {
  * its own restarts, as a vendor's broker must; the home broker starts empty each run so
  * no retained state from an earlier run is taken for the hub's.
  */
-export function mosquittoOn(port: number, persistent: boolean): FixedBroker {
+export function mosquittoOn(port: number, persistent: boolean, users?: Readonly<Record<string, string>>): FixedBroker {
   const binary = mosquittoPath();
   if (!binary) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)');
   const dir = join('/tmp', `airlock-firmware-mosquitto-${port}`);
@@ -154,7 +154,17 @@ export function mosquittoOn(port: number, persistent: boolean): FixedBroker {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o777);
   const config = join(dir, 'mosquitto.conf');
-  writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `persistence ${persistent}`, `persistence_location ${dir}/`, 'log_dest none', ''].join('\n'));
+  // `users`: a broker that takes only these names and passwords, as a vendor's does (none: anyone).
+  const access = users ? ['allow_anonymous false', `password_file ${join(dir, 'passwords')}`] : ['allow_anonymous true'];
+  if (users) {
+    writeFileSync(join(dir, 'passwords'), '');
+    chmodSync(join(dir, 'passwords'), 0o644);
+    for (const [name, password] of Object.entries(users)) {
+      const made = spawnSync('mosquitto_passwd', ['-b', join(dir, 'passwords'), name, password], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`mosquitto_passwd: ${made.stderr || made.error}`);
+    }
+  }
+  writeFileSync(config, [`listener ${port} 127.0.0.1`, ...access, `persistence ${persistent}`, `persistence_location ${dir}/`, 'log_dest none', ''].join('\n'));
   let child: ChildProcess | undefined;
   return {
     url: `mqtt://127.0.0.1:${port}`,
