@@ -20,7 +20,7 @@ import { base32Decode, totp } from '../../modules/web/totp.js';
 import { platformCrypto } from '../support/platform.js';
 import { freePort, startMosquitto, type TestBroker } from '../support/brokers.js';
 import { peerMissing } from '../support/peers.js';
-import { waitFor } from '../support/receiver-log.js';
+import { repeatUntil, waitFor } from '../support/receiver-log.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const cli = join(repoRoot, 'build/tools/airlock.js');
@@ -54,12 +54,12 @@ async function runHub(config: string): Promise<{ child: ChildProcess; output: ()
 }
 
 /** Publishes a plug reading on `broker` until the cloud has `count` records (the hub may subscribe a moment after it connects). */
-async function publishUntil(devices: MqttClient, cloud: { received: number }, count: number, what: string): Promise<void> {
-  for (let i = 0; cloud.received < count; i++) {
-    if (i > 300) throw new Error(`${what}: only ${cloud.received} of ${count} records reached the cloud`);
-    await devices.publishAsync('zigbee2mqtt/washing machine plug', JSON.stringify({ power: 1800 + i, energy: 412.5 + i, voltage: 231, linkquality: 99 }), { qos: 1 });
-    await new Promise((r) => setTimeout(r, 150));
-  }
+function publishUntil(devices: MqttClient, cloud: { received: number }, count: number, what: string): Promise<void> {
+  return repeatUntil(
+    () => cloud.received >= count,
+    (i) => devices.publishAsync('zigbee2mqtt/washing machine plug', JSON.stringify({ power: 1800 + i, energy: 412.5 + i, voltage: 231, linkquality: 99 }), { qos: 1 }),
+    { everyMs: 150, times: 300, failure: () => `${what}: only ${cloud.received} of ${count} records reached the cloud` },
+  );
 }
 
 if (!existsSync(CHROMIUM)) {

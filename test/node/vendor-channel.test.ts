@@ -16,6 +16,7 @@ import { mqttCloud } from '../../hosts/node/demo/clouds.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../hosts/node/embedded-broker.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
 import { waitFor } from '../support/receiver-log.js';
+import { repeatUntil } from '../support/receiver-log.js';
 
 const cli = join(repoRoot, 'build/tools/airlock.js');
 const HUB = 'test-home';
@@ -99,18 +100,6 @@ async function auditActions(dir: string): Promise<{ action: string; actor: strin
   const result = await cliRun(['audit', 'export', '--data', join(dir, 'data'), '--out', out]);
   if (result.code !== 0) throw new Error(result.out);
   return (JSON.parse(readFileSync(out, 'utf8')) as { entries: { action: string; actor: string; details: Record<string, unknown> }[] }).entries;
-}
-
-/**
- * Sends at a steady pace until the hub shows the outcome (it may not be subscribed yet, or
- * need a few records first); fails with `failure()` after `times` sends.
- */
-async function repeatUntil(done: () => boolean, send: (i: number) => Promise<void>, pace: { everyMs: number; times: number; failure: () => string }): Promise<void> {
-  for (let i = 0; !done(); i++) {
-    if (i > pace.times) throw new Error(pace.failure());
-    await send(i);
-    await new Promise((r) => setTimeout(r, pace.everyMs));
-  }
 }
 
 const stopped = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));

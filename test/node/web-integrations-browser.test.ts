@@ -25,7 +25,7 @@ import { buildWebAssets, repoRoot, webAssetsDir } from '../../tools/build-web-as
 import { makeContract } from '../support/contracts.js';
 import { freePort, startMosquitto } from '../support/brokers.js';
 import { peerMissing } from '../support/peers.js';
-import { waitFor } from '../support/receiver-log.js';
+import { repeatUntil, waitFor } from '../support/receiver-log.js';
 import { platformCrypto } from '../support/platform.js';
 import { FileStore } from '../../hosts/node/file-store.js';
 import { toHex, utf8 } from '../../modules/bytes.js';
@@ -122,11 +122,7 @@ test.serial('an integration is added from its contract file, delivers with its t
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
 
     // The simulated device is known before the contract arrives (the hub's subscription may lag its start: repeat until it is seen).
-    for (let i = 0; ; i++) {
-      await publish(900 + i);
-      if ((hub.snapshot().hub.readingsReceived ?? 0) > 0 || i > 100) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await repeatUntil(() => (hub!.snapshot().hub.readingsReceived ?? 0) > 0, (i) => publish(900 + i), { everyMs: 100, times: 100, failure: () => 'the hub never took a reading' });
 
     // Upload the contract file; a broken paste first shows its errors with paths.
     await page.goto(`${hub.web!.url}/#/contracts`);
@@ -151,11 +147,7 @@ test.serial('an integration is added from its contract file, delivers with its t
     await page.goto(`${hub.web!.url}/#/consent`);
     await page.locator(`#give-${ID}-comfort`).click();
     await page.getByText('Consent given').waitFor();
-    for (let i = 0; cloud.refused === 0; i++) {
-      if (i > 300) throw new Error('the cloud never saw the wrong token');
-      await publish(1000 + i);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await repeatUntil(() => cloud.refused > 0, (i) => publish(1000 + i), { everyMs: 100, times: 300, failure: () => 'the cloud never saw the wrong token' });
     t.is(cloud.records, 0);
     await waitFor(() => hub!.snapshot().integrations.some((i) => i.id === ID && i.lastError !== null), 15_000, 'the refusal to be the integration\'s error');
     await page.goto(`${hub.web!.url}/#/overview`);
@@ -171,11 +163,7 @@ test.serial('an integration is added from its contract file, delivers with its t
     await contractCard.getByLabel('New credential for HomeClimate').fill(TOKEN);
     await contractCard.getByRole('button', { name: 'Replace' }).click();
     await page.getByText('Credential of HomeClimate replaced.').waitFor();
-    for (let i = 0; cloud.records === 0; i++) {
-      if (i > 300) throw new Error('no records reached the cloud with the right token');
-      await publish(1100 + i);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await repeatUntil(() => cloud.records > 0, (i) => publish(1100 + i), { everyMs: 100, times: 300, failure: () => 'no records reached the cloud with the right token' });
     t.true(cloud.records > 0);
     t.false((await page.content()).includes(TOKEN), 'the token is never shown');
 

@@ -54,3 +54,15 @@ export async function waitFor(condition: () => boolean, ms: number, what: string
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Sends at a steady pace until the outcome shows (the hub may not be subscribed yet, or need a
+ * few records first); fails with `failure()` after `times` sends. One place for the pace.
+ */
+export async function repeatUntil(done: () => boolean, send: (i: number) => Promise<unknown>, pace: { everyMs: number; times: number; failure: () => string }): Promise<void> {
+  for (let i = 0; !done(); i++) {
+    if (i > pace.times) throw new Error(pace.failure());
+    await send(i);
+    await new Promise((resolve) => setTimeout(resolve, pace.everyMs));
+  }
+}
