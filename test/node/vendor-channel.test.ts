@@ -15,8 +15,7 @@ import mqtt from 'mqtt';
 import { mqttCloud } from '../../hosts/node/demo/clouds.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../hosts/node/embedded-broker.js';
 import { repoRoot } from '../../hosts/xs/engine.js';
-import { waitFor } from '../support/receiver-log.js';
-import { repeatUntil } from '../support/receiver-log.js';
+import { repeatUntil, waitFor } from '../support/receiver-log.js';
 
 const cli = join(repoRoot, 'build/tools/airlock.js');
 const HUB = 'test-home';
